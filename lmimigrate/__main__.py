@@ -1,0 +1,5 @@
+import sys
+
+from lmimigrate.cli import main
+
+sys.exit(main())

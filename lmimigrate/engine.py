@@ -1,0 +1,264 @@
+"""Check one file: decode, parse, run the rules, filter suppressions, and apply fixes to a fixpoint."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from lmimigrate import surfaces
+from lmimigrate.ftypes import Applicability, Finding, Fix, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
+from lmimigrate.rule import Context, Rule
+from lmimigrate.versions import VersionPair
+
+MAX_ITERATIONS = 10
+
+# The tool's own diagnostics.
+PARSE_ERROR = "LMM001"
+NOT_UTF8 = "LMM002"
+TEMPLATE_SKIPPED = "LMM004"
+TOO_LARGE = "LMM005"
+FIX_DROPPED = "LMM006"
+WRITE_FAILED = "LMM007"
+BINARY = "LMM008"
+INTERNAL_ERROR = "LMM009"
+UNREADABLE = "LMM010"
+
+TOOL_CODES = {
+    PARSE_ERROR: "parse-error",
+    NOT_UTF8: "not-utf8",
+    TEMPLATE_SKIPPED: "template-skipped",
+    TOO_LARGE: "file-too-large",
+    FIX_DROPPED: "fix-dropped",
+    WRITE_FAILED: "write-failed",
+    BINARY: "binary-file",
+    INTERNAL_ERROR: "internal-error",
+    UNREADABLE: "unreadable-path",
+}
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    original: bytes = b""
+    fixed: bytes | None = None  # new content when fixes changed the file
+    fixes_applied: int = 0
+    internal_error: bool = False
+
+
+def tool_finding(code: str, message: str, path: str, line: int = 1, column: int = 1, severity=Severity.ERROR) -> Finding:
+    from lmimigrate import DOCS_URL
+
+    f = Finding(code=code, message=message, severity=severity, path=path, unit=None, span=(0, 0), url=DOCS_URL.format(code=code))
+    f.line, f.column, f.end_line, f.end_column = line, column, line, column
+    return f
+
+
+class Decoded:
+    def __init__(self, text: str, bom: bool):
+        self.text = text
+        self.bom = bom
+
+    def encode(self, text: str) -> bytes:
+        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
+
+
+def decode(data: bytes, path: str) -> Decoded | Finding:
+    if b"\x00" in data:
+        return tool_finding(BINARY, "binary file (contains NUL bytes); skipped", path, severity=Severity.WARNING)
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[3:] if bom else data
+    try:
+        return Decoded(body.decode("utf-8"), bom)
+    except UnicodeDecodeError as e:
+        line = body.count(b"\n", 0, e.start) + 1
+        col = e.start - (body.rfind(b"\n", 0, e.start) + 1) + 1
+        return tool_finding(NOT_UTF8, f"not valid UTF-8 (byte 0x{body[e.start]:02x}); skipped, nothing written", path, line, col)
+
+
+def parse_error_finding(err: ParseError, path: str, text: str) -> Finding:
+    line, col = err.line or 1, err.column or 1
+    if err.offset is not None:
+        line, col = LineIndex(text).position(err.offset)
+    return tool_finding(PARSE_ERROR, f"cannot parse: {err.message}; file left untouched", path, line, col)
+
+
+# ---- suppression comments ------------------------------------------------------------------------------
+
+_SUPPRESS = re.compile(r"lmimigrate:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?")
+
+
+def suppressions(unit: Unit) -> dict[int, frozenset[str] | None]:
+    """line -> suppressed codes (None: all). A comment alone on its line covers the next line."""
+    out: dict[int, frozenset[str] | None] = {}
+    text = unit.text
+    if "lmimigrate:" not in text or not unit.comment_prefixes:
+        return out
+    idx = unit.index
+    for m in _SUPPRESS.finditer(text):
+        line, _ = idx.position(m.start())
+        start, _end = idx.line_span(line)
+        before = text[start : m.start()]
+        pos = min((before.find(p) for p in unit.comment_prefixes if p in before), default=-1)
+        if pos < 0:
+            continue  # not inside a comment
+        codes = None if m.group(1) is None else frozenset(c.strip() for c in m.group(1).split(",") if c.strip())
+        target = line + 1 if not before[:pos].strip() else line
+        prev = out.get(target, frozenset())
+        out[target] = None if codes is None or prev is None else prev | codes
+    return out
+
+
+def _suppressed(f: Finding, table: dict[int, frozenset[str] | None]) -> bool:
+    if f.line not in table:
+        return False
+    codes = table[f.line]
+    return codes is None or f.code in codes
+
+
+# ---- running rules -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Engine:
+    rules: Sequence[Rule]
+    pairs: dict[str, VersionPair]
+    debug: bool = False
+
+    def run_rules(self, parsed: ParsedFile, path: str) -> tuple[list[Finding], bool]:
+        ctx = Context(path, parsed, self.pairs)
+        present = {u.surface for u in parsed.units}
+        findings: list[Finding] = []
+        crashed = False
+        for rule in self.rules:
+            if rule.surfaces and present.isdisjoint(rule.surfaces):
+                continue
+            ctx.rule = rule
+            try:
+                for f in rule.check(ctx):
+                    findings.append(f.locate())
+            except Exception as exc:  # a rule bug must not stop the run; it is still exit 2
+                crashed = True
+                msg = f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}"
+                if self.debug:
+                    msg += "\n" + traceback.format_exc()
+                findings.append(tool_finding(INTERNAL_ERROR, msg, path))
+        tables = {id(u): suppressions(u) for u in parsed.units}
+        kept = [f for f in findings if f.unit is None or not _suppressed(f, tables[id(f.unit)])]
+        kept.sort(key=lambda f: (f.cell if f.cell is not None else -1, f.line, f.column, f.code))
+        return _dedupe(kept), crashed
+
+    def check_text(self, path: str, text: str, surface: str, fix: Applicability | None) -> tuple[list[Finding], str, int, bool]:
+        """Returns (remaining findings, final text, fixes applied, crashed)."""
+        try:
+            parsed = surfaces.parse_file(path, text, surface)
+        except ParseError as err:
+            return [parse_error_finding(err, path, text)], text, 0, False
+        except RecursionError:
+            return [tool_finding(PARSE_ERROR, "cannot parse: nested too deeply; file left untouched", path)], text, 0, False
+        findings, crashed = self.run_rules(parsed, path)
+        applied_total = 0
+        dropped: list[Finding] = []
+        if fix is None:
+            return findings, text, 0, crashed
+        for _ in range(MAX_ITERATIONS):
+            chosen = _choose_fixes(findings, fix)
+            if not chosen:
+                break
+            new_text, new_parsed, applied, bad = _apply(parsed, chosen, path, surface)
+            for f in bad:
+                dropped.append(tool_finding(FIX_DROPPED, f"fix for {f.code} dropped: the result would not parse", path, f.line, f.column))
+            if not applied:
+                break
+            applied_total += applied
+            text, parsed = new_text, new_parsed
+            findings, crashed2 = self.run_rules(parsed, path)
+            crashed = crashed or crashed2
+        else:
+            if _choose_fixes(findings, fix):
+                dropped.append(tool_finding(FIX_DROPPED, f"fixes did not converge after {MAX_ITERATIONS} rounds", path))
+        return findings + dropped, text, applied_total, crashed
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.cell, f.span, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _allowed(fix: Fix, level: Applicability) -> bool:
+    if fix.applicability is Applicability.DISPLAY:
+        return False
+    return fix.applicability is Applicability.SAFE or level is Applicability.UNSAFE
+
+
+def _choose_fixes(findings: list[Finding], level: Applicability) -> list[Finding]:
+    """Fixes to apply this round: non-overlapping; a conflicting fix waits for the next round."""
+    taken: dict[int, list[TextEdit]] = {}
+    chosen = []
+    for f in findings:
+        if f.fix is None or f.unit is None or not _allowed(f.fix, level):
+            continue
+        mine = taken.setdefault(id(f.unit), [])
+        if any(_overlap(a, b) for a in f.fix.edits for b in mine):
+            continue
+        mine.extend(f.fix.edits)
+        chosen.append(f)
+    return chosen
+
+
+def _overlap(a: TextEdit, b: TextEdit) -> bool:
+    if a.start == a.end == b.start == b.end:
+        return True  # two insertions at one point: their order would be arbitrary
+    return a.start < b.end and b.start < a.end
+
+
+def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
+    out = []
+    pos = 0
+    for e in sorted(edits):
+        out.append(text[pos : e.start])
+        out.append(e.content)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _rebuild(parsed: ParsedFile, per_unit: dict[int, list[TextEdit]]) -> str:
+    texts = [apply_edits(u.text, per_unit.get(id(u), [])) for u in parsed.units]
+    return parsed.file_text(texts)
+
+
+def _apply(parsed: ParsedFile, chosen: list[Finding], path: str, surface: str):
+    """Apply the chosen fixes; if the result does not parse, find and drop the culprits one by one."""
+
+    def edits_of(fs):
+        per: dict[int, list[TextEdit]] = {}
+        for f in fs:
+            per.setdefault(id(f.unit), []).extend(f.fix.edits)
+        return per
+
+    new_text = _rebuild(parsed, edits_of(chosen))
+    try:
+        return new_text, surfaces.parse_file(path, new_text, surface), len(chosen), []
+    except (ParseError, RecursionError):
+        pass
+    good, bad = [], []
+    for f in chosen:
+        try:
+            surfaces.parse_file(path, _rebuild(parsed, edits_of(good + [f])), surface)
+            good.append(f)
+        except (ParseError, RecursionError):
+            bad.append(f)
+    if not good:
+        return None, parsed, 0, bad
+    new_text = _rebuild(parsed, edits_of(good))
+    return new_text, surfaces.parse_file(path, new_text, surface), len(good), bad

@@ -1,0 +1,178 @@
+"""The rule plugin API: a rule is a class with metadata, examples and a `check(ctx)` generator."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable, Iterator
+
+from lmimigrate import DOCS_URL
+from lmimigrate.ftypes import (
+    Applicability,
+    Evidence,
+    Example,
+    Finding,
+    Fix,
+    ParsedFile,
+    Scope,
+    Setting,
+    Severity,
+    TextEdit,
+    Unit,
+)
+from lmimigrate.versions import VersionPair
+
+#: When a rule fires, given the version pair of its stack:
+#: - "crossing": from < changed_in <= to; with an unknown `from`, whenever to >= changed_in
+#:   (removed / renamed things: they are invalid in the target however old the source is);
+#: - "target": whenever to >= changed_in (invalid in the target), same as crossing with unknown `from`;
+#: - "default": a default changed; only when `from` is known and the pair crosses changed_in;
+#: - "always": not version-bound (typos, no-op keys).
+TRIGGERS = ("crossing", "target", "default", "always")
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case
+    stack: ClassVar[str]  # "lmi", "vllm", "vllm-fork", "vllm-gaudi", or "tool"
+    summary: ClassVar[str]  # one line: what is wrong
+    changed_in: ClassVar[str | None] = None  # version in the stack's numbering ("12" for LMI v12)
+    removed_in: ClassVar[str | None] = None  # for deprecations: the release that removed it
+    until: ClassVar[str | None] = None  # the rule stops applying from this target version (exclusive)
+    trigger: ClassVar[str] = "crossing"
+    severity: ClassVar[Severity] = Severity.WARNING
+    fix_applicability: ClassVar[Applicability | None] = None  # the strongest fix it offers
+    looks_at: ClassVar[tuple[str, ...]] = ()  # "lmi:option.rolling_batch", "env:VLLM_USE_V1", "python:vllm.LLM"
+    #: Byte substrings; a file containing none of them is never parsed for this rule. Empty: always.
+    tokens: ClassVar[tuple[bytes, ...]] = ()
+    #: Surfaces it reads; empty: all.
+    surfaces: ClassVar[tuple[str, ...]] = ()
+    # Documentation, rendered by `lmimigrate explain` under ruff's headings.
+    what: ClassVar[str] = ""
+    why: ClassVar[str] = ""
+    fix_safety: ClassVar[str] = ""
+    evidence: ClassVar[tuple[Evidence, ...]] = ()
+    invalid: ClassVar[tuple[Example, ...]] = ()
+    valid: ClassVar[tuple[Example, ...]] = ()
+
+    def active(self, pairs: dict[str, VersionPair]) -> bool:
+        if self.trigger == "always" or self.stack == "tool":
+            return True
+        pair = pairs.get(self.stack)
+        if pair is None:
+            return False
+        if self.until is not None and pair.to >= _v(self.until):
+            return False
+        if self.changed_in is None:
+            return True
+        if self.trigger == "default":
+            return pair.crosses_known(self.changed_in)
+        if self.trigger == "target":
+            return pair.target_at_least(self.changed_in)
+        return pair.crosses(self.changed_in)
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        return iter(())
+
+    @classmethod
+    def url(cls) -> str:
+        return DOCS_URL.format(code=cls.code)
+
+    @classmethod
+    def version_text(cls) -> str:
+        from lmimigrate.versions import display
+
+        if cls.changed_in is None:
+            return "any version"
+        text = display(cls.stack, _v(cls.changed_in)) if cls.stack != "tool" else cls.changed_in
+        if cls.removed_in:
+            text += f" (removed in {display(cls.stack, _v(cls.removed_in))})"
+        return text
+
+
+def _v(text: str):
+    from packaging.version import Version
+
+    return Version(text)
+
+
+class Context:
+    """What a rule sees of one file: its scopes and settings, the version pairs, and a way to report."""
+
+    def __init__(self, path: str, parsed: ParsedFile, pairs: dict[str, VersionPair]):
+        self.path = path
+        self.parsed = parsed
+        self.pairs = pairs
+        self.rule: Rule | None = None
+
+    # ---- versions ------------------------------------------------------------------------------------
+    def pair(self, stack: str | None = None) -> VersionPair | None:
+        return self.pairs.get(stack or (self.rule.stack if self.rule else ""))
+
+    def crosses(self, version: str, stack: str | None = None) -> bool:
+        p = self.pair(stack)
+        return bool(p and p.crosses(version))
+
+    def crosses_known(self, version: str, stack: str | None = None) -> bool:
+        p = self.pair(stack)
+        return bool(p and p.crosses_known(version))
+
+    def target_at_least(self, version: str, stack: str | None = None) -> bool:
+        p = self.pair(stack)
+        return bool(p and p.target_at_least(version))
+
+    # ---- content -------------------------------------------------------------------------------------
+    @property
+    def units(self) -> list[Unit]:
+        return self.parsed.units
+
+    def scopes(self, *kinds: str) -> Iterator[Scope]:
+        for scope in self.parsed.scopes():
+            if not kinds or scope.kind in kinds:
+                yield scope
+
+    def settings(self, ns: str, key: str | None = None) -> Iterator[Setting]:
+        for scope in self.parsed.scopes():
+            for s in scope.settings:
+                if s.ns == ns and (key is None or s.key == key):
+                    yield s
+
+    # ---- reporting -----------------------------------------------------------------------------------
+    def report(
+        self,
+        at: Setting | Scope | tuple[Unit, int, int],
+        message: str,
+        *,
+        edits: Iterable[TextEdit] | None = None,
+        applicability: Applicability | None = None,
+        fix_message: str = "",
+        severity: Severity | None = None,
+    ) -> Finding:
+        rule = self.rule
+        assert rule is not None
+        if isinstance(at, Setting):
+            unit, span = at.unit, at.span
+        elif isinstance(at, Scope):
+            unit, span = at.unit, at.span
+        else:
+            unit, span = at[0], (at[1], at[2])
+        fix = None
+        if edits is not None:
+            edits = tuple(sorted(edits))
+            if edits:
+                fix = Fix(applicability or rule.fix_applicability or Applicability.SAFE, fix_message or message, edits)
+        return Finding(
+            code=rule.code,
+            message=message,
+            severity=severity or rule.severity,
+            path=self.path,
+            unit=unit,
+            span=span,
+            fix=fix,
+            url=rule.url(),
+        )
+
+
+def spelled(setting: Setting, value: Any = None) -> str:
+    """How a setting reads in its own file: for messages (`OPTION_ENGINE=MPI`, `engine=MPI`, `--foo 1`)."""
+    key = setting.origin.raw_key
+    shown = setting.origin.value if value is None else value
+    return f"{key}={shown}" if shown is not None else key
