@@ -47,10 +47,6 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _round_up(a: int, b: int) -> int:
-    return _ceil_div(a, b) * b
-
-
 def parse_ratio(value: Decimal | Fraction | str) -> Fraction:
     try:
         ratio = Fraction(Decimal(str(value).strip()))
@@ -131,11 +127,10 @@ def calculate(
         "calculated_variables": variables,
         "notes": [],
     }
-    float_lengths, float_vars = _float_replay(input_len, output_len, float(Decimal(str(range_ratio).strip())),
-                                              bs_list, bucket_size)
-    diffs = [
-        f"{k}={float_lengths[k]}" for k in lengths if float_lengths[k] != lengths[k]
-    ] + [f"{k}={float_vars[k]}" for k in variables if float_vars[k] != variables[k]]
+    upstream_ratio = float(Decimal(str(range_ratio).strip()))  # what argparse type=float would have read
+    float_lengths, float_vars = _float_replay(input_len, output_len, upstream_ratio, bs_list, bucket_size)
+    diffs = [f"{k}={float_lengths[k]}" for k in lengths if float_lengths[k] != lengths[k]]
+    diffs += [f"{k}={float_vars[k]}" for k in variables if float_vars[k] != variables[k]]
     if diffs:
         result["notes"].append(
             "exact arithmetic: the upstream float script would print " + ", ".join(diffs)
