@@ -83,6 +83,8 @@ def parse_error_finding(err: ParseError, path: str, text: str) -> Finding:
     line, col = err.line or 1, err.column or 1
     if err.offset is not None:
         line, col = LineIndex(text).position(err.offset)
+    if getattr(err, "template", False):
+        return tool_finding(TEMPLATE_SKIPPED, err.message, path, line, col, severity=Severity.INFO)
     return tool_finding(PARSE_ERROR, f"cannot parse: {err.message}; file left untouched", path, line, col)
 
 

@@ -46,3 +46,20 @@ def lmi_key_to_env(key: str) -> str:
     if key.startswith("option."):
         return "OPTION_" + key[len("option."):].upper()
     return "SERVING_" + key.upper()
+
+
+LMI_SCOPE_KINDS = ("properties", "lmi-map")
+
+
+def is_lmi_scope(scope) -> bool:
+    """Does this scope configure an LMI container? serving.properties and option maps always do; an env
+    scope does when it sets an OPTION_* variable, or when its file names an LMI / DJL Serving image."""
+    if scope.kind in LMI_SCOPE_KINDS:
+        return True
+    if scope.kind != "env":
+        return False
+    for s in scope.settings:
+        if s.ns == "env" and s.key.startswith("OPTION_"):
+            return True
+    text = scope.unit.text
+    return "djl-inference" in text or "djl-serving" in text or "djl-lmi" in text

@@ -136,6 +136,15 @@ class Context:
                     yield s
 
     # ---- reporting -----------------------------------------------------------------------------------
+    @staticmethod
+    def edits(fn, *args, **kwargs) -> list[TextEdit] | None:
+        """Run an edit builder (`setting.rename`, `scope.insert`...); None when the syntax cannot express it
+        (e.g. inserting into a flow collection), so the finding is reported without a fix."""
+        try:
+            return fn(*args, **kwargs)
+        except (TypeError, ValueError):
+            return None
+
     def report(
         self,
         at: Setting | Scope | tuple[Unit, int, int],

@@ -1,0 +1,89 @@
+"""Detect the versions a repository runs today (for a missing --from), from the bytes of its files.
+
+Sources: LMI image URIs and tags, SageMaker `image_uris.retrieve(framework="djl-...", version=...)`,
+`vllm==` pins, `vllm/vllm-openai:vX` images, Gaudi fork tags and Gaudi docker image paths.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packaging.version import InvalidVersion, Version
+
+from lmimigrate.versions import VersionError, lmi_major
+
+
+@dataclass(frozen=True)
+class Detection:
+    stack: str
+    version: Version
+    path: str
+    line: int
+    text: str  # what was matched
+    note: str = ""
+
+
+_LMI_TAG = re.compile(rb"djl-inference:(\d+\.\d+\.\d+-(?:lmi|deepspeed)[A-Za-z0-9.\-]*)")
+_DJL_HUB = re.compile(rb"deepjavalibrary/djl-serving:(\d+\.\d+\.\d+)-(?:lmi|deepspeed)\b")
+_SM_CALL = re.compile(rb"(?:image_uris\.)?retrieve\s*\(([^()]{0,600})\)")
+_SM_FRAMEWORK = re.compile(rb"""framework\s*=\s*["'](djl-lmi|djl-deepspeed)["']""")
+_SM_VERSION = re.compile(rb"""version\s*=\s*["'](\d+\.\d+\.\d+)["']""")
+_VLLM_PIN = re.compile(rb"(?<![\w.-])vllm\s*==\s*v?(\d+\.\d+\.\d+(?:\.post\d+)?)")
+_VLLM_IMAGE = re.compile(rb"vllm/vllm-openai:v?(\d+\.\d+\.\d+)")
+_FORK_TAG = re.compile(rb"\+Gaudi-(\d+\.\d+\.\d+)")
+_GAUDI_IMAGE = re.compile(rb"gaudi-docker/(\d+\.\d+\.\d+)/")
+_VLLM_GAUDI_PIN = re.compile(rb"vllm[-_]gaudi\s*==\s*v?(\d+\.\d+\.\d+)")
+
+QUICK = (b"djl", b"vllm", b"Gaudi", b"gaudi")
+
+
+def _line(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
+def detect(path: str, data: bytes) -> list[Detection]:
+    if not any(q in data for q in QUICK):
+        return []
+    found: list[Detection] = []
+
+    def add(stack: str, version: str, pos: int, text: bytes, note: str = "") -> None:
+        try:
+            v = Version(version)
+        except InvalidVersion:
+            return
+        found.append(Detection(stack, v, path, _line(data, pos), text.decode("utf-8", "replace"), note))
+
+    def add_lmi(text: str, pos: int, raw: bytes) -> None:
+        try:
+            add("lmi", str(lmi_major(text)), pos, raw)
+        except VersionError:
+            if text.startswith("0.36.0"):
+                add("lmi", "18", pos, raw, "0.36.0 is shared by v18-v27; assumed v18, the oldest")
+
+    for m in _LMI_TAG.finditer(data):
+        add_lmi(m.group(1).decode(), m.start(), m.group(0))
+    for m in _DJL_HUB.finditer(data):
+        add_lmi(m.group(1).decode(), m.start(), m.group(0))
+    for m in _SM_CALL.finditer(data):
+        fw, ver = _SM_FRAMEWORK.search(m.group(1)), _SM_VERSION.search(m.group(1))
+        if fw and ver:
+            add_lmi(ver.group(1).decode(), m.start(), m.group(0)[:80])
+    for m in _VLLM_PIN.finditer(data):
+        add("vllm", m.group(1).decode(), m.start(), m.group(0))
+    for m in _VLLM_IMAGE.finditer(data):
+        add("vllm", m.group(1).decode(), m.start(), m.group(0))
+    for rx in (_FORK_TAG, _GAUDI_IMAGE):
+        for m in rx.finditer(data):
+            add("vllm-fork", m.group(1).decode(), m.start(), m.group(0))
+    for m in _VLLM_GAUDI_PIN.finditer(data):
+        add("vllm-gaudi", m.group(1).decode(), m.start(), m.group(0))
+    return found
+
+
+def oldest_per_stack(detections: list[Detection]) -> dict[str, Detection]:
+    best: dict[str, Detection] = {}
+    for d in detections:
+        if d.stack not in best or d.version < best[d.stack].version:
+            best[d.stack] = d
+    return best

@@ -1,0 +1,1 @@
+"""The tool's own diagnostics that are rules (LMM codes)."""
