@@ -20,7 +20,7 @@ BUILTIN = "lmimigrate.rules"
 def _rules_in(module: ModuleType) -> list[type[Rule]]:
     found = []
     for _, obj in inspect.getmembers(module, inspect.isclass):
-        if issubclass(obj, Rule) and obj is not Rule and "code" in vars(obj) and obj.__module__ == module.__name__:
+        if issubclass(obj, Rule) and obj is not Rule and "code" in vars(obj):
             found.append(obj)
     return found
 
@@ -43,6 +43,7 @@ def all_rules() -> tuple[type[Rule], ...]:
         if ep.value.split(":")[0] == BUILTIN:
             continue
         rules.extend(_walk(ep.value.split(":")[0]))
+    # Rule classes may be made by factories (one class per table row); the same class seen twice is fine.
     by_code: dict[str, type[Rule]] = {}
     for r in rules:
         if r.code in by_code and by_code[r.code] is not r:
