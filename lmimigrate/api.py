@@ -22,8 +22,13 @@ from lmimigrate.engine import (
 from lmimigrate.ftypes import Applicability, Finding, Severity
 from lmimigrate.registry import matches
 from lmimigrate.rule import Rule
-from lmimigrate.versions import NEWEST, OLDEST, VersionPair, lmi_bundled_vllm
+from lmimigrate.versions import NEWEST, VersionPair, lmi_bundled_vllm
 from packaging.version import Version
+
+
+#: Stacks that are alternatives to another one: only in play when named (--from/--to/config) or detected.
+#: vllm-gaudi replaces the vllm-fork; a fork user must not be told about plugin renames.
+OPT_IN_STACKS = ("vllm-gaudi",)
 
 
 @dataclass
@@ -62,6 +67,8 @@ def version_pairs(opts: Options, detected: dict[str, detect_mod.Detection]) -> d
     """One pair per stack. An LMI pair implies the vLLM pair of the releases it bundles."""
     pairs: dict[str, VersionPair] = {}
     for stack, newest in NEWEST.items():
+        if stack in OPT_IN_STACKS and stack not in opts.to and stack not in opts.from_ and stack not in detected:
+            continue
         to = opts.to.get(stack, newest)
         if stack in opts.from_:
             frm, source = opts.from_[stack], "given"
