@@ -5,12 +5,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import traceback
 from dataclasses import dataclass, field
 
 from lmimigrate import detect as detect_mod
 from lmimigrate import writer
 from lmimigrate.discovery import Candidate, Skipped, discover, read_candidate
 from lmimigrate.engine import (
+    INTERNAL_ERROR,
     TOO_LARGE,
     UNREADABLE,
     WRITE_FAILED,
@@ -149,7 +151,14 @@ def run(opts: Options) -> Report:
     outcomes: list[FileOutcome] = list(tool_findings)
     internal = False
     for cand, data in candidates:
-        outcome = check_one(engine, cand, data, opts, prefilter)
+        try:
+            outcome = check_one(engine, cand, data, opts, prefilter)
+        except Exception as exc:  # a bug in a surface: report it on this file and go on (exit 2)
+            msg = f"internal error while checking this file: {type(exc).__name__}: {exc}"
+            if opts.debug:
+                msg += "\n" + traceback.format_exc()
+            outcome = FileOutcome(cand.display, [tool_finding(INTERNAL_ERROR, msg, cand.display)], data)
+            outcome.internal_error = True
         internal = internal or outcome.internal_error
         outcomes.append(outcome)
     return Report(outcomes, pairs, detections, skipped, len(candidates), internal)
