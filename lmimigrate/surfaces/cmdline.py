@@ -1,0 +1,709 @@
+"""vLLM server command lines, for every host that writes them (shell scripts, Dockerfiles, YAML, notebooks).
+
+A host splits its text into `Word`s with exact source spans and picks a `WordSyntax` (how it quotes a word,
+inserts and deletes words). `vllm_scope` recognises a vLLM server launch in a word list and returns a
+`CliScope` whose settings are the flags (ns "vllm", key = flag without dashes, `-` -> `_`).
+
+Heuristics, since there is no per-flag type information on a command line:
+- a flag takes the next word as its value unless that word starts with `-` (a negative number is a value);
+- flags in `BOOL_FLAGS` (booleans in some vLLM release, from the EngineArgs defaults of
+  ../shared/reference/vllm_engine_args.json plus the serve-only switches and the Optional[bool] fields) take a
+  following word only when it is a boolean literal (`--enable-chunked-prefill False`, valid in vLLM <= 0.7);
+- `-O` takes a following word only when it is a number (`-O 3`); `-O3` / `-O=3` are the attached forms;
+- `--no-X` (BooleanOptionalAction) keeps the key `no_X`, a bare flag.
+New values that are dicts or lists are written as `json.dumps(value)` (default separators `", "`/`": "`),
+then quoted by the host syntax.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lmimigrate.ftypes import ParseError, Scope, Setting, TextEdit, Unit
+
+
+@dataclass(frozen=True)
+class Word:
+    value: str  # after unquoting (expansions such as $X kept as written)
+    span: tuple[int, int]  # the exact source token, quotes included
+    literal: bool = True  # False when the word holds a $-expansion or a command substitution
+
+
+# ---- syntaxes ---------------------------------------------------------------------------------------------
+
+
+class WordSyntax:
+    """How a host writes words. `new_words` given to `insert_after` are word values; the syntax quotes them."""
+
+    separator = re.compile(r"[ \t]*")  # text that may sit between two words of one list
+
+    def quote(self, value: str) -> str:
+        raise NotImplementedError
+
+    def default_gap(self) -> str:
+        return " "
+
+    def _gap(self, text: str, words: list[Word], a: int) -> str | None:
+        """The separator between words[a] and words[a + 1], or None when it is not a plain separator."""
+        if a < 0 or a + 1 >= len(words):
+            return None
+        gap = text[words[a].span[1] : words[a + 1].span[0]]
+        return gap if self.separator.fullmatch(gap) else None
+
+    def insert_after(self, unit_text: str, words: list[Word], i: int, new_words: list[str]) -> TextEdit:
+        gap = self._gap(unit_text, words, i - 1) or self.default_gap()
+        pos = words[i].span[1]
+        return TextEdit(pos, pos, "".join(gap + self.quote(w) for w in new_words))
+
+    def delete_words(self, unit_text: str, words: list[Word], i: int, j: int) -> TextEdit:
+        left = self._gap(unit_text, words, i - 1)
+        right = self._gap(unit_text, words, j - 1)
+        if left is not None and (right is None or ("\n" not in left and "\n" in right)):
+            # Take the separator on the left when the words share a line with their predecessor and a line
+            # break follows: `--a 1 --b \` loses ` --b`, keeping the continuation on the line.
+            return TextEdit(words[i - 1].span[1], words[j - 1].span[1], "")
+        if right is not None:
+            return TextEdit(words[i].span[0], words[j].span[0], "")
+        return TextEdit(words[i].span[0], words[j - 1].span[1], "")
+
+
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+_DQ_UNSAFE = re.compile(r'[$`"\\!]')
+
+
+def shell_quote(value: str) -> str:
+    """One POSIX shell word for `value`: bare when safe, else single-quoted."""
+    if _SHELL_SAFE.fullmatch(value):
+        return value
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def shell_quote_like(value: str, old_raw: str) -> str:
+    """Quote `value` in the style of the word it replaces, when that style can hold it."""
+    if old_raw.startswith('"') and not _DQ_UNSAFE.search(value):
+        return '"' + value + '"'
+    if old_raw.startswith("'") and "'" not in value:
+        return "'" + value + "'"
+    return shell_quote(value)
+
+
+class ShellSyntax(WordSyntax):
+    """POSIX shell words; words may be separated by backslash-newline continuations."""
+
+    separator = re.compile(r"(?:[ \t]|\\\r?\n|\\\r)*")
+
+    def quote(self, value: str) -> str:
+        return shell_quote(value)
+
+    def insert_after(self, unit_text: str, words: list[Word], i: int, new_words: list[str]) -> TextEdit:
+        pos = words[i].span[1]
+        after = self._gap(unit_text, words, i)
+        last_on_line = i + 1 >= len(words) or (after is not None and "\n" in after) or after is None
+        if last_on_line:
+            # One flag per continuation line: the new flag gets a line of its own, written like the others.
+            k = i
+            while k > 0 and (g := self._gap(unit_text, words, k - 1)) is not None and "\n" not in g and "\r" not in g:
+                k -= 1
+            gap = self._gap(unit_text, words, k - 1)
+            if gap is not None and ("\n" in gap or "\r" in gap):
+                return TextEdit(pos, pos, gap + " ".join(self.quote(w) for w in new_words))
+        return TextEdit(pos, pos, "".join(" " + self.quote(w) for w in new_words))
+
+
+class JsonArraySyntax(WordSyntax):
+    """Words as JSON strings of one array (Dockerfile exec form `CMD ["vllm", "serve", ...]`)."""
+
+    separator = re.compile(r"\s*,\s*")
+
+    def quote(self, value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def default_gap(self) -> str:
+        return ", "
+
+
+# ---- shell tokenizer --------------------------------------------------------------------------------------
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGN_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+_REDIRECT = re.compile(r"\d*(?:&>>|&>|<<<|<<-|<<|>>|>&|<&|<>|>\||>|<)")
+_OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
+_ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b",
+           "f": "\f", "v": "\v", "?": "?"}
+
+
+@dataclass
+class Command:
+    """One simple command: its words, [start, end) of its text, and the operator that ended it."""
+
+    words: list[Word]
+    start: int
+    end: int
+    terminator: str  # "\n", ";", "&&", "||", "|", "&", ")", "(" or "" at the end of the range
+    heredoc: bool = False  # a heredoc body follows this command's line
+
+
+class _Lexer:
+    def __init__(self, text: str, start: int, end: int, operators: bool):
+        self.text = text
+        self.end = end
+        self.i = start
+        self.operators = operators
+        self.pending_heredocs: list[tuple[str, bool]] = []
+
+    def commands(self) -> list[Command]:
+        text, end = self.text, self.end
+        out: list[Command] = []
+        words: list[Word] = []
+        cmd_start = cmd_end = -1
+        heredoc = False
+
+        def finish(term: str) -> None:
+            nonlocal words, cmd_start, heredoc
+            if cmd_start >= 0:
+                out.append(Command(words, cmd_start, cmd_end, term, heredoc))
+            words, cmd_start, heredoc = [], -1, False
+
+        while self.i < end:
+            i = self.i
+            ch = text[i]
+            if ch in " \t":
+                self.i += 1
+                continue
+            if ch == "\\" and i + 1 < end and text[i + 1] in "\r\n":
+                self.i = i + (3 if text.startswith("\r\n", i + 1) else 2)
+                continue
+            if ch in "\r\n":
+                self.i = i + (2 if text.startswith("\r\n", i) else 1)
+                if self.operators:
+                    finish("\n")
+                    self._skip_heredoc_bodies()
+                continue
+            if ch == "#" and self.operators:
+                while self.i < end and text[self.i] not in "\r\n":
+                    self.i += 1
+                continue
+            if self.operators:
+                m = _REDIRECT.match(text, i, end)
+                if m:
+                    if cmd_start < 0:
+                        cmd_start = i
+                    op = m.group().lstrip("0123456789")
+                    self.i = m.end()
+                    self._skip_blanks()
+                    if self.i < end and text[self.i] not in "\r\n;&|()<>":
+                        target = self._word()
+                        if op in ("<<", "<<-"):
+                            self.pending_heredocs.append((target.value, op == "<<-"))
+                            heredoc = True
+                    cmd_end = self.i
+                    continue
+                op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+                if op:
+                    self.i = i + len(op)
+                    finish(op)
+                    continue
+            w = self._word()
+            if cmd_start < 0:
+                cmd_start = w.span[0]
+            words.append(w)
+            cmd_end = w.span[1]
+        finish("")
+        return out
+
+    def _skip_blanks(self) -> None:
+        while self.i < self.end and self.text[self.i] in " \t":
+            self.i += 1
+
+    def _skip_heredoc_bodies(self) -> None:
+        text, end = self.text, self.end
+        for delim, strip_tabs in self.pending_heredocs:
+            while self.i < end:
+                j = text.find("\n", self.i, end)
+                line_end = end if j < 0 else j
+                line = text[self.i : line_end].rstrip("\r")
+                self.i = end if j < 0 else j + 1
+                if (line.lstrip("\t") if strip_tabs else line) == delim:
+                    break
+        self.pending_heredocs = []
+
+    def _word(self) -> Word:
+        text, end = self.text, self.end
+        start = i = self.i
+        out: list[str] = []
+        literal = True
+        stops = " \t\r\n" + (";&|()<>" if self.operators else "")
+        while i < end:
+            ch = text[i]
+            if ch in stops:
+                if ch == "(" and self.operators and _ASSIGN_PREFIX.fullmatch(text, start, i):
+                    j = self._balanced(i, "(", ")")  # array assignment A=(x y)
+                    out.append(text[i:j])
+                    literal, i = False, j
+                    continue
+                break
+            if ch == "\\":
+                if i + 1 >= end:
+                    out.append("\\")
+                    i += 1
+                elif text[i + 1] in "\r\n":
+                    i += 3 if text.startswith("\r\n", i + 1) else 2
+                else:
+                    out.append(text[i + 1])
+                    i += 2
+            elif ch == "'":
+                j = text.find("'", i + 1, end)
+                if j < 0:
+                    raise ParseError("unterminated single quote", offset=i)
+                out.append(text[i + 1 : j])
+                i = j + 1
+            elif ch == '"':
+                i, lit = self._double(i, out)
+                literal = literal and lit
+            elif ch == "$" and i + 1 < end and text[i + 1] == "'":
+                i = self._ansi_c(i, out)
+            elif ch == "$" or ch == "`":
+                j = self._expansion(i)
+                if j == i + 1 and ch == "$":
+                    out.append("$")
+                else:
+                    out.append(text[i:j])
+                    literal = False
+                i = j
+            else:
+                out.append(ch)
+                i += 1
+        self.i = i
+        return Word("".join(out), (start, i), literal)
+
+    def _double(self, i: int, out: list[str]) -> tuple[int, bool]:
+        text, end = self.text, self.end
+        start, i, literal = i, i + 1, True
+        while i < end:
+            ch = text[i]
+            if ch == '"':
+                return i + 1, literal
+            if ch == "\\" and i + 1 < end:
+                nxt = text[i + 1]
+                if nxt in "\r\n":
+                    i += 3 if text.startswith("\r\n", i + 1) else 2
+                    continue
+                if nxt in '$`"\\':
+                    out.append(nxt)
+                    i += 2
+                    continue
+                out.append(ch)
+                i += 1
+            elif ch == "$" or ch == "`":
+                j = self._expansion(i)
+                if j == i + 1 and ch == "$":
+                    out.append("$")
+                else:
+                    out.append(text[i:j])
+                    literal = False
+                i = j
+            else:
+                out.append(ch)
+                i += 1
+        raise ParseError("unterminated double quote", offset=start)
+
+    def _ansi_c(self, i: int, out: list[str]) -> int:
+        text, end = self.text, self.end
+        start, i = i, i + 2
+        while i < end:
+            ch = text[i]
+            if ch == "'":
+                return i + 1
+            if ch == "\\" and i + 1 < end:
+                out.append(_ANSI_C.get(text[i + 1], "\\" + text[i + 1]))
+                i += 2
+                continue
+            out.append(ch)
+            i += 1
+        raise ParseError("unterminated $'...' quote", offset=start)
+
+    def _expansion(self, i: int) -> int:
+        """End of the expansion starting at text[i] ($..., `...`); i + 1 when `$` is a plain character."""
+        text, end = self.text, self.end
+        if text[i] == "`":
+            j = i + 1
+            while j < end and text[j] != "`":
+                j += 2 if text[j] == "\\" else 1
+            if j >= end:
+                raise ParseError("unterminated backquote", offset=i)
+            return j + 1
+        if i + 1 >= end:
+            return i + 1
+        nxt = text[i + 1]
+        if nxt == "(":
+            return self._balanced(i + 1, "(", ")")
+        if nxt == "{":
+            return self._balanced(i + 1, "{", "}")
+        if nxt in "@*#?$!-" or nxt.isdigit():
+            return i + 2
+        m = _NAME.match(text, i + 1, end)
+        return m.end() if m else i + 1
+
+    def _balanced(self, i: int, open_: str, close: str) -> int:
+        """End of the bracketed text opening at text[i], skipping quotes and escapes inside it."""
+        text, end = self.text, self.end
+        depth, j = 0, i
+        while j < end:
+            ch = text[j]
+            if ch == "\\":
+                j += 2
+                continue
+            if ch == "'" and open_ == "(":
+                k = text.find("'", j + 1, end)
+                if k < 0:
+                    raise ParseError("unterminated single quote", offset=j)
+                j = k + 1
+                continue
+            if ch == '"':
+                j = self._double(j, [])[0]
+                continue
+            if ch == open_:
+                depth += 1
+            elif ch == close:
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+        raise ParseError(f"unterminated {text[max(i - 1, 0)]}{open_}", offset=max(i - 1, 0))
+
+
+def shell_commands(text: str, start: int, end: int, operators: bool = True) -> list[Command]:
+    """Simple commands of a shell text range, with their extents. `operators=False` splits on blanks only
+    (Dockerfile ENV arguments, where `;`, `|`, `<` and `#` are ordinary characters)."""
+    try:
+        return _Lexer(text, max(start, 0), min(end, len(text)), operators).commands()
+    except RecursionError as e:  # pragma: no cover - the lexer is iterative
+        raise ParseError("shell text too deeply nested", offset=start) from e
+
+
+def shell_words(text: str, start: int, end: int) -> list[list[Word]]:
+    """Split a shell text range into simple commands (on ; && || | & ( ) and unescaped newlines), each a list
+    of words with exact spans. Comments, redirections and heredoc bodies are skipped."""
+    return [c.words for c in shell_commands(text, start, end)]
+
+
+# ---- vLLM command recognition -----------------------------------------------------------------------------
+
+SHORT_ALIASES = {
+    "tp": "tensor_parallel_size", "pp": "pipeline_parallel_size", "dp": "data_parallel_size",
+    "q": "quantization", "cc": "compilation_config", "ac": "attention_config", "sc": "speculative_config",
+    "dc": "diffusion_config", "ep": "enable_expert_parallel", "n": "nnodes", "r": "node_rank",
+    "dcp": "decode_context_parallel_size", "pcp": "prefill_context_parallel_size",
+    "dpn": "data_parallel_rank", "dpr": "data_parallel_start_rank", "dpl": "data_parallel_size_local",
+    "dpa": "data_parallel_address", "dpp": "data_parallel_rpc_port", "dpb": "data_parallel_backend",
+    "dph": "data_parallel_hybrid_lb", "dpe": "data_parallel_external_lb",
+    "dpm": "data_parallel_multi_port_external_lb", "asc": "api_server_count",
+}
+
+BOOL_FLAGS = frozenset("""
+aggregate_engine_logging allow_deprecated_quantization async_scheduling calculate_kv_scales cudagraph_metrics
+data_parallel_external_lb data_parallel_hybrid_lb data_parallel_multi_port_external_lb disable_async_output_proc
+disable_cascade_attn disable_chunked_mm_input disable_custom_all_reduce disable_hybrid_kv_cache_manager
+disable_log_stats disable_mm_preprocessor_cache disable_nccl_for_dp_synchronization disable_sliding_window
+enable_cumem_allocator enable_dbo enable_elastic_ep enable_ep_weight_filter enable_eplb enable_expert_parallel
+enable_fault_tolerance enable_hc_sp enable_layerwise_nvtx_tracing enable_logging_iteration_details enable_lora
+enable_lora_bias enable_mamba_cache_stochastic_rounding enable_mamba_fine_grained_prefix_cache
+enable_mamba_shared_prefix_checkpoint enable_mfu_metrics enable_mixed_moe_lora_format enable_mm_embeds
+enable_moe_shared_loras enable_multimodal_encoder_data_parallel enable_nccl_comm_suspend enable_prefix_caching
+enable_prompt_adapter enable_prompt_embeds enable_return_routed_experts enable_shm_tensor_arena enable_sleep_mode
+enable_tower_connector_lora enable_trace_replay enforce_eager eplb_log_balancedness fail_on_environ_validation
+fully_sharded_loras guided_decoding_disable_additional_properties guided_decoding_disable_any_whitespace
+guided_decoding_disable_fallback interleave_mm_strings jit_monitor_verbose kv_cache_metrics
+kv_sharing_fast_prefill language_model_only long_prefill_token_threshold_adaptive mm_device_do_normalize
+mm_encoder_only monokernel multi_step_stream_outputs numa_bind ray_workers_use_nsight return_sampling_mask
+scheduler_reserve_full_isl skip_mm_profiling skip_tokenizer_init sleep_mode_offload_cudagraph
+specialize_active_lora speculative_disable_mqa_scorer swa_bounded_replay tokens_only trust_remote_code
+use_fp64_gumbel use_replayssm use_tqdm_on_load use_v2_block_manager worker_use_ray
+enable_chunked_prefill enable_batch_sharded_sampling enable_flashinfer_autotune enable_mm_processor_stats
+disable_log_requests enable_log_requests enable_log_outputs enable_log_deltas enable_auto_tool_choice
+disable_fastapi_docs disable_frontend_multiprocessing disable_uvicorn_access_log enable_force_include_usage
+enable_prompt_tokens_details enable_request_id_headers enable_server_load_tracking enable_ssl_refresh
+enable_tokenizer_info_endpoint enable_offline_docs enable_per_request_metrics enable_reasoning enable_scale_out
+enable_flash_late_interaction exclude_tools_when_tool_choice_none expand_tools_even_if_tool_choice_none
+return_tokens_as_token_ids headless grpc log_error_stack trust_request_chat_template trust_request_mm_kwargs
+use_gpu_for_pooling_score allow_credentials cohere_is_reasoning_model disable_log_stats worker_use_ray
+""".split())
+
+_BOOL_WORDS = frozenset({"true", "false"})
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
+SERVER_MODULES = ("vllm.entrypoints.openai.api_server", "vllm.entrypoints.api_server")
+CLI_MODULE = "vllm.entrypoints.cli.main"
+
+# Wrappers that run the rest of the words as a command, and how many option values each option takes.
+_WRAPPER_OPTS_WITH_VALUE = {
+    "env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},
+    "nohup": set(),
+    "exec": {"-a"},
+    "time": set(),
+    "command": set(),
+    "sudo": {"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D"},
+    "timeout": {"-s", "--signal", "-k", "--kill-after"},
+    "nice": {"-n", "--adjustment"},
+    "stdbuf": {"-i", "-o", "-e"},
+    "numactl": set(),
+    "taskset": set(),
+    "uvx": {"--from", "--with", "-p", "--python"},
+}
+_RUN_TOOLS = {"uv": {"--with", "--python", "-p", "--project", "--directory", "--env-file", "--extra", "--group",
+                     "--index", "--index-url", "--from"},
+              "poetry": set(), "pipenv": set(), "pdm": set(), "hatch": set()}
+_KEYWORDS = frozenset({"then", "do", "else", "elif", "if", "while", "until", "!", "{"})
+
+
+def _base(word: Word) -> str:
+    return os.path.basename(word.value) if word.literal else ""
+
+
+def _skip_wrappers(words: list[Word]) -> int:
+    """Index of the first word after leading assignments, keywords and wrapper commands."""
+    i, n = 0, len(words)
+    while i < n:
+        w = words[i]
+        if w.literal and _ASSIGN_PREFIX.match(w.value) and not w.value.startswith("-"):
+            i += 1
+            continue
+        name = _base(w)
+        if name in _KEYWORDS:
+            i += 1
+            continue
+        if name in _RUN_TOOLS and i + 1 < n and words[i + 1].value == "run":
+            opts, i = _RUN_TOOLS[name], i + 2
+        elif name in _WRAPPER_OPTS_WITH_VALUE:
+            opts, i = _WRAPPER_OPTS_WITH_VALUE[name], i + 1
+        else:
+            return i
+        while i < n and words[i].value.startswith("-") and words[i].value != "-":
+            i += 2 if words[i].value in opts else 1
+        if name == "timeout" and i < n:
+            i += 1  # the duration
+        elif name == "taskset" and i < n:
+            i += 1  # the CPU mask
+    return i
+
+
+def _launch(words: list[Word], i: int) -> tuple[str, int] | None:
+    """(command name, index of the first argument) when words[i:] launch a vLLM server."""
+    n = len(words)
+    if i >= n:
+        return None
+    name = _base(words[i])
+    if name == "vllm":
+        if i + 1 < n and words[i + 1].literal and words[i + 1].value == "serve":
+            return "vllm serve", i + 2
+        return None
+    if not _PYTHON.fullmatch(name):
+        return None
+    j = i + 1
+    while j < n and words[j].literal and words[j].value.startswith("-") and words[j].value != "-m":
+        v = words[j].value
+        if v in ("-c", "-"):
+            return None
+        j += 2 if v in ("-X", "-W") else 1
+    if j + 1 >= n or words[j].value != "-m":
+        # `python -mvllm...` is rare; a script path is not a vLLM server.
+        return None
+    module = words[j + 1].value
+    if module in SERVER_MODULES:
+        return module, j + 2
+    if module == CLI_MODULE and j + 2 < n and words[j + 2].value == "serve":
+        return module + " serve", j + 3
+    return None
+
+
+def _flag_parts(value: str) -> tuple[str, str, str | None, str] | None:
+    """(written flag, key, attached value or None, form) for a flag word, or None for a non-flag."""
+    if not value.startswith("-") or value in ("-", "--") or _NUMBER.fullmatch(value):
+        return None
+    if value.startswith("-O") and not value.startswith("-O."):
+        rest = value[2:]
+        if rest == "":
+            return "-O", "O", None, "space"
+        if rest.startswith("="):
+            return "-O", "O", rest[1:], "equals"
+        if rest[0].isdigit():
+            return "-O", "O", rest, "attached"
+    long = value.startswith("--")
+    body = value[2:] if long else value[1:]
+    flag_body, eq, attached = body.partition("=")
+    if not flag_body or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", flag_body):
+        return None
+    head, dot, tail = flag_body.partition(".")
+    key = head.replace("-", "_")
+    if not long:
+        key = "compilation_config" if head == "O" else SHORT_ALIASES.get(head, key)
+    if dot:
+        key += "." + tail.replace("-", "_")
+    flag = ("--" if long else "-") + flag_body
+    return flag, key, (attached if eq else None), ("equals" if eq else "space")
+
+
+def _is_bool(key: str) -> bool:
+    return key in BOOL_FLAGS or (key.startswith("no_") and key[3:] in BOOL_FLAGS)
+
+
+def render_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+class CliScope(Scope):
+    """One vLLM server command line. facts: command, words, syntax, model (a Word or None)."""
+
+    kind = "cli"
+
+    def __init__(self, unit: Unit, words: list[Word], syntax: WordSyntax, label: str = ""):
+        super().__init__(unit, kind="cli", label=label)
+        self.words = words
+        self.syntax = syntax
+        self.span = (words[0].span[0], words[-1].span[1])
+
+    # ---- spelling ----------------------------------------------------------------------------------------
+    def spell_key(self, ns: str, key: str, like: Setting | None = None) -> str:
+        if ns != "vllm":
+            raise ValueError(f"a vLLM command line cannot hold a {ns} setting")
+        if key == "O":
+            return "-O"
+        flag = like.style.get("flag", "") if like is not None else ""
+        underscored = flag.startswith("--") and "_" in flag and "-" not in flag[2:]
+        return "--" + (key if underscored else key.replace("_", "-"))
+
+    def spell_value(self, value: Any, like: Setting | None = None, key: str | None = None) -> str:
+        text = render_value(value)
+        if like is not None and like.value_span is not None and isinstance(self.syntax, ShellSyntax):
+            return shell_quote_like(text, self.unit.text[like.value_span[0] : like.value_span[1]])
+        return self.syntax.quote(text)
+
+    # ---- edits -------------------------------------------------------------------------------------------
+    def _word_of(self, s: Setting) -> Word:
+        return self.words[s.style["words"][0]]
+
+    def rename(self, s: Setting, new_key: str, ns: str) -> list[TextEdit]:
+        flag = self.spell_key(ns, new_key, like=s)
+        form = s.style.get("form")
+        if form == "attached" and flag != "-O":
+            w = self._word_of(s)
+            return [TextEdit(*w.span, self.syntax.quote(flag + "=" + w.value[2:]))]
+        return [TextEdit(s.key_span[0], s.key_span[1], flag)]
+
+    def set_value(self, s: Setting, value: Any) -> list[TextEdit]:
+        i, j = s.style["words"]
+        if s.value_span is None:
+            if value is None or value is True:
+                return []
+            if value is False and _is_bool(s.key) and not s.key.startswith("no_"):
+                return [TextEdit(s.key_span[0], s.key_span[1], "--no-" + s.style["flag"].lstrip("-"))]
+            return [self.syntax.insert_after(self.unit.text, self.words, i, [render_value(value)])]
+        if value is None:  # make it a bare flag
+            if s.style["form"] == "space":
+                return [self.delete_words_edit(i + 1, j)]
+            return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"]))]
+        if s.style.get("whole_word"):
+            sep = "=" if s.style["form"] == "equals" else ""
+            return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"] + sep + render_value(value)))]
+        return [TextEdit(s.value_span[0], s.value_span[1], self.spell_value(value, like=s))]
+
+    def delete_words_edit(self, i: int, j: int) -> TextEdit:
+        return self.syntax.delete_words(self.unit.text, self.words, i, j)
+
+    def delete(self, s: Setting) -> list[TextEdit]:
+        return [self.delete_words_edit(*s.style["words"])]
+
+    def insert(self, ns: str, key: str, value: Any, after: Setting | None = None) -> list[TextEdit]:
+        flag = self.spell_key(ns, key, like=after or (self.settings[-1] if self.settings else None))
+        if value is None or (value is True and _is_bool(key)):
+            new = [flag]
+        elif value is False and _is_bool(key):
+            new = ["--no-" + flag.lstrip("-")]
+        else:
+            new = [flag, render_value(value)]
+        if after is not None:
+            i = after.style["words"][1] - 1
+        elif self.settings:
+            i = max(s.style["words"][1] for s in self.settings) - 1
+        else:
+            i = self.facts["args_start"] - 1
+            model = self.facts.get("model")
+            if model is not None:
+                i = self.words.index(model)
+        return [self.syntax.insert_after(self.unit.text, self.words, i, new)]
+
+
+def _key_span(text: str, word: Word, flag: str) -> tuple[tuple[int, int], bool]:
+    """Where the flag's characters are in the source, and whether the word is quoted as a whole."""
+    start = word.span[0]
+    if text.startswith(flag, start):
+        return (start, start + len(flag)), False
+    if text[start : start + 1] in ("'", '"') and text.startswith(flag, start + 1):
+        return (start + 1, start + 1 + len(flag)), True
+    return word.span, True
+
+
+def vllm_scope(unit: Unit, words: list[Word], syntax: WordSyntax, label: str = "") -> CliScope | None:
+    """A CliScope when `words` launch a vLLM server (after env assignments and wrappers), else None."""
+    found = _launch(words, _skip_wrappers(words))
+    if found is None:
+        return None
+    command, first = found
+    scope = CliScope(unit, words, syntax, label=label or command)
+    scope.facts.update(command=command, words=words, syntax=syntax, model=None, args_start=first)
+    text = unit.text
+    k, n = first, len(words)
+    only_positional = False
+    while k < n:
+        w = words[k]
+        parts = None if only_positional else _flag_parts(w.value)
+        if parts is None:
+            if w.literal and w.value == "--" and not only_positional:
+                only_positional = True
+            elif scope.facts["model"] is None and command.endswith("serve") and w.literal:
+                scope.facts["model"] = w
+            k += 1
+            continue
+        flag, key, attached, form = parts
+        key_span, whole = _key_span(text, w, flag)
+        nxt = words[k + 1] if k + 1 < n else None
+        value_word: Word | None = None
+        if attached is None and nxt is not None:
+            nv = nxt.value
+            dashy = nxt.literal and nv.startswith("-") and not _NUMBER.fullmatch(nv)
+            if key == "O" and flag == "-O":
+                takes = nxt.literal and nv.isdigit()
+            elif _is_bool(key):
+                takes = nxt.literal and nv.lower() in _BOOL_WORDS
+            else:
+                takes = not dashy
+            if takes:
+                value_word = nxt
+        j = k + (2 if value_word is not None else 1)
+        style = {"flag": flag, "words": (k, j), "whole_word": whole}
+        if attached is not None:
+            style["form"] = form
+            cut = key_span[1] + (1 if form == "equals" else 0)
+            value_span = (cut, w.span[1] - (1 if whole else 0))
+            value, literal = attached, w.literal
+        elif value_word is not None:
+            style["form"] = "space"
+            value_span, value, literal = value_word.span, value_word.value, value_word.literal
+        else:
+            style["form"] = "bare"
+            value_span, value, literal = None, None, w.literal
+        s = Setting(ns="vllm", key=key, value=value if literal else None, raw_key=flag, key_span=key_span,
+                    value_span=value_span, delete_span=(0, 0), scope=scope, literal=literal, style=style)
+        edit = syntax.delete_words(text, words, k, j)
+        s.delete_span = (edit.start, edit.end)
+        scope.settings.append(s)
+        k = j
+    return scope
