@@ -148,8 +148,9 @@ class Command:
 
 
 class _Lexer:
-    def __init__(self, text: str, start: int, end: int, operators: bool):
+    def __init__(self, text: str, start: int, end: int, operators: bool, escape: str = "\\"):
         self.text = text
+        self.esc = escape
         self.end = end
         self.i = start
         self.operators = operators
@@ -174,7 +175,7 @@ class _Lexer:
             if ch in " \t":
                 self.i += 1
                 continue
-            if ch == "\\" and i + 1 < end and text[i + 1] in "\r\n":
+            if ch == self.esc and i + 1 < end and text[i + 1] in "\r\n":
                 self.i = i + (3 if text.startswith("\r\n", i + 1) else 2)
                 continue
             if ch in "\r\n":
@@ -246,9 +247,9 @@ class _Lexer:
                     literal, i = False, j
                     continue
                 break
-            if ch == "\\":
+            if ch == self.esc:
                 if i + 1 >= end:
-                    out.append("\\")
+                    out.append(ch)
                     i += 1
                 elif text[i + 1] in "\r\n":
                     i += 3 if text.startswith("\r\n", i + 1) else 2
@@ -266,7 +267,7 @@ class _Lexer:
                 literal = literal and lit
             elif ch == "$" and i + 1 < end and text[i + 1] == "'":
                 i = self._ansi_c(i, out)
-            elif ch == "$" or ch == "`":
+            elif ch == "$" or (ch == "`" and self.esc != "`"):
                 j = self._expansion(i)
                 if j == i + 1 and ch == "$":
                     out.append("$")
@@ -287,18 +288,18 @@ class _Lexer:
             ch = text[i]
             if ch == '"':
                 return i + 1, literal
-            if ch == "\\" and i + 1 < end:
+            if ch == self.esc and i + 1 < end:
                 nxt = text[i + 1]
                 if nxt in "\r\n":
                     i += 3 if text.startswith("\r\n", i + 1) else 2
                     continue
-                if nxt in '$`"\\':
+                if nxt in '$`"\\' or nxt == self.esc:
                     out.append(nxt)
                     i += 2
                     continue
                 out.append(ch)
                 i += 1
-            elif ch == "$" or ch == "`":
+            elif ch == "$" or (ch == "`" and self.esc != "`"):
                 j = self._expansion(i)
                 if j == i + 1 and ch == "$":
                     out.append("$")
@@ -376,11 +377,12 @@ class _Lexer:
         raise ParseError(f"unterminated {text[max(i - 1, 0)]}{open_}", offset=max(i - 1, 0))
 
 
-def shell_commands(text: str, start: int, end: int, operators: bool = True) -> list[Command]:
+def shell_commands(text: str, start: int, end: int, operators: bool = True, escape: str = "\\") -> list[Command]:
     """Simple commands of a shell text range, with their extents. `operators=False` splits on blanks only
-    (Dockerfile ENV arguments, where `;`, `|`, `<` and `#` are ordinary characters)."""
+    (Dockerfile ENV arguments, where `;`, `|`, `<` and `#` are ordinary characters); `escape` is the escape
+    character (a Dockerfile's `# escape=` directive may make it a backquote)."""
     try:
-        return _Lexer(text, max(start, 0), min(end, len(text)), operators).commands()
+        return _Lexer(text, max(start, 0), min(end, len(text)), operators, escape).commands()
     except RecursionError as e:  # pragma: no cover - the lexer is iterative
         raise ParseError("shell text too deeply nested", offset=start) from e
 
