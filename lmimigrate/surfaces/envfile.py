@@ -35,6 +35,7 @@ from lmimigrate.surfaces.common import add_env_setting, env_name_for
 
 _SHELL = ShellSyntax()
 _ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_SHELL_KEYWORDS = frozenset({"{", "then", "do", "else", "if", "elif", "while", "until", "!"})
 _EXPANSION = re.compile(r"\$(?:\{|\(|[A-Za-z_])")
 
 
@@ -212,16 +213,19 @@ def _add_assignment(scope: EnvScope, words: list[Word], idx: int, delete_span: t
     )
 
 
-def _command_delete_span(text: str, c: Command) -> tuple[int, int]:
-    """Remove a whole command (an assignment-only command) and what joins it to its neighbours."""
-    whole = _own_lines(text, c.start, c.end)
+def _command_delete_span(text: str, c: Command, start: int) -> tuple[int, int]:
+    """Remove an assignment-only command from `start` (after any `{`, `then`...) with what joins it to its
+    neighbours: its whole line when alone there, else its `;`/`&&`/`||`."""
+    whole = _own_lines(text, c.start, c.end) if start == c.start else None
     if whole is not None and c.terminator in ("\n", "", ";"):
         return whole
     if c.terminator in (";", "&&", "||"):
         m = re.compile(r"[ \t]*" + re.escape(c.terminator) + r"[ \t]*").match(text, c.end)
         if m:
-            return c.start, m.end()
-    k = c.start
+            return start, m.end()
+    k = start
+    if k > c.start:
+        return start, c.end
     while k > 0 and text[k - 1] in " \t":
         k -= 1
     if k > 0 and text[k - 1] == ";":
@@ -235,9 +239,10 @@ def _shell_env(scope: EnvScope, c: Command, first: int, export: bool) -> None:
     words = c.words
     targets = [k for k in range(first, len(words)) if _is_assignment(text, words[k])]
     alone = len(words) - first == 1  # `export A=1` or `A=1`: deleting it removes the whole command
+    start = words[first - 1].span[0] if export else words[first].span[0]
     after = _next_line(text, c.end)
     for k in targets:
-        delete = _command_delete_span(text, c) if alone else _word_delete(text, words, k)
+        delete = _command_delete_span(text, c, start) if alone else _word_delete(text, words, k)
         _add_assignment(scope, words, k, delete, {"export": export, "after": after})
 
 
@@ -284,10 +289,13 @@ def _parse_shell(unit: Unit) -> None:
         if first_command is None:
             first_command = c.start
         line = unit.index.position(c.start)[0]
-        if _raw(text, words[0]) == "export":
-            _shell_env(scope, c, 1, export=True)
-        elif all(_is_assignment(text, w) for w in words):
-            _shell_env(scope, c, 0, export=False)
+        k = 0
+        while k < len(words) - 1 and _raw(text, words[k]) in _SHELL_KEYWORDS:
+            k += 1
+        if _raw(text, words[k]) == "export":
+            _shell_env(scope, c, k + 1, export=True)
+        elif all(_is_assignment(text, w) for w in words[k:]):
+            _shell_env(scope, c, k, export=False)
         else:
             others.extend(_command_scopes(unit, c, f"line {line}"))
     if first_command is not None:
