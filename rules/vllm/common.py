@@ -1,0 +1,104 @@
+"""Helpers shared by the vLLM configuration rules: spellings, dict-valued settings, evidence."""
+
+from __future__ import annotations
+
+import ast
+import json
+from typing import Any, Iterator
+
+from lmimigrate.ftypes import Evidence, Setting
+
+MODEL = "facebook/opt-125m"  # the model every example serves
+
+
+def tokens_for(*keys: str) -> tuple[bytes, ...]:
+    """Prefilter tokens for vLLM keys (`swap_space`) and env names: every spelling a file may use."""
+    out: list[bytes] = []
+    for key in keys:
+        for t in {key, key.replace("_", "-")}:
+            if t.encode() not in out:
+                out.append(t.encode())
+    return tuple(out)
+
+
+def flag(key: str) -> str:
+    """`swap_space` -> `--swap-space` (for messages)."""
+    return "--" + key.replace("_", "-")
+
+
+def ev(release: str, file: str, quote: str, row: str) -> Evidence:
+    return Evidence(release, file, quote, f"vllm {row}")
+
+
+def settings(ctx, key: str) -> Iterator[Setting]:
+    """The vllm-namespace settings for `key`, in every scope (command lines, --config files, LLM(...))."""
+    for s in ctx.settings("vllm", key):
+        if s.derived_from is None:
+            yield s
+
+
+def written(s: Setting) -> str:
+    """How a setting reads in its file, for messages: `--swap-space`, `swap_space`, `swap-space`."""
+    return s.raw_key
+
+
+def dict_value(s: Setting) -> tuple[dict | None, str]:
+    """A dict-valued setting (`--compilation-config '{...}'`, `compilation_config={...}`, a YAML mapping).
+
+    Returns (the dict, "dict") for a typed mapping, (the dict, "json") for a string holding a JSON (or Python
+    literal) object, and (None, "") otherwise.
+    """
+    v = s.value
+    if not s.literal:
+        return None, ""
+    if isinstance(v, dict):
+        return v, "dict"
+    if isinstance(v, str):
+        text = v.strip()
+        if not text.startswith("{"):
+            return None, ""
+        try:
+            d = json.loads(text)
+        except ValueError:
+            try:
+                d = ast.literal_eval(text)  # vLLM <= 0.8 read --speculative-config with ast.literal_eval
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                return None, ""
+        if isinstance(d, dict):
+            return d, "json"
+    return None, ""
+
+
+def dict_edits(ctx, s: Setting, new: dict, kind: str):
+    """Edits that replace a dict-valued setting's value with `new`, keeping it a JSON string when it was one
+    (re-serialized with `json.dumps` defaults: `{"mode": 3}`). None when the syntax cannot re-value it
+    (e.g. a block mapping in YAML): the finding is then reported without a fix."""
+    value: Any = json.dumps(new) if kind == "json" else new
+    return ctx.edits(s.set_value, value)
+
+
+def as_bool(value: Any) -> bool | None:
+    """A setting's boolean meaning; a bare CLI flag (value None) is True."""
+    if value is None or value is True:
+        return True
+    if value is False:
+        return False
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no"):
+        return False
+    return None
+
+
+def as_number(value: Any) -> Any:
+    """A CLI string that is a number, as a number (for JSON values): `"5"` -> 5, `"0.5"` -> 0.5."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        return value
