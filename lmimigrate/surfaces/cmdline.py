@@ -125,6 +125,12 @@ class JsonArraySyntax(WordSyntax):
     def default_gap(self) -> str:
         return ", "
 
+    def insert_after(self, unit_text: str, words: list[Word], i: int, new_words: list[str]) -> TextEdit:
+        # The layout gap (maybe a line break) before the first new word; a flag and its value share a line.
+        gap = self._gap(unit_text, words, i - 1) or self.default_gap()
+        pos = words[i].span[1]
+        return TextEdit(pos, pos, gap + ", ".join(self.quote(w) for w in new_words))
+
 
 # ---- shell tokenizer --------------------------------------------------------------------------------------
 
@@ -612,7 +618,7 @@ class CliScope(Scope):
             if s.style["form"] == "space":
                 return [self.delete_words_edit(i + 1, j)]
             return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"]))]
-        if s.style.get("whole_word"):
+        if s.style.get("whole_word") and s.style["form"] != "space":
             sep = "=" if s.style["form"] == "equals" else ""
             return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"] + sep + render_value(value)))]
         return [TextEdit(s.value_span[0], s.value_span[1], self.spell_value(value, like=s))]

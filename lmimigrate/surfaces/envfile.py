@@ -435,6 +435,15 @@ def _env_instruction(scope: EnvScope, ins: _Instruction, escape: str) -> None:
         )
 
 
+class _ExecFormSyntax(JsonArraySyntax):
+    """Exec-form arrays may span lines joined by backslash continuations."""
+
+    separator = re.compile(r"(?:\s|\\(?=\r?\n|\r))*,(?:\s|\\(?=\r?\n|\r))*")
+
+
+_EXEC = _ExecFormSyntax()
+
+
 def _exec_words(text: str, ins: _Instruction) -> list[Word] | None:
     """The strings of an exec-form JSON array, or None when the arguments are not one (shell form)."""
     start, end = ins.args_start, ins.end
@@ -499,13 +508,13 @@ def _parse_dockerfile(unit: Unit) -> None:
             if words is not None:
                 if ins.keyword == "CMD" and entry is not None:
                     scopes.remove(entry[1])
-                    combined = vllm_scope(unit, entry[0] + words, JsonArraySyntax())
+                    combined = vllm_scope(unit, entry[0] + words, _EXEC)
                     if combined is not None:
                         combined.label = f"{combined.facts['command']} (ENTRYPOINT + {where})"
                         scopes.append(combined)
                     entry = None
                     continue
-                cli = vllm_scope(unit, words, JsonArraySyntax()) if words else None
+                cli = vllm_scope(unit, words, _EXEC) if words else None
                 if cli is not None:
                     cli.label = f"{cli.facts['command']} ({where})"
                     scopes.append(cli)
