@@ -102,3 +102,31 @@ def as_number(value: Any) -> Any:
         return float(value)
     except ValueError:
         return value
+
+
+def merge_deletions(text: str, edits):
+    """Several deletions in one fix: surfaces compute each setting's delete span on its own, so two adjacent
+    settings may both claim the blank between them. Overlapping deletions are merged into one; a merged
+    deletion that reaches the end of its line also takes the blanks before it (no trailing space is left)."""
+    from lmimigrate.ftypes import TextEdit
+
+    dels = sorted(e for e in edits if e.content == "" and e.start < e.end)
+    others = [e for e in edits if not (e.content == "" and e.start < e.end)]
+    out: list[TextEdit] = []
+    merged_any: list[bool] = []
+    for e in dels:
+        if out and e.start < out[-1].end:
+            last = out[-1]
+            out[-1] = TextEdit(last.start, max(last.end, e.end), "")
+            merged_any[-1] = True
+        else:
+            out.append(e)
+            merged_any.append(False)
+    for i, e in enumerate(out):
+        if merged_any[i] and (e.end >= len(text) or text[e.end] in "\r\n"):
+            start = e.start
+            while start > 0 and text[start - 1] in " \t":
+                start -= 1
+            if start > 0 and text[start - 1] not in "\r\n\\":
+                out[i] = TextEdit(start, e.end, "")
+    return out + others

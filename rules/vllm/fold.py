@@ -1,0 +1,432 @@
+"""Flags folded into one JSON-valued config flag: the old settings are deleted and one new setting is inserted.
+
+D1 speculative flags -> `--speculative-config`, G1 guided-decoding flags -> `--structured-outputs-config`,
+M12 EPLB flags -> `--eplb-config`, M1 `--rope-scaling`/`--rope-theta` -> `--hf-overrides`,
+L4 `--log-config-file` -> `--logging-config`.
+
+On a command line the new value is written as JSON (`json.dumps` defaults, then shell-quoted); in a vLLM
+`--config` YAML file and in Python it is a mapping. Numbers stay numbers, bare boolean flags become `true`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.rule import Rule
+
+from .common import MODEL, as_bool, as_number, dict_value, ev, flag, merge_deletions, tokens_for
+
+_NO = object()  # a value the fold cannot carry: report without a fix
+
+
+def _convert(kind: str, s) -> Any:
+    if not s.literal:
+        return _NO
+    v = s.value
+    if kind == "bool":
+        b = as_bool(v)
+        return _NO if b is None else b
+    if v is None:
+        return _NO  # a value-taking flag written bare
+    if kind == "num":
+        n = as_number(v)
+        return n if isinstance(n, (int, float)) and not isinstance(n, bool) else _NO
+    if kind == "json":
+        d, _ = dict_value(s)
+        if d is not None:
+            return d
+        return v if isinstance(v, (dict, list)) else _NO
+    return v if not isinstance(v, str) else v.strip()
+
+
+class FoldRule(Rule):
+    """Base: `mapping` maps an old key to (key inside the new dict, kind: str/num/bool/json)."""
+
+    stack = "vllm"
+    trigger = "crossing"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.SAFE
+    target: str
+    mapping: dict[str, tuple[str, str]]
+    merge = False  # merge into an existing target dict (the old keys win, as upstream did) or give up
+    deprecated_only = False  # the old spelling still works in the newest release: a warning
+
+    def accept(self, sub: str, value: Any) -> bool:
+        """Whether a mapped value can be carried over as is."""
+        return True
+
+    def message(self, ctx, olds, gone: bool) -> str:
+        names = ", ".join(dict.fromkeys(f"`{s.raw_key}`" for s in olds))
+        when = (f"were removed in vllm {self.removed_in or self.changed_in}" if gone
+                else f"are deprecated since vllm {self.changed_in}")
+        if len(olds) == 1:
+            when = when.replace("were", "was").replace("are", "is")
+        return f"{names} {when}: use `{flag(self.target)}` with the same values"
+
+    def check(self, ctx):
+        order = {k: i for i, k in enumerate(self.mapping)}
+        for scope in ctx.scopes():
+            olds = [s for s in scope.settings if s.ns == "vllm" and s.derived_from is None and s.key in self.mapping]
+            if not olds:
+                continue
+            gone = not self.deprecated_only and ctx.target_at_least(self.removed_in or self.changed_in)
+            new: dict[str, Any] = {}
+            ok = True
+            for s in sorted(olds, key=lambda s: order[s.key]):
+                sub, kind = self.mapping[s.key]
+                value = _convert(kind, s)
+                if value is _NO or not self.accept(sub, value):
+                    ok = False
+                    break
+                new[sub] = value  # a repeated flag: the last one wins, as with argparse
+            edits = None
+            if ok:
+                edits = self._edits(ctx, scope, olds, new)
+            yield ctx.report(
+                olds[0],
+                self.message(ctx, olds, gone),
+                edits=edits,
+                applicability=self.fix_applicability,
+                fix_message=f"fold into `{flag(self.target)}`",
+                severity=Severity.ERROR if gone else Severity.WARNING,
+            )
+
+    def _edits(self, ctx, scope, olds, new):
+        existing = scope.get("vllm", self.target)
+        edits = []
+        for s in olds:
+            e = ctx.edits(s.delete)
+            if e is None:
+                return None
+            edits.extend(e)
+        if existing is not None:
+            if not self.merge:
+                return None
+            current, kind = dict_value(existing)
+            if current is None:
+                return None
+            merged = {**current, **new}
+            import json
+
+            e = ctx.edits(existing.set_value, json.dumps(merged) if kind == "json" else merged)
+        else:
+            e = ctx.edits(scope.insert, "vllm", self.target, new, after=_anchor(scope, olds))
+        if e is None:
+            return None
+        return merge_deletions(scope.unit.text, edits + e)
+
+
+def _anchor(scope, olds):
+    """The setting to insert after: the last kept setting before the first old one, else the last kept one."""
+    gone = {id(s) for s in olds}
+    kept = [s for s in scope.settings if id(s) not in gone and s.derived_from is None]
+    if not kept:
+        return None
+    first = min(s.key_span[0] for s in olds)
+    before = [s for s in kept if s.key_span[0] < first]
+    return before[-1] if before else kept[-1]
+
+
+# ---- D1 ------------------------------------------------------------------------------------------------
+
+SPECULATIVE = {
+    # D1's order, which is the order the new JSON is written in.
+    "speculative_model": ("model", "str"),
+    "num_speculative_tokens": ("num_speculative_tokens", "num"),
+    "speculative_model_quantization": ("quantization", "str"),
+    "speculative_max_model_len": ("max_model_len", "num"),
+    "speculative_draft_tensor_parallel_size": ("draft_tensor_parallel_size", "num"),
+    "spec_draft_tp": ("draft_tensor_parallel_size", "num"),
+    "speculative_disable_mqa_scorer": ("disable_mqa_scorer", "bool"),
+    "speculative_disable_by_batch_size": ("disable_by_batch_size", "num"),
+    "ngram_prompt_lookup_max": ("prompt_lookup_max", "num"),
+    "ngram_prompt_lookup_min": ("prompt_lookup_min", "num"),
+    "spec_decoding_acceptance_method": ("acceptance_method", "str"),
+    "typical_acceptance_sampler_posterior_threshold": ("posterior_threshold", "num"),
+    "typical_acceptance_sampler_posterior_alpha": ("posterior_alpha", "num"),
+    "disable_logprobs_during_spec_decoding": ("disable_logprobs", "bool"),
+}
+
+
+class SpeculativeFlagsFolded(FoldRule):
+    code = "VLLM060"
+    name = "speculative-flags-to-speculative-config"
+    changed_in = "0.8.2"
+    removed_in = "0.8.3"
+    target = "speculative_config"
+    mapping = SPECULATIVE
+    summary = "The separate speculative-decoding flags were folded into `--speculative-config` (0.8.2) and removed in 0.8.3"
+    looks_at = tuple(f"vllm:{k}" for k in SPECULATIVE) + ("vllm:speculative_config",)
+    tokens = tokens_for("speculative", "ngram_prompt_lookup", "spec_decoding", "typical_acceptance",
+                        "disable_logprobs_during_spec_decoding", "spec_draft_tp")
+    what = (
+        "Reports `--speculative-model`, `--num-speculative-tokens`, `--ngram-prompt-lookup-max/min` and the other "
+        "13 speculative-decoding flags of vLLM <= 0.8.2 (command lines, vLLM `--config` files, `LLM(...)` "
+        "kwargs), and folds them into one `--speculative-config` JSON."
+    )
+    why = (
+        "0.8.2 introduced `--speculative-config` and warned about the separate flags; 0.8.3 removed all 14 of "
+        "them (the server exits with `unrecognized arguments`). vLLM 0.8.2 itself built the config from the "
+        "old flags with a fixed key mapping (`speculative_model` -> `model`, `ngram_prompt_lookup_max` -> "
+        "`prompt_lookup_max`, `typical_acceptance_sampler_posterior_threshold` -> `posterior_threshold`, ...); "
+        "the fix writes exactly that mapping. No `method` key is added: the 0.8.2 mapping adds none, and every "
+        "release from 0.8.2 to 0.33.0 infers `method: \"ngram\"` from `model: \"[ngram]\"`."
+        " Some of the folded keys were later removed from the speculative config (VLLM061-VLLM064 report them)."
+    )
+    fix_safety = (
+        "Safe: the new JSON holds the same values under the keys vLLM 0.8.2 mapped them to; numbers stay numbers. "
+        "No fix when `--speculative-config` is already set (vLLM 0.8.2 then ignored the old flags; decide "
+        "yourself) or when a value is not a literal. On a command line the JSON is re-serialized with "
+        "`json.dumps` defaults."
+    )
+    evidence = (
+        ev("vllm 0.8.2", "vllm/engine/arg_utils.py",
+           "\"Please use '--speculative-config' to set all configurations related to speculative decoding. The "
+           "current method of specifying the model through '--speculative-model' … will be deprecated in the next "
+           "release.\"; `spec_config_dict = {\"model\": self.speculative_model, …, \"prompt_lookup_max\": "
+           "self.ngram_prompt_lookup_max, …}`; all 14 flags absent v0.8.3", "§3.4 D1"),
+    )
+    invalid = (
+        Example(
+            "run.sh",
+            f"vllm serve {MODEL} \\\n    --speculative-model \"[ngram]\" \\\n    --num-speculative-tokens 5 \\\n"
+            "    --ngram-prompt-lookup-max 4 \\\n    --max-model-len 4096\n",
+            fixed=f"vllm serve {MODEL} \\\n    --max-model-len 4096 \\\n"
+            "    --speculative-config '{\"model\": \"[ngram]\", \"num_speculative_tokens\": 5, \"prompt_lookup_max\": 4}'\n",
+            to="vllm==0.8.3",
+        ),
+        Example(
+            "vllm-config.yaml",
+            f"model: {MODEL}\nspeculative_model: meta-llama/Llama-3.2-1B\nnum_speculative_tokens: 4\n",
+            fixed=f"model: {MODEL}\nspeculative_config: {{\"model\": \"meta-llama/Llama-3.2-1B\", \"num_speculative_tokens\": 4}}\n",
+            to="vllm==0.8.3",
+        ),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --speculative-config '{{\"model\": \"[ngram]\", \"num_speculative_tokens\": 5}}'\n",
+                to="vllm==0.8.3"),
+        Example("run.sh", f"vllm serve {MODEL} --speculative-model \"[ngram]\" --num-speculative-tokens 5\n", to="vllm==0.8.1"),
+    )
+
+
+# ---- G1 ------------------------------------------------------------------------------------------------
+
+GUIDED = {
+    "guided_decoding_backend": ("backend", "str"),
+    "guided_decoding_disable_fallback": ("disable_fallback", "bool"),
+    "guided_decoding_disable_any_whitespace": ("disable_any_whitespace", "bool"),
+    "guided_decoding_disable_additional_properties": ("disable_additional_properties", "bool"),
+}
+BACKENDS = ("auto", "xgrammar", "guidance", "outlines", "lm-format-enforcer")
+
+
+class GuidedDecodingFlagsFolded(FoldRule):
+    code = "VLLM100"
+    name = "guided-decoding-flags-to-structured-outputs-config"
+    changed_in = "0.11.0"
+    removed_in = "0.12.0"
+    target = "structured_outputs_config"
+    mapping = GUIDED
+    summary = "`--guided-decoding-*` flags were replaced by `--structured-outputs-config` (deprecated 0.11.0, removed 0.12.0)"
+    looks_at = tuple(f"vllm:{k}" for k in GUIDED)
+    tokens = tokens_for("guided_decoding")
+    what = (
+        "Reports `--guided-decoding-backend`, `--guided-decoding-disable-fallback`, "
+        "`--guided-decoding-disable-any-whitespace` and `--guided-decoding-disable-additional-properties`, and "
+        "folds them into `--structured-outputs-config '{\"backend\": ..., \"disable_fallback\": ...}'`."
+    )
+    why = (
+        "0.11.0 renamed guided decoding to structured outputs: the four flags became the fields `backend`, "
+        "`disable_fallback`, `disable_any_whitespace` and `disable_additional_properties` of "
+        "`StructuredOutputsConfig`, and 0.12.0 removed the flags. Note that clients sending the old request "
+        "fields (`guided_json`, `guided_regex`, ...) are silently served unconstrained output from 0.12.0 "
+        "(VLLM101)."
+    )
+    fix_safety = (
+        "Safe: same values under the new field names. No fix for a backend with options (`xgrammar:...`, a "
+        "0.8/0.9 syntax) or a backend name the new config does not accept, nor when "
+        "`--structured-outputs-config` is already set."
+    )
+    evidence = (
+        ev("vllm 0.11.0", "vllm/engine/arg_utils.py", "\"[DEPRECATED] {arg} will be removed in v0.12.0.\"; "
+           "vllm/config/structured_outputs.py fields `backend, disable_fallback, disable_any_whitespace, "
+           "disable_additional_properties, reasoning_parser`; flags absent v0.12.0", "§3.7 G1"),
+    )
+    invalid = (
+        Example(
+            "run.sh",
+            f"vllm serve {MODEL} --guided-decoding-backend xgrammar --max-model-len 4096\n",
+            fixed=f"vllm serve {MODEL} --max-model-len 4096 --structured-outputs-config '{{\"backend\": \"xgrammar\"}}'\n",
+            to="vllm==0.12.0",
+        ),
+        Example(
+            "k8s.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vllm\nspec:\n  containers:\n  - name: vllm\n"
+            "    image: vllm/vllm-openai:v0.10.2\n    args:\n    - --model\n    - facebook/opt-125m\n"
+            "    - --guided-decoding-backend\n    - guidance\n    - --guided-decoding-disable-additional-properties\n",
+            to="vllm==0.12.0",
+        ),
+        Example(
+            "vllm-config.yaml",
+            f"model: {MODEL}\nguided_decoding_backend: outlines\ndisable_log_stats: true\n",
+            fixed=f"model: {MODEL}\nstructured_outputs_config: {{\"backend\": \"outlines\"}}\ndisable_log_stats: true\n",
+            to="vllm==0.12.0",
+        ),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --structured-outputs-config.backend xgrammar\n", to="vllm==0.12.0"),
+        Example("run.sh", f"vllm serve {MODEL} --guided-decoding-backend xgrammar\n", to="vllm==0.10.2"),
+    )
+
+    def accept(self, sub, value):
+        return sub != "backend" or value in BACKENDS
+
+
+# ---- M12 -----------------------------------------------------------------------------------------------
+
+EPLB = {
+    "num_redundant_experts": ("num_redundant_experts", "num"),
+    "eplb_window_size": ("window_size", "num"),
+    "eplb_step_interval": ("step_interval", "num"),
+    "eplb_log_balancedness": ("log_balancedness", "bool"),
+}
+
+
+class EplbFlagsFolded(FoldRule):
+    code = "VLLM120"
+    name = "eplb-flags-to-eplb-config"
+    changed_in = "0.10.2"
+    removed_in = "0.12.0"
+    target = "eplb_config"
+    mapping = EPLB
+    summary = "`--num-redundant-experts` and the `--eplb-*` flags were replaced by `--eplb-config` (deprecated 0.10.2, removed 0.12.0)"
+    looks_at = tuple(f"vllm:{k}" for k in EPLB)
+    tokens = tokens_for(*EPLB)
+    what = "Reports the expert-parallel load-balancer flags and folds them into one `--eplb-config` JSON."
+    why = (
+        "0.10.2 grouped the EPLB options in `EPLBConfig` (`num_redundant_experts`, `window_size`, "
+        "`step_interval`, `log_balancedness`); 0.12.0 removed the separate flags."
+    )
+    fix_safety = "Safe: same values under the field names the deprecation message names."
+    evidence = (
+        ev("vllm 0.11.0", "vllm/config/parallel.py", "\"`num_redundant_experts` is deprecated and has been replaced "
+           "with `eplb_config.num_redundant_experts`. This will be removed in v0.12.0.\"", "§3.8 M12"),
+    )
+    invalid = (
+        Example(
+            "run.sh",
+            f"vllm serve {MODEL} --enable-eplb --num-redundant-experts 32 --eplb-window-size 1000\n",
+            fixed=f"vllm serve {MODEL} --enable-eplb --eplb-config '{{\"num_redundant_experts\": 32, \"window_size\": 1000}}'\n",
+            to="vllm==0.12.0",
+        ),
+        Example(
+            "vllm-config.yaml",
+            f"model: {MODEL}\ntensor_parallel_size: 8\nenable_eplb: true\nnum_redundant_experts: 32\nmax_model_len: 4096\n",
+            fixed=f"model: {MODEL}\ntensor_parallel_size: 8\nenable_eplb: true\neplb_config: {{\"num_redundant_experts\": 32}}\n"
+            "max_model_len: 4096\n",
+            to="vllm==0.12.0",
+        ),
+    )
+    valid = (Example("run.sh", f"vllm serve {MODEL} --enable-eplb --eplb-config '{{\"num_redundant_experts\": 32}}'\n",
+                     to="vllm==0.12.0"),)
+
+
+# ---- M1 ------------------------------------------------------------------------------------------------
+
+ROPE = {"rope_scaling": ("rope_scaling", "json"), "rope_theta": ("rope_theta", "num")}
+
+
+class RopeFlagsToHfOverrides(FoldRule):
+    code = "VLLM110"
+    name = "rope-flags-to-hf-overrides"
+    changed_in = "0.11.1"
+    target = "hf_overrides"
+    mapping = ROPE
+    merge = True
+    fix_applicability = Applicability.UNSAFE
+    summary = "`--rope-scaling` and `--rope-theta` were removed in vllm 0.11.1; use `--hf-overrides`"
+    looks_at = ("vllm:rope_scaling", "vllm:rope_theta", "vllm:hf_overrides")
+    tokens = tokens_for("rope_scaling", "rope_theta")
+    what = (
+        "Reports `--rope-scaling` / `--rope-theta` (and `LLM(rope_scaling=, rope_theta=)`) and moves them into "
+        "`--hf-overrides '{\"rope_scaling\": {...}, \"rope_theta\": X}'`, merged into an existing `--hf-overrides`."
+    )
+    why = (
+        "Up to 0.11.0 vLLM itself turned these flags into HF config overrides (`hf_overrides_kw.update("
+        "{\"rope_scaling\": ...})`) and told users to pass `--hf-overrides` instead; 0.11.1 removed the flags. "
+        "Caveat (reference §5): from 0.12.0 the legacy `rope_scaling`/`rope_theta` keys are mapped onto "
+        "`rope_parameters` only when Transformers v4 is installed; with Transformers v5 the override may need "
+        "to be `{\"rope_parameters\": {...}}`."
+    )
+    fix_safety = (
+        "Unsafe: the rewrite is what vLLM 0.11.0 did internally, but with Transformers v5 (vLLM 0.12.0+) an "
+        "override of the legacy `rope_scaling` key may be ignored without an error, so a long-context model "
+        "would silently lose its RoPE scaling. Check the model's effective `max_model_len` after the upgrade."
+    )
+    evidence = (
+        ev("vllm 0.11.0", "vllm/config/model.py", "\"`--rope-scaling` will be removed in a future release. 'Please "
+           "instead use `--hf-overrides '{hf_overrides_str}'`\"; flags and fields absent v0.11.1", "§3.8 M1"),
+        ev("vllm 0.12.0", "vllm/transformers_utils/config.py", "`patch_rope_parameters`: \"Transformers v4 installed, "
+           "legacy config fields may be present\"", "§3.8 M1, §5"),
+    )
+    invalid = (
+        Example(
+            "run.sh",
+            f"vllm serve {MODEL} --rope-scaling '{{\"rope_type\":\"yarn\",\"factor\":4.0}}' --rope-theta 1000000 --max-model-len 32768\n",
+            fixed=f"vllm serve {MODEL} --max-model-len 32768 --hf-overrides '{{\"rope_scaling\": {{\"rope_type\": \"yarn\", \"factor\": 4.0}}, \"rope_theta\": 1000000}}'\n",
+            unsafe=True,
+        ),
+        Example(
+            "vllm-config.yaml",
+            f"model: {MODEL}\nhf_overrides: {{\"max_position_embeddings\": 32768}}\nrope_theta: 1000000\n",
+            fixed=f"model: {MODEL}\nhf_overrides: {{\"max_position_embeddings\": 32768, \"rope_theta\": 1000000}}\n",
+            unsafe=True,
+        ),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --hf-overrides '{{\"rope_theta\": 1000000}}'\n"),
+        Example("run.sh", f"vllm serve {MODEL} --rope-theta 1000000\n", to="vllm==0.11.0"),
+    )
+
+
+# ---- L4 ------------------------------------------------------------------------------------------------
+
+
+class LogConfigFileDeprecated(FoldRule):
+    code = "VLLM087"
+    name = "log-config-file-to-logging-config"
+    changed_in = "0.31.0"
+    target = "logging_config"
+    deprecated_only = True
+    mapping = {"log_config_file": ("pylogging_config_file", "str")}
+    severity = Severity.WARNING
+    summary = "`--log-config-file` is deprecated from vllm 0.31.0; use `--logging-config.pylogging_config_file`"
+    looks_at = ("vllm:log_config_file",)
+    tokens = tokens_for("log_config_file")
+    what = "Reports `--log-config-file FILE` and rewrites it as `--logging-config '{\"pylogging_config_file\": \"FILE\"}'`."
+    why = (
+        "0.31.0 introduced `--logging-config` and deprecated `--log-config-file` (announced for removal in "
+        "0.33.0; still accepted, with a warning, in 0.33.0)."
+    )
+    fix_safety = "Safe: vLLM 0.31.0+ copies `--log-config-file` into exactly this field."
+    evidence = (
+        ev("vllm 0.31.0", "vllm/engine/arg_utils.py", "\"--log-config-file is deprecated and will be removed in "
+           "v0.33.0. Use --logging-config.pylogging_config_file instead.\" (still present in v0.33.0)", "§3.6 L4"),
+    )
+    invalid = (
+        Example(
+            "run.sh",
+            f"vllm serve {MODEL} --log-config-file /etc/vllm/logging.json --port 8000\n",
+            fixed=f"vllm serve {MODEL} --port 8000 --logging-config '{{\"pylogging_config_file\": \"/etc/vllm/logging.json\"}}'\n",
+        ),
+        Example(
+            "vllm-config.yaml",
+            f"model: {MODEL}\nlog_config_file: /etc/vllm/logging.json\nmax_model_len: 4096\n",
+            fixed=f"model: {MODEL}\nlogging_config: {{\"pylogging_config_file\": \"/etc/vllm/logging.json\"}}\nmax_model_len: 4096\n",
+        ),
+    )
+    valid = (Example("run.sh", f"vllm serve {MODEL} --log-config-file /etc/vllm/logging.json\n", to="vllm==0.30.0"),)
+
+    def message(self, ctx, olds, gone):
+        return f"`{olds[0].raw_key}` is deprecated since vllm 0.31.0: use `--logging-config.pylogging_config_file`"
