@@ -1,0 +1,211 @@
+"""Variables a release stopped reading (gaudi §1.4, §1.5, §2): reported on the variable, fixed by deleting it.
+
+Deleting a variable the target never reads changes nothing at run time, so every fix here is safe; the message
+says what the variable used to do, because its effect is already gone once you upgrade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
+
+from .common import FORK, LIMIT_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, env_tokens, ev, fork_reports
+
+EVIDENCE_3D_WARMUP = ev(
+    "vllm-fork v0.9.0.1+Gaudi-1.22.0",
+    "vllm/worker/hpu_model_runner.py (removed by habana_main 6bac2f76b \"3d warmup (#1178)\", 2025-06-12)",
+    "the reads of VLLM_GRAPH_PROMPT_RATIO, VLLM_GRAPH_PROMPT_STRATEGY, VLLM_GRAPH_DECODE_STRATEGY and "
+    "VLLM_GRAPH_MULTIMODAL_PROMPT_RATIO are deleted; README entry dropped in 617498ad3 (#1585)",
+    "§1.5, §4",
+)
+EVIDENCE_PLUGIN_GRAPH = ev(
+    "vllm-gaudi v0.10.0 .. v0.26.0",
+    "vllm_gaudi/ (git grep over every tag)",
+    "no read of VLLM_GRAPH_PROMPT_RATIO, VLLM_GRAPH_PROMPT_STRATEGY, VLLM_GRAPH_DECODE_STRATEGY or "
+    "VLLM_GRAPH_MULTIMODAL_PROMPT_RATIO",
+    "§2",
+)
+EVIDENCE_LIMIT_122 = ev(
+    "vllm-fork v0.9.0.1+Gaudi-1.22.0 (ext 8211e0b)",
+    "vllm_hpu_extension/bucketing/exponential.py (`check_for_user_flags`: params 'min', 'step', 'max', 'limit')",
+    "\"Using Exponential Strategy - Your configuration {flag}={value} will be overwritten!\"",
+    "§1.4",
+)
+EVIDENCE_LIMIT_121 = ev(
+    "vllm-fork v0.7.2+Gaudi-1.21.0 .. 1.21.3 (ext 2b4ba56, 29bc7a4)",
+    "vllm_hpu_extension/bucketing/exponential.py",
+    "only `VLLM_*_BUCKET_LIMIT` is read from the environment; MIN/STEP/MAX are \"[non-modifiable]\"",
+    "§1.4",
+)
+EVIDENCE_LIMIT_PLUGIN = ev(
+    "vllm-gaudi v0.20.0rc0",
+    "vllm_gaudi/extension/features.py",
+    "`get_user_flags()` declares `VLLM_*_BUCKET_{MIN,STEP,MAX,PAD_MAX,PAD_PERCENT}` and no `*_LIMIT` "
+    "(v0.19.1 still declares `Env('VLLM_DECODE_BLOCK_BUCKET_LIMIT', int)`)",
+    "§2",
+)
+EVIDENCE_DELAYED_PLUGIN = ev(
+    "vllm-gaudi v0.11.2",
+    "vllm_gaudi/envs.py, vllm_gaudi/extension/features.py",
+    "v0.10.1 reads `os.environ.get(\"VLLM_DELAYED_SAMPLING\", \"false\")` and declares "
+    "`Value('use_delayed_sampling', Engine('v0'), env_var='VLLM_DELAYED_SAMPLING')`; v0.11.2 has neither",
+    "§2",
+)
+
+GRAPH_VARS = (
+    "VLLM_GRAPH_PROMPT_RATIO",
+    "VLLM_GRAPH_PROMPT_STRATEGY",
+    "VLLM_GRAPH_DECODE_STRATEGY",
+    "VLLM_GRAPH_MULTIMODAL_PROMPT_RATIO",
+)
+
+
+@dataclass(frozen=True)
+class Removed:
+    code: str
+    name: str
+    stack: str
+    changed_in: str
+    names: tuple[str, ...]
+    did: str  # what the variable did before
+    why: str
+    evidence: tuple[Evidence, ...]
+    example: tuple[str, str]  # (variable, value) for the examples
+    from_: str  # a source version for the examples
+    to: str
+    defer_to_fork: str | None = None  # plugin rows: stand back while a fork rule reports the same variables
+
+
+ROWS = (
+    Removed(
+        "HPU002", "bucket-limit-ignored", FORK, "1.22.0", LIMIT_VARS,
+        "set the number of exponential buckets per dimension (read only by the 1.21.x exponential strategy)",
+        "1.21.x read the `*_BUCKET_LIMIT` variables when `VLLM_EXPONENTIAL_BUCKETING=true`. 1.22.0 computes the "
+        "bucket count itself (ceil(log2(max)) + 1 per dimension) and only logs the value as \"will be "
+        "overwritten!\"; the linear strategy never read it.",
+        (EVIDENCE_LIMIT_121, EVIDENCE_LIMIT_122),
+        ("VLLM_DECODE_BLOCK_BUCKET_LIMIT", "12"), "vllm-fork==1.21.2", "vllm-fork==1.22.0",
+    ),
+    *(
+        Removed(
+            code, name, FORK, "1.22.0", (var,), did,
+            f"Gaudi 1.22.0 replaced the 2-D warm-up with 3-D buckets (habana_main 6bac2f76b, \"3d warmup\") and "
+            f"deleted the code that read `{var}`; no replacement variable exists. It is now silently ignored.",
+            (EVIDENCE_3D_WARMUP,),
+            (var, value), "vllm-fork==1.21.2", "vllm-fork==1.22.0",
+        )
+        for code, name, var, did, value in (
+            ("HPU003", "graph-prompt-ratio-removed", "VLLM_GRAPH_PROMPT_RATIO",
+             "split HPU-graph memory between prompt and decode graphs (default 0.3 on 1.19-1.21.x)", "0.5"),
+            ("HPU004", "graph-prompt-strategy-removed", "VLLM_GRAPH_PROMPT_STRATEGY",
+             "chose the capture order of prompt graphs (default `min_tokens`)", "max_bs"),
+            ("HPU005", "graph-decode-strategy-removed", "VLLM_GRAPH_DECODE_STRATEGY",
+             "chose the capture order of decode graphs (default `max_bs`)", "min_tokens"),
+            ("HPU006", "graph-multimodal-prompt-ratio-removed", "VLLM_GRAPH_MULTIMODAL_PROMPT_RATIO",
+             "split graph memory for multimodal prompt graphs (default 0.3)", "0.4"),
+        )
+    ),
+    Removed(
+        "HPU052", "bucket-limit-removed", PLUGIN, "0.20.0rc0", LIMIT_VARS,
+        "were declared (and ignored, as on fork 1.22) up to vllm-gaudi 0.19.x",
+        "vllm-gaudi 0.20.0rc0 dropped the `*_BUCKET_LIMIT` flags when it introduced `VLLM_BUCKETING_STRATEGY` "
+        "(PR #762). They had no effect since fork 1.22.0.",
+        (EVIDENCE_LIMIT_PLUGIN, EVIDENCE_LIMIT_122),
+        ("VLLM_PROMPT_SEQ_BUCKET_LIMIT", "10"), "vllm-fork==1.22.0", "vllm-gaudi==0.20.0",
+        defer_to_fork="1.22.0",
+    ),
+    Removed(
+        "HPU054", "graph-variables-not-read", PLUGIN, "0.10.0", GRAPH_VARS,
+        "configured fork HPU-graph capture up to Gaudi 1.21.x",
+        "The graph-capture variables were removed from the fork in 1.22.0 (6bac2f76b) and vllm-gaudi never read "
+        "them.",
+        (EVIDENCE_PLUGIN_GRAPH, EVIDENCE_3D_WARMUP),
+        ("VLLM_GRAPH_PROMPT_RATIO", "0.3"), "vllm-fork==1.22.0", "vllm-gaudi==0.20.0",
+        defer_to_fork="1.22.0",
+    ),
+    Removed(
+        "HPU055", "delayed-sampling-removed", PLUGIN, "0.11.2", ("VLLM_DELAYED_SAMPLING",),
+        "turned on delayed (asynchronous) sampling in the fork's V0 engine",
+        "Delayed sampling was a V0-engine feature of the fork. vllm-gaudi runs vLLM's V1 engine; v0.10.x still "
+        "declared the variable (for V0 only) and v0.11.2 removed it.",
+        (EVIDENCE_DELAYED_PLUGIN,),
+        ("VLLM_DELAYED_SAMPLING", "true"), "vllm-fork==1.22.0", "vllm-gaudi==0.11.2",
+    ),
+)
+
+
+def make_rule(row: Removed):
+    base = ForkRule if row.stack == FORK else PluginRule
+    where = f"Gaudi {row.changed_in}" if row.stack == FORK else f"vllm-gaudi {row.changed_in}"
+    var, value = row.example
+    names = ", ".join(f"`{n}`" for n in row.names)
+
+    class RemovedVar(base):
+        code = row.code
+        name = row.name
+        changed_in = row.changed_in
+        trigger = "crossing"
+        severity = Severity.WARNING
+        fix_applicability = Applicability.SAFE
+        summary = (
+            f"`{row.names[0]}` is no longer read from {where}" if len(row.names) == 1
+            else f"{names} are no longer read from {where}"
+        )
+        looks_at = tuple(f"env:{n}" for n in row.names)
+        tokens = env_tokens(*row.names)
+        what = f"Reports {names} in any environment when the upgrade reaches {where}."
+        why = row.why + (
+            " When you move from the fork, a fork rule reports these variables first if your upgrade also "
+            f"crosses Gaudi {row.defer_to_fork}; this rule covers the rest."
+            if row.defer_to_fork else ""
+        )
+        fix_safety = (
+            f"The fix deletes the variable. It is safe: {where} does not read it, so removing it changes nothing "
+            "at run time; it only removes dead configuration that looks effective."
+        )
+        evidence = row.evidence
+        invalid = (
+            Example("gaudi.env", f"PT_HPU_LAZY_MODE=1\n{var}={value}\nVLLM_GRAPH_RESERVED_MEM=0.2\n",
+                    fixed="PT_HPU_LAZY_MODE=1\nVLLM_GRAPH_RESERVED_MEM=0.2\n", from_=row.from_, to=row.to),
+            Example(
+                "k8s.yaml",
+                "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
+                f"        - name: {var}\n          value: \"{value}\"\n        - name: PT_HPU_LAZY_MODE\n"
+                "          value: \"1\"\n",
+                fixed="apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
+                "        - name: PT_HPU_LAZY_MODE\n          value: \"1\"\n",
+                from_=row.from_,
+                to=row.to,
+            ),
+        )
+        valid = (
+            # Not crossed: the fork stays on its source release / the plugin target predates the change.
+            Example("gaudi.env", f"PT_HPU_LAZY_MODE=1\n{var}={value}\n", from_=row.from_,
+                    to=row.from_ if row.stack == FORK or row.changed_in == "0.10.0" else "vllm-gaudi==0.10.0"),
+            Example("gaudi.env", "PT_HPU_LAZY_MODE=1\nVLLM_GRAPH_RESERVED_MEM=0.1\n", from_=row.from_, to=row.to),
+        )
+
+        def check(self, ctx):
+            if row.defer_to_fork and fork_reports(ctx, row.defer_to_fork):
+                return
+            for scope in env_scopes(ctx):
+                for s in env_settings(scope):
+                    if s.key not in row.names:
+                        continue
+                    yield ctx.report(
+                        s,
+                        f"`{s.raw_key}` is not read from {where} (it {row.did}); delete it",
+                        edits=ctx.edits(s.delete),
+                        fix_message=f"delete `{s.raw_key}`",
+                    )
+
+    RemovedVar.stack = row.stack
+    RemovedVar.__name__ = RemovedVar.__qualname__ = f"Removed_{row.code}"
+    return RemovedVar
+
+
+for _row in ROWS:
+    _cls = make_rule(_row)
+    globals()[_cls.__name__] = _cls
+del _row, _cls
