@@ -1,0 +1,474 @@
+"""Generic "unknown to the target release" rules, driven by the per-release inventory (`lmimigrate.inventory`).
+
+They catch what no specific rule names: typos, flags removed without a table row, env vars a release no
+longer reads, LMI `option.*` keys the bundled vLLM drops. Removals that a specific rule (rules/vllm/data.py,
+codes VLLM001-199) already reports for the same version pair are skipped here, so a setting is reported once.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from packaging.version import Version
+
+from lmimigrate.ftypes import Evidence, Example, Severity
+from lmimigrate.rule import Rule
+
+from .python_resolve import program
+
+LLM_QUALNAMES = ("vllm.LLM", "vllm.entrypoints.llm.LLM")
+ENGINE_ARGS_QUALNAMES = ("vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs")
+ASYNC_ENGINE_ARGS_QUALNAMES = ("vllm.AsyncEngineArgs", "vllm.engine.arg_utils.AsyncEngineArgs")
+
+#: `LLM.__init__` parameters that are not EngineArgs fields, and the first release with them (read from the
+#: `LLM.__init__` signature of the release wheels, v0.5.5 ... v0.33.0).
+LLM_ONLY_PARAMS = {"chat_template": "0.17.0"}
+
+#: Gaudi variables (HabanaAI/vllm-fork, vllm-hpu-extension, vllm-gaudi) are read by the HPU plugin, not by
+#: vllm/envs.py: reference gaudi_bucketing.md §1, §1.5, §2. The HPU rules own them.
+GAUDI_ENV_PREFIXES = (
+    "VLLM_PROMPT_", "VLLM_DECODE_", "VLLM_EXPONENTIAL_BUCKETING", "VLLM_BUCKETING_", "VLLM_GRAPH_",
+    "VLLM_CONTIGUOUS_PA", "VLLM_SKIP_WARMUP", "VLLM_ENABLE_", "VLLM_DELAYED_SAMPLING", "VLLM_FULL_WARMUP",
+    "VLLM_GC_THR_", "VLLM_PT_PROFILE", "VLLM_PROFILE_PROMPT", "VLLM_PROFILE_DECODE", "VLLM_MULTIMODAL_BUCKETS",
+    "VLLM_DEVELOPER_MODE", "VLLM_DEFRAG", "VLLM_HPU_", "VLLM_USE_HPU_",
+)
+_GAUDI_WORDS = re.compile(r"habana|gaudi|\bhpu\b|vllm-fork|vllm_gaudi|vllm-gaudi", re.I)
+
+
+def _inventory_module():
+    try:
+        from lmimigrate import inventory
+    except ImportError:  # the inventory ships with the package; without it these rules stay silent
+        return None
+    return inventory
+
+
+def _inv(version: Version | None):
+    mod = _inventory_module()
+    if mod is None or version is None:
+        return None
+    return mod.for_version(version)
+
+
+def _suggest(name: str, candidates) -> str | None:
+    mod = _inventory_module()
+    if mod is None:
+        return None
+    return mod.suggest(name, sorted(candidates))
+
+
+def _last_release(kind: str, name: str):
+    mod = _inventory_module()
+    fn = getattr(mod, "last_release_with", None) if mod else None
+    if fn is None:
+        return None
+    try:
+        return fn(kind, name)
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def _removed_text(kind: str, name: str, to: Version) -> str:
+    last = _last_release(kind, name)
+    if last is None:
+        return ""
+    if Version(str(last)) < to:
+        return f"; last accepted by vllm {last}"
+    return ""
+
+
+@lru_cache(maxsize=1)
+def handled_keys() -> dict[str, tuple[str, ...]]:
+    """EngineArgs keys whose removal or rename a specific rule reports: key -> the versions it fires at."""
+    try:
+        from .data import FLAG_ROWS, KEY_REMOVED_IN
+    except ImportError:
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for row in FLAG_ROWS:
+        for key in row.keys:
+            versions = {row.changed_in, KEY_REMOVED_IN.get(key, row.removed_in or row.changed_in)}
+            out[key] = tuple(sorted(versions, key=Version))
+    return out
+
+
+#: Exposed for other packs and tests: keys the specific vLLM rules own.
+def KNOWN_HANDLED() -> set[str]:  # noqa: N802 - a table, computed lazily from rules/vllm/data.py
+    return set(handled_keys())
+
+
+def _handled_now(ctx, key: str) -> bool:
+    versions = handled_keys().get(key)
+    return bool(versions) and any(ctx.crosses(v) for v in versions)
+
+
+def _dash(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _ev(release, file, quote, row):
+    return Evidence(release, file, quote, f"vllm {row}")
+
+
+# ---- CLI flags and --config keys ------------------------------------------------------------------------------
+
+
+class UnknownCliFlag(Rule):
+    code = "VLLM300"
+    name = "unknown-cli-flag"
+    stack = "vllm"
+    changed_in = "0.5.5"
+    trigger = "target"
+    severity = Severity.ERROR
+    summary = "A `vllm serve` flag or vLLM `--config` key that the target release does not accept"
+    looks_at = ("vllm:*",)
+    tokens = (b"vllm", b"--")
+    what = (
+        "Reports every flag of a vLLM server command line (`vllm serve`, `python -m vllm.entrypoints.openai.api_server`) "
+        "and every key of a vLLM `--config` YAML file that the target release's argument parser does not define "
+        "(flags are compared in any spelling: `--max-num-seqs`, `--max_num_seqs`, short aliases such as `-tp`; "
+        "`--no-X` counts as `--X`; dotted `-cc.key` / `--x-config.key` forms are checked on their base flag). "
+        "Suggests the closest accepted flag, and names the last release that had it."
+    )
+    why = (
+        "vLLM's `FlexibleArgumentParser` (an argparse parser) exits at start-up with \"unrecognized arguments\" on any "
+        "flag it does not define; `--config` YAML keys become command-line arguments the same way. Flags removed with "
+        "a specific rule (VLLM0xx/1xx) are reported by that rule instead, with its fix."
+    )
+    fix_safety = "No fix: a similar name is only a guess, and a removed flag may need a different setting."
+    evidence = (
+        _ev("vllm 0.5.5 ... 0.33.0", "vllm/engine/arg_utils.py; vllm/entrypoints/openai/cli_args.py (and successors)",
+            "per-release `add_argument` flags: ../shared/reference/vllm_engine_args.json `cli_flags`", "§1, appendix B"),
+    )
+    invalid = (
+        Example("run.sh", "#!/bin/sh\nvllm serve facebook/opt-125m --max-num-seq 64\n", from_="vllm==0.11.0",
+                to="vllm==0.12.0"),
+        Example("vllm-config.yaml", "model: facebook/opt-125m\ntensor_parallel_size: 1\nmax_num_seq: 64\n", from_="vllm==0.11.0",
+                to="vllm==0.12.0"),
+    )
+    valid = (
+        Example("run.sh", "#!/bin/sh\nvllm serve facebook/opt-125m --max-num-seqs 64 -tp 2 --no-enable-prefix-caching\n",
+                from_="vllm==0.11.0", to="vllm==0.12.0"),
+        Example("run.sh", "#!/bin/sh\npython train.py --max-num-seq 64\n", from_="vllm==0.11.0", to="vllm==0.12.0"),
+    )
+
+    def check(self, ctx):
+        pair = ctx.pair()
+        inv = _inv(pair.to) if pair else None
+        if inv is None:
+            return
+        for scope in ctx.scopes("cli", "vllm-config"):
+            for s in scope.settings:
+                if s.ns != "vllm" or s.derived_from is not None:
+                    continue
+                key = s.key.split(".", 1)[0]
+                if key == "O" or key == "compilation_config" and s.raw_key.startswith("-O"):
+                    continue  # -O is rewritten by the parser (VLLM0xx rules cover its meaning)
+                if scope.kind == "cli":
+                    written = s.raw_key.split("=", 1)[0]
+                    base = written.split(".", 1)[0]
+                    candidates = [base, _dash(key)]
+                else:
+                    base = _dash(key)
+                    candidates = [base]
+                if key.startswith("no_"):
+                    candidates.append(_dash(key[3:]))
+                if any(inv.accepts_flag(c) for c in candidates):
+                    continue
+                if _handled_now(ctx, key) or (key.startswith("no_") and _handled_now(ctx, key[3:])):
+                    continue
+                shown = base if scope.kind == "cli" else s.raw_key
+                guess = _suggest(_dash(key), [f for f in inv.cli_flags if f.startswith("--")])
+                if scope.kind != "cli" and guess:
+                    guess = guess[2:].replace("-", "_")
+                msg = f"`{shown}` is not accepted by vllm {pair.to}" + _removed_text("cli_flags", _dash(key), pair.to)
+                if guess:
+                    msg += f"; did you mean `{guess}`?"
+                yield ctx.report(s, msg + " (vLLM exits with \"unrecognized arguments\")")
+
+
+# ---- LLM(...) / EngineArgs(...) keyword arguments ----------------------------------------------------------------
+
+
+class UnknownEngineKwarg(Rule):
+    code = "VLLM301"
+    name = "unknown-engine-kwarg"
+    stack = "vllm"
+    changed_in = "0.5.5"
+    trigger = "target"
+    severity = Severity.ERROR
+    surfaces = ("python", "notebook")
+    summary = "An `LLM(...)` / `EngineArgs(...)` keyword argument that the target release does not accept"
+    looks_at = ("python:vllm.LLM", "python:vllm.EngineArgs", "python:vllm.AsyncEngineArgs")
+    tokens = (b"LLM", b"EngineArgs")
+    what = (
+        "Reports keyword arguments of `vllm.LLM(...)`, `vllm.EngineArgs(...)` and `vllm.AsyncEngineArgs(...)` (resolved "
+        "through the file's imports) that are not `EngineArgs` fields of the target release (nor `LLM.__init__` "
+        "parameters, for `LLM`), with the closest field name."
+    )
+    why = (
+        "`EngineArgs` is a dataclass and `LLM(**kwargs)` forwards unknown keywords to it: an unknown name raises "
+        "`TypeError: __init__() got an unexpected keyword argument` when the engine is built."
+    )
+    fix_safety = "No fix: a similar name is only a guess."
+    evidence = (
+        _ev("vllm 0.5.5 ... 0.33.0", "vllm/engine/arg_utils.py", "annotated fields of `class EngineArgs` per release: "
+            "../shared/reference/vllm_engine_args.json `engine_args_fields`", "§1"),
+        _ev("vllm 0.17.0", "vllm/entrypoints/llm.py", "`LLM.__init__(..., chat_template=...)` (the only LLM parameter "
+            "that is not an EngineArgs field)", "§3.12"),
+    )
+    invalid = (
+        Example("serve.py", "from vllm import LLM, SamplingParams\n\nllm = LLM(model='facebook/opt-125m', "
+                "gpu_memory_utilisation=0.8)\n", from_="vllm==0.11.0", to="vllm==0.12.0"),
+        Example("engine.py", "from vllm.engine.arg_utils import EngineArgs\n\nargs = EngineArgs(model='m', max_num_seq=8)\n",
+                from_="vllm==0.11.0", to="vllm==0.12.0"),
+    )
+    valid = (
+        Example("serve.py", "from vllm import LLM\n\nllm = LLM(model='facebook/opt-125m', gpu_memory_utilization=0.8, "
+                "**extra)\n", from_="vllm==0.11.0", to="vllm==0.12.0"),
+        Example("serve.py", "from langchain_community.llms import VLLM as LLM\n\nllm = LLM(model='m', vllm_kwargs={})\n",
+                from_="vllm==0.11.0", to="vllm==0.12.0"),
+        Example("serve.py", "class LLM:\n    def __init__(self, **kw):\n        pass\n\nllm = LLM(temperature=0.1)\n",
+                from_="vllm==0.11.0", to="vllm==0.12.0"),
+    )
+
+    def check(self, ctx):
+        pair = ctx.pair()
+        inv = _inv(pair.to) if pair else None
+        prog = program(ctx) if inv is not None else None
+        if prog is None:
+            return
+        fields = set(inv.engine_args_fields)
+        extra_async = set(getattr(inv, "async_engine_args_extra_fields", ()) or ())
+        llm_params = set(getattr(inv, "llm_init_params", ()) or ())
+        llm_params |= {p for p, since in LLM_ONLY_PARAMS.items() if pair.to >= Version(since)}
+        for unit, offs, call, q in prog.calls(*LLM_QUALNAMES, *ENGINE_ARGS_QUALNAMES, *ASYNC_ENGINE_ARGS_QUALNAMES):
+            accepted = set(fields)
+            if q in LLM_QUALNAMES:
+                accepted |= llm_params
+            if q in ASYNC_ENGINE_ARGS_QUALNAMES:
+                accepted |= extra_async
+            for kw in call.keywords:
+                if kw.arg is None or kw.arg in accepted or _handled_now(ctx, kw.arg):
+                    continue
+                s = offs.at(kw.lineno, kw.col_offset)
+                guess = _suggest(kw.arg, accepted)
+                msg = (f"`{kw.arg}=` is not an engine argument of vllm {pair.to}"
+                       + _removed_text("engine_args_fields", kw.arg, pair.to))
+                if guess:
+                    msg += f"; did you mean `{guess}`?"
+                yield ctx.report((unit, s, s + len(kw.arg)), msg + " (TypeError when the engine is built)")
+
+
+# ---- VLLM_* environment variables ----------------------------------------------------------------------------------
+
+
+def _vllm_in_use(ctx, scope, inv_any: set[str]) -> bool:
+    """Evidently a vLLM deployment: a vLLM command or image in the file, or a known vLLM env var next to it."""
+    if any(True for _ in ctx.scopes("cli")):
+        return True
+    text = "\n".join(u.text for u in ctx.units)
+    if "vllm/vllm-openai" in text or "vllm serve" in text or "vllm.entrypoints" in text:
+        return True
+    return any(s.ns == "env" and s.key in inv_any for s in scope.settings)
+
+
+class UnknownEnvVar(Rule):
+    code = "VLLM302"
+    name = "unknown-vllm-env-var"
+    stack = "vllm"
+    changed_in = "0.5.5"
+    trigger = "target"
+    severity = Severity.WARNING
+    summary = "A `VLLM_*` environment variable that the target release does not read"
+    looks_at = ("env:VLLM_*",)
+    tokens = (b"VLLM_",)
+    what = (
+        "Reports `VLLM_*` environment variables (env files, shell exports, Dockerfile `ENV`, Kubernetes/compose env, "
+        "JSON env maps) that are not in the target release's `vllm/envs.py`, with the closest known name and the last "
+        "release that read it. Only where vLLM is evidently in use (a vLLM command or `vllm/vllm-openai` image in the "
+        "same file, or another variable that some vLLM release reads in the same env block), so that other projects' "
+        "`VLLM_`-prefixed names stay silent. Intel Gaudi variables (`VLLM_PROMPT_*`, `VLLM_DECODE_*`, "
+        "`VLLM_EXPONENTIAL_BUCKETING`, `VLLM_GRAPH_*`, `VLLM_SKIP_WARMUP`, ...) and files that mention Habana/Gaudi/HPU "
+        "are left to the HPU rules."
+    )
+    why = (
+        "vLLM reads only the variables listed in `vllm/envs.py`; any other `VLLM_*` variable is silently ignored up to "
+        "0.16.0, and from 0.17.0 logs \"Unknown vLLM environment variable detected\" (a ValueError with "
+        "`--fail-on-environ-validation`). A renamed or removed variable therefore stops having an effect without an "
+        "error. Note: `VLLM_DISABLE_V1_ENGINE`, `VLLM_USE_LEGACY_SCHEDULER` and `VLLM_DISABLE_COMPILATION` (claimed by "
+        "a widely copied write-up) never existed in any release."
+    )
+    fix_safety = "No fix: which setting replaces a removed variable depends on the variable."
+    evidence = (
+        _ev("vllm 0.17.0", "vllm/envs.py", "`validate_environ`: \"Unknown vLLM environment variable detected\"", "§3.14 V7"),
+        _ev("vllm 0.5.5 ... 0.33.0", "vllm/envs.py", "keys of `environment_variables` per release: "
+            "../shared/reference/vllm_engine_args.json `env_vars`", "appendix C"),
+    )
+    invalid = (
+        Example("vllm.env", "VLLM_LOGGING_LEVEL=DEBUG\nVLLM_ATENTION_BACKEND=FLASHINFER\n", from_="vllm==0.11.0",
+                to="vllm==0.12.0"),
+        Example("k8s.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: llm\nspec:\n  containers:\n"
+                "  - name: vllm\n    image: vllm/vllm-openai:v0.12.0\n    env:\n    - name: VLLM_DISABLE_V1_ENGINE\n"
+                "      value: \"1\"\n", from_="vllm==0.11.0", to="vllm==0.12.0"),
+    )
+    valid = (
+        Example("vllm.env", "VLLM_LOGGING_LEVEL=DEBUG\nVLLM_WORKER_MULTIPROC_METHOD=spawn\n", from_="vllm==0.11.0",
+                to="vllm==0.12.0"),
+        Example("app.env", "VLLM_PROJECT_TOKEN=abc\nAPP_MODE=prod\n", from_="vllm==0.11.0", to="vllm==0.12.0"),
+        Example("gaudi.env", "VLLM_LOGGING_LEVEL=INFO\nVLLM_PROMPT_BS_BUCKET_MAX=8\nVLLM_SKIP_WARMUP=true\n",
+                from_="vllm==0.11.0", to="vllm==0.12.0"),
+    )
+
+    def check(self, ctx):
+        pair = ctx.pair()
+        inv = _inv(pair.to) if pair else None
+        if inv is None:
+            return
+        text = "\n".join(u.text for u in ctx.units)
+        if _GAUDI_WORDS.search(text):
+            return
+        known = set(inv.env_vars)
+        any_known = _all_env_vars() or known
+        for scope in ctx.scopes():
+            names = [s for s in scope.settings if s.ns == "env" and s.derived_from is None and s.key.startswith("VLLM_")]
+            if not names or not _vllm_in_use(ctx, scope, any_known):
+                continue
+            for s in names:
+                if s.key in known or s.key.startswith(GAUDI_ENV_PREFIXES) or _handled_now(ctx, s.key):
+                    continue
+                guess = _suggest(s.key, known)
+                msg = f"`{s.key}` is not read by vllm {pair.to}" + _removed_text("env_vars", s.key, pair.to)
+                if guess:
+                    msg += f"; did you mean `{guess}`?"
+                msg += (" (vLLM warns \"Unknown vLLM environment variable detected\")" if pair.to >= Version("0.17.0")
+                        else " (vLLM ignores it silently)")
+                yield ctx.report(s, msg)
+
+
+@lru_cache(maxsize=1)
+def _all_env_vars() -> frozenset[str]:
+    mod = _inventory_module()
+    if mod is None:
+        return frozenset()
+    out: set[str] = set()
+    releases = getattr(mod, "releases", None)
+    try:
+        versions = releases() if callable(releases) else (releases or ())
+    except Exception:  # noqa: BLE001 - a missing helper only narrows the "vLLM in use" test
+        versions = ()
+    for v in versions:
+        inv = mod.for_version(Version(str(v)))
+        if inv is not None:
+            out |= set(inv.env_vars)
+    return frozenset(out)
+
+
+# ---- LMI option.* pass-through ----------------------------------------------------------------------------------
+
+#: LMI's own option names on the vLLM backend (reference lmi_ground_truth.md §3.1, §3.2 era B, §7.2): read by
+#: LMI itself, not forwarded to `EngineArgs`. Conservative: an LMI key missing here would be reported wrongly,
+#: so every key the reference names for the vLLM or common path is listed.
+LMI_OPTIONS = frozenset({
+    # §3.1 common
+    "model_id", "revision", "trust_remote_code", "task", "entryPoint", "rolling_batch", "max_rolling_batch_size",
+    "tensor_parallel_degree", "pipeline_parallel_degree", "dtype", "mpi_mode", "async_mode", "enable_streaming",
+    "output_formatter", "tgi_compat", "bedrock_compat", "enable_lora", "model_loading_timeout", "predict_timeout",
+    "parallel_loading", "pythonExecutable", "env", "enable_venv", "handler", "lmcache_auto_config",
+    "lmcache_config_file", "enable_stateful_sessions", "sessions_path", "sessions_expiration", "kv_transfer_config",
+    "s3url", "engine", "default_accept", "model_dir", "model_name", "entrypoint",
+    # §3.2 era B: LMI names mapped to vLLM args, and LMI-only fields
+    "quantize", "max_rolling_batch_prefill_tokens", "cpu_offload_gb_per_gpu", "max_loras",
+    "enable_auto_tool_choice", "tool_call_parser", "enable_reasoning", "reasoning_parser", "chat_template",
+    "chat_template_content_format", "normalize", "long_lora_scaling_factors", "device", "preloaded_model",
+    "override_neuron_config", "use_v2_block_manager",
+})
+
+#: rolling_batch values whose options go to vLLM (async mode uses `disable`).
+_VLLM_BACKENDS = (None, "", "auto", "vllm", "disable")
+
+
+class LmiOptionDropped(Rule):
+    code = "VLLM303"
+    name = "lmi-option-silently-dropped"
+    stack = "lmi"
+    changed_in = "14"
+    trigger = "target"
+    severity = Severity.WARNING
+    summary = "An LMI `option.*` key that is neither an LMI option nor an EngineArgs field of the bundled vLLM is silently dropped"
+    looks_at = ("lmi:option.*",)
+    tokens = (b"option.", b"OPTION_")
+    what = (
+        "On LMI v14 (0.32.0) and later with the vLLM backend (`option.rolling_batch` vllm, auto, unset, or async mode), "
+        "reports `option.<key>` settings (serving.properties, `OPTION_<KEY>` env vars, option maps) whose key is neither "
+        "an option LMI reads itself nor an `EngineArgs` field of the vLLM release that LMI version bundles, with the "
+        "closest name. TensorRT-LLM, Neuron and lmi-dist configurations are not checked."
+    )
+    why = (
+        "From v14 LMI forwards every `option.<k>` whose `<k>` is an `EngineArgs` field to vLLM; "
+        "`get_additional_vllm_engine_args()` keeps only keys found in `vllm.EngineArgs.__annotations__`, so typos and "
+        "engine args that the bundled vLLM removed are dropped without an error or a warning (reference "
+        "lmi_ground_truth.md §3.2, rule R9). Real examples: `option.max_rolling_batch_prefill_tokes`."
+    )
+    fix_safety = "No fix: a similar name is only a guess."
+    evidence = (
+        Evidence("djl-serving 0.32.0 (LMI v14)", "engines/python/setup/djl_python/properties_manager/vllm_rb_properties.py",
+                 "`ConfigDict(extra='allow')`; `get_additional_vllm_engine_args()` keeps keys in "
+                 "`vllm.EngineArgs.__annotations__`", "lmi §3.2 era B, §8 R9"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=Python\noption.model_id=meta-llama/Llama-3.1-8B-Instruct\n"
+                "option.rolling_batch=vllm\noption.max_rolling_batch_prefill_tokes=4096\n", from_="lmi==v15",
+                to="lmi==v16"),
+        Example("model.env", "HF_MODEL_ID=meta-llama/Llama-3.1-8B-Instruct\nOPTION_GPU_MEMORY_UTILISATION=0.9\n",
+                from_="lmi==v16", to="lmi==v17"),
+    )
+    valid = (
+        Example("serving.properties", "engine=Python\noption.model_id=m\noption.rolling_batch=vllm\n"
+                "option.gpu_memory_utilization=0.9\noption.max_rolling_batch_size=64\noption.enable_prefix_caching=true\n",
+                from_="lmi==v15", to="lmi==v16"),
+        Example("serving.properties", "engine=MPI\noption.model_id=m\noption.rolling_batch=trtllm\n"
+                "option.max_input_len=1024\n", from_="lmi==v15", to="lmi==v16"),
+    )
+
+    def check(self, ctx):
+        from lmimigrate.lmi_env import is_lmi_scope
+        from lmimigrate.versions import lmi_bundled_vllm
+
+        pair = ctx.pair("lmi")
+        if pair is None:
+            return
+        vllm_to = lmi_bundled_vllm(pair.to)
+        inv = _inv(vllm_to)
+        if inv is None:
+            return
+        fields = set(inv.engine_args_fields)
+        for scope in ctx.scopes():
+            if not is_lmi_scope(scope):
+                continue
+            rb = scope.get("lmi", "option.rolling_batch")
+            if rb is not None and not rb.literal:
+                continue
+            rb_value = (rb.text_value or "").strip().lower() if rb else None
+            if rb_value not in _VLLM_BACKENDS:
+                continue
+            if rb_value == "disable":
+                am = scope.get("lmi", "option.async_mode")
+                if am is None or (am.text_value or "").strip().lower() != "true":
+                    continue  # a non-rolling-batch handler (HF accelerate) does not forward options to vLLM
+            entry = scope.get("lmi", "option.entryPoint")
+            if entry is not None and "vllm" not in (entry.text_value or ""):
+                continue
+            for s in scope.settings:
+                if s.ns != "lmi" or not s.key.startswith("option."):
+                    continue
+                key = s.key[len("option."):]
+                if key in LMI_OPTIONS or key in fields or key.lower() in fields:
+                    continue
+                guess = _suggest(key, LMI_OPTIONS | fields)
+                msg = (f"`{s.origin.raw_key}` is neither an LMI option nor an engine argument of vLLM {vllm_to} "
+                       f"(bundled with LMI v{pair.to}): LMI drops it silently")
+                if guess:
+                    msg += f"; did you mean `{guess}`?"
+                yield ctx.report(s, msg)
