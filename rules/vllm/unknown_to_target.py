@@ -80,16 +80,15 @@ def _removed_text(kind: str, name: str, to: Version) -> str:
 
 @lru_cache(maxsize=1)
 def handled_keys() -> dict[str, tuple[str, ...]]:
-    """EngineArgs keys whose removal or rename a specific rule reports: key -> the versions it fires at."""
+    """EngineArgs keys whose removal or rename a specific rule reports: key -> the codes of those rules."""
     try:
-        from .data import FLAG_ROWS, KEY_REMOVED_IN
+        from .data import FLAG_ROWS
     except ImportError:
         return {}
     out: dict[str, tuple[str, ...]] = {}
     for row in FLAG_ROWS:
         for key in row.keys:
-            versions = {row.changed_in, KEY_REMOVED_IN.get(key, row.removed_in or row.changed_in)}
-            out[key] = tuple(sorted(versions, key=Version))
+            out[key] = out.get(key, ()) + (row.code,)
     return out
 
 
@@ -99,8 +98,14 @@ def KNOWN_HANDLED() -> set[str]:  # noqa: N802 - a table, computed lazily from r
 
 
 def _handled_now(ctx, key: str) -> bool:
-    versions = handled_keys().get(key)
-    return bool(versions) and any(ctx.crosses(v) for v in versions)
+    """A specific rule for this key is active for this version pair (it reports the key itself)."""
+    from lmimigrate.registry import by_code
+
+    for code in handled_keys().get(key, ()):
+        rule = by_code(code)
+        if rule is not None and rule().active(ctx.pairs):
+            return True
+    return False
 
 
 def _dash(key: str) -> str:
