@@ -1,0 +1,92 @@
+"""`lmimigrate plan --from vllm==0.8.2 --to vllm==0.12.0` in text, markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from packaging.version import Version
+
+from lmimigrate import registry
+from lmimigrate.cli import main
+
+ARGS = ["plan", "--from", "vllm==0.8.2", "--to", "vllm==0.12.0"]
+
+# Changes on the path (0.8.2 < release <= 0.12.0) that the plan must list, with their release.
+ON_PATH = {
+    "VLLM207": "0.8.3",  # reasoning_parsers -> vllm.reasoning
+    "VLLM208": "0.9.0",  # model_loader.loader split
+    "VLLM209": "0.10.0",  # vllm.spec_decode / vllm.prompt_adapter removed
+    "VLLM210": "0.10.1",  # vllm.model_executor.guided_decoding removed
+    "VLLM250": "0.10.2",  # LLM.generate(prompt_token_ids=) removed
+    "VLLM220": "0.11.0",  # GuidedDecodingParams -> StructuredOutputsParams
+    "VLLM221": "0.11.0",  # SamplingParams(guided_decoding=) -> structured_outputs=
+    "VLLM200": "0.11.1",  # FlexibleArgumentParser moved
+    "VLLM230": "0.11.1",  # CompilationLevel -> CompilationMode
+    "VLLM201": "0.12.0",  # vllm.transformers_utils.tokenizer -> vllm.tokenizers
+    "VLLM241": "0.12.0",  # SamplingParams(best_of=) removed
+}
+# Before the path (already done at 0.8.2), after it, or not tied to a release change.
+OFF_PATH = ("VLLM212", "VLLM240", "VLLM202", "VLLM203", "VLLM242", "VLLM300", "VLLM301", "VLLM302", "VLLM303", "LMI001")
+
+
+def _plan(capsys, fmt: str) -> str:
+    assert main([*ARGS, "--output-format", fmt]) == 0
+    return capsys.readouterr().out
+
+
+def test_json(capsys):
+    rows = json.loads(_plan(capsys, "json"))
+    codes = [r["code"] for r in rows]
+    for code, release in ON_PATH.items():
+        assert code in codes, code
+        row = rows[codes.index(code)]
+        assert row["version"] == release and row["release"] == f"vllm {release}"
+        assert row["stack"] == "vllm" and row["summary"] and row["evidence"] and row["url"].endswith(f"{code}.md")
+    for code in OFF_PATH:
+        assert code not in codes, code
+    assert len(codes) == len(set(codes))
+    versions = [Version(r["version"]) for r in rows]
+    assert versions == sorted(versions)
+    assert all(Version("0.8.2") < v <= Version("0.12.0") for v in versions)
+    # Every rule of the stack whose change lies on the path is listed (the plan comes from the rules themselves).
+    expected = {
+        r.code for r in registry.all_rules()
+        if r.stack == "vllm" and r.changed_in and Version("0.8.2") < Version(r.changed_in) <= Version("0.12.0")
+    }
+    assert expected <= set(codes)
+    fixes = {r["code"]: r["fix"] for r in rows}
+    assert fixes["VLLM220"] == "safe fix" and fixes["VLLM208"] == "no fix" and fixes["VLLM250"] == "unsafe fix"
+
+
+def test_text(capsys):
+    out = _plan(capsys, "text")
+    rows = json.loads(_plan(capsys, "json"))
+    lines = out.splitlines()
+    assert lines[0] == f"Migration plan: vllm 0.8.2 -> vllm 0.12.0 ({len(rows)} changes)"
+    listed = [ln.split()[2] for ln in lines[2:] if ln.startswith("vllm ")]
+    assert listed == [r["code"] for r in rows]
+    line = next(ln for ln in lines if " VLLM230 " in ln)
+    assert line.startswith("vllm 0.11.1") and "[safe fix]" in line and "CompilationMode" in line
+    assert any("evidence: vllm 0.11.1: vllm/config/compilation.py" in ln for ln in lines)
+
+
+def test_markdown(capsys):
+    out = _plan(capsys, "markdown")
+    rows = json.loads(_plan(capsys, "json"))
+    lines = out.splitlines()
+    assert lines[0] == f"# Migration plan: vllm 0.8.2 -> vllm 0.12.0 ({len(rows)} changes)"
+    assert lines[2] == "| release | code | change | fix | evidence |"
+    assert lines[3] == "|---|---|---|---|---|"
+    table = lines[4:]
+    assert len(table) == len(rows)
+    for ln, row in zip(table, rows):
+        assert ln.startswith(f"| {row['release']} | [{row['code']}]({row['url']}) |")
+        # a `|` inside a cell would break the table: the evidence column escapes it
+        assert ln.count(" | ") - ln.count("\\|") >= 4
+
+
+@pytest.mark.parametrize("args", [["--from", "vllm==0.12.0", "--to", "vllm==0.8.2"], ["--from", "vllm==0.8.2", "--to", "lmi==v12"]])
+def test_bad_ranges(args, capsys):
+    assert main(["plan", *args]) == 2
+    assert "error" in capsys.readouterr().err
