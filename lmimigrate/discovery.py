@@ -100,7 +100,8 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
             continue
         rels = _git_files(given)
         if rels is None:
-            rels = list(_walk(given))
+            # Sorted like `git ls-files`, so findings come out in the same order inside and outside git.
+            rels = sorted(_walk(given))
         for rel in rels:
             if _excluded(rel, all_excludes):
                 continue

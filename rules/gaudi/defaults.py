@@ -33,6 +33,9 @@ class Default:
     linear: bool = False  # only when the target runs linear bucketing
     needs: tuple[str, ...] = ()  # only when these are set (the default matters only then)
     until: str | None = None
+    #: (variable, other name that sets it too): a deprecated fallback counts as setting the variable
+    fallbacks: tuple[tuple[str, str], ...] = ()
+    quiet: tuple[str, ...] = ()  # more environments that must not be reported (valid examples)
 
 
 def _fork_ext(release: str, file: str, quote: str, section: str = "§1.1") -> Evidence:
@@ -91,7 +94,7 @@ ROWS = (
                       "PROMPT_SEQ_MAX = max_model_len (1024 only if it is None); DECODE_BLOCK_MAX max(B, S*L // B)"),
         ),
         "VLLM_PROMPT_BS_BUCKET_MAX=8\n", "vllm-fork==1.20.0", "vllm-fork==1.21.2",
-        linear=True,
+        linear=True, quiet=("VLLM_EXPONENTIAL_BUCKETING=true\nVLLM_PROMPT_BS_BUCKET_MAX=8\n",),
     ),
     Default(
         "HPU024", "linear-decode-block-max-default-1-22", FORK, "1.22.0",
@@ -102,7 +105,7 @@ ROWS = (
                    "with contiguous PA and VLLM_DECODE_BLOCK_BUCKET_MAX unset, the max is forced to the KV-block count, "
                    "which is appended as a bucket"),),
         "VLLM_EXPONENTIAL_BUCKETING=false\nVLLM_DECODE_BS_BUCKET_MAX=64\n", "vllm-fork==1.21.2", "vllm-fork==1.22.0",
-        linear=True,
+        linear=True, quiet=("VLLM_DECODE_BS_BUCKET_MAX=64\n", "VLLM_EXPONENTIAL_BUCKETING=yes\nVLLM_DECODE_BS_BUCKET_MAX=64\n"),
     ),
     Default(
         "HPU025", "lazy-mode-default", FORK, "1.21.0",
@@ -170,7 +173,9 @@ ROWS = (
             "`read_bucket_settings('prompt', 'query', min=block_size, step=block_size, max=max_num_batched_tokens)`",
             "§2"),),
         "VLLM_BUCKETING_STRATEGY=lin\nVLLM_PROMPT_BS_BUCKET_MAX=4\n", "vllm-fork==1.22.0", "vllm-gaudi==0.20.0",
-        linear=True,
+        linear=True, fallbacks=(("VLLM_PROMPT_QUERY_BUCKET_MAX", "VLLM_PROMPT_SEQ_BUCKET_MAX"),),
+        quiet=("VLLM_BUCKETING_STRATEGY=lin\nVLLM_PROMPT_SEQ_BUCKET_MAX=4096\n",  # the deprecated fallback
+               "VLLM_PROMPT_BS_BUCKET_MAX=4\n"),  # exponential (the default): linear defaults do not apply
     ),
     Default(
         "HPU064", "contiguous-pa-effectively-off", PLUGIN, "0.10.0",
@@ -206,6 +211,11 @@ def _k8s(env: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _set(scope, var: str, fallbacks) -> bool:
+    names = [var] + [alt for v, alt in fallbacks if v == var]
+    return any(scope.get("env", n) is not None for n in names)
+
+
 def make_rule(row: Default):
     base = ForkRule if row.stack == FORK else PluginRule
     where = f"Gaudi {row.changed_in}" if row.stack == FORK else f"vllm-gaudi {row.changed_in}"
@@ -226,6 +236,7 @@ def make_rule(row: Default):
             f"Reports a Gaudi vLLM environment that leaves {', '.join(f'`{v}`' for v in names)} unset"
             + (f" but sets {', '.join(f'`{v}`' for v in row.needs)}" if row.needs else "")
             + (" and runs linear bucketing on the target" if row.linear else "")
+            + "".join(f" (`{alt}` counts as setting `{v}`)" for v, alt in row.fallbacks)
             + f", when the upgrade crosses {where} from a known release."
         )
         why = (
@@ -243,16 +254,16 @@ def make_rule(row: Default):
             Example("gaudi.env", row.env + set_all, from_=row.from_, to=row.to),
             Example("gaudi.env", row.env, to=row.to),  # unknown source release
             Example("app.env", "VLLM_USE_V1=1\nMAX_BATCH_SIZE=8\n", from_=row.from_, to=row.to),
-        )
+        ) + tuple(Example("gaudi.env", env, from_=row.from_, to=row.to) for env in row.quiet)
 
         def check(self, ctx):
             target = ctx.pair(row.stack).to
             for scope in env_scopes(ctx):
                 if not is_gaudi_scope(scope):
                     continue
-                if any(scope.get("env", v) is None for v in row.needs):
+                if not all(_set(scope, v, row.fallbacks) for v in row.needs):
                     continue
-                unset = [c for c in row.changes if scope.get("env", c[0]) is None]
+                unset = [c for c in row.changes if not _set(scope, c[0], row.fallbacks)]
                 if not unset:
                     continue
                 if row.linear and linear_on(scope, row.stack, target) is not True:

@@ -80,7 +80,7 @@ class Removed:
 ROWS = (
     Removed(
         "HPU002", "bucket-limit-ignored", FORK, "1.22.0", LIMIT_VARS,
-        "set the number of exponential buckets per dimension (read only by the 1.21.x exponential strategy)",
+        "set the number of exponential buckets per dimension, read only by the 1.21.x exponential strategy",
         "1.21.x read the `*_BUCKET_LIMIT` variables when `VLLM_EXPONENTIAL_BUCKETING=true`. 1.22.0 computes the "
         "bucket count itself (ceil(log2(max)) + 1 per dimension) and only logs the value as \"will be "
         "overwritten!\"; the linear strategy never read it.",
@@ -97,18 +97,18 @@ ROWS = (
         )
         for code, name, var, did, value in (
             ("HPU003", "graph-prompt-ratio-removed", "VLLM_GRAPH_PROMPT_RATIO",
-             "split HPU-graph memory between prompt and decode graphs (default 0.3 on 1.19-1.21.x)", "0.5"),
+             "split HPU-graph memory between prompt and decode graphs, default 0.3 on 1.19-1.21.x", "0.5"),
             ("HPU004", "graph-prompt-strategy-removed", "VLLM_GRAPH_PROMPT_STRATEGY",
-             "chose the capture order of prompt graphs (default `min_tokens`)", "max_bs"),
+             "chose the capture order of prompt graphs, default `min_tokens`", "max_bs"),
             ("HPU005", "graph-decode-strategy-removed", "VLLM_GRAPH_DECODE_STRATEGY",
-             "chose the capture order of decode graphs (default `max_bs`)", "min_tokens"),
+             "chose the capture order of decode graphs, default `max_bs`", "min_tokens"),
             ("HPU006", "graph-multimodal-prompt-ratio-removed", "VLLM_GRAPH_MULTIMODAL_PROMPT_RATIO",
-             "split graph memory for multimodal prompt graphs (default 0.3)", "0.4"),
+             "split graph memory for multimodal prompt graphs, default 0.3", "0.4"),
         )
     ),
     Removed(
         "HPU052", "bucket-limit-removed", PLUGIN, "0.20.0rc0", LIMIT_VARS,
-        "were declared (and ignored, as on fork 1.22) up to vllm-gaudi 0.19.x",
+        "was declared but ignored up to vllm-gaudi 0.19.x, as on fork 1.22",
         "vllm-gaudi 0.20.0rc0 dropped the `*_BUCKET_LIMIT` flags when it introduced `VLLM_BUCKETING_STRATEGY` "
         "(PR #762). They had no effect since fork 1.22.0.",
         (EVIDENCE_LIMIT_PLUGIN, EVIDENCE_LIMIT_122),
@@ -195,7 +195,7 @@ def make_rule(row: Removed):
                         continue
                     yield ctx.report(
                         s,
-                        f"`{s.raw_key}` is not read from {where} (it {row.did}); delete it",
+                        f"`{s.raw_key}` is not read from {where}; delete it (it {row.did})",
                         edits=ctx.edits(s.delete),
                         fix_message=f"delete `{s.raw_key}`",
                     )
