@@ -24,7 +24,7 @@ _MAGIC = re.compile(r"^([ \t]*)([!%].*)$", re.M)
 def _py_units(units: list[Unit]) -> list[Unit]:
     out = []
     for u in units:
-        if u.python is not None or u.surface in ("python",):
+        if u.python is not None or u.surface in ("python", "notebook"):
             out.append(u)
     return out
 
