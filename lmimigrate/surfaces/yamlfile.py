@@ -320,7 +320,7 @@ def plain_ok(s: str, flow: bool = False) -> bool:
     """Whether `s` can be written as a plain scalar and read back as the same string."""
     if not s or s != s.strip(" \t") or s.lower() in _RESERVED or _NUMBERISH.fullmatch(s):
         return False
-    if s[0] in "!&*|>'\"%@`#,[]{}" or (s[0] in "-?:" and (len(s) == 1 or s[1] in " \t,[]{}")):
+    if s[0] in "!&*|>'\"%@`#,[]{}?:" or (s[0] == "-" and (len(s) == 1 or s[1] in " \t,[]{}")):
         return False
     if ": " in s or " #" in s or s.endswith(":") or any(c < " " or c == "\x7f" for c in s):
         return False
@@ -332,9 +332,21 @@ def plain_ok(s: str, flow: bool = False) -> bool:
 def quote(s: str, style: str = '"') -> str:
     if style == "'" and s.isprintable():
         return "'" + s.replace("'", "''") + "'"
-    import json
-
-    return json.dumps(s, ensure_ascii=False)
+    out = ['"']
+    for c in s:
+        o = ord(c)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif o < 0x20 or 0x7F <= o <= 0x9F or 0xD800 <= o <= 0xDFFF or c in "\ufeff\u2028\u2029\ufffe\uffff":
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
 
 
 def spell_string(s: str, like_style: str | None, flow: bool = False) -> str:
@@ -532,9 +544,7 @@ def _swap(text: str, node: YNode, replacements: list[tuple[YNode, str]]) -> str:
 def _compose_item_value(value: str, style: str | None, flow: bool) -> str:
     """A value written inside an existing `KEY=value` scalar of the given style."""
     if style == '"':
-        import json
-
-        return json.dumps(value, ensure_ascii=False)[1:-1]
+        return quote(value, '"')[1:-1]
     if style == "'":
         if not value.isprintable():
             raise ValueError("value cannot be written in a single-quoted item")
