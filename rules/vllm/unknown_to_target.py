@@ -269,14 +269,17 @@ class UnknownEngineKwarg(Rule):
 # ---- VLLM_* environment variables ----------------------------------------------------------------------------------
 
 
-def _vllm_in_use(ctx, scope, inv_any: set[str]) -> bool:
+def _vllm_in_use(ctx, scope, known: set[str]) -> bool:
     """Evidently a vLLM deployment: a vLLM command or image in the file, or a known vLLM env var next to it."""
     if any(True for _ in ctx.scopes("cli")):
         return True
     text = "\n".join(u.text for u in ctx.units)
     if "vllm/vllm-openai" in text or "vllm serve" in text or "vllm.entrypoints" in text:
         return True
-    return any(s.ns == "env" and s.key in inv_any for s in scope.settings)
+    return any(
+        s.ns == "env" and s.key.startswith("VLLM_") and (s.key in known or _last_release("env_vars", s.key) is not None)
+        for s in scope.settings
+    )
 
 
 class UnknownEnvVar(Rule):
@@ -335,10 +338,9 @@ class UnknownEnvVar(Rule):
         if _GAUDI_WORDS.search(text):
             return
         known = set(inv.env_vars)
-        any_known = _all_env_vars() or known
         for scope in ctx.scopes():
             names = [s for s in scope.settings if s.ns == "env" and s.derived_from is None and s.key.startswith("VLLM_")]
-            if not names or not _vllm_in_use(ctx, scope, any_known):
+            if not names or not _vllm_in_use(ctx, scope, known):
                 continue
             for s in names:
                 if s.key in known or s.key.startswith(GAUDI_ENV_PREFIXES) or _handled_now(ctx, s.key):
@@ -350,24 +352,6 @@ class UnknownEnvVar(Rule):
                 msg += (" (vLLM warns \"Unknown vLLM environment variable detected\")" if pair.to >= Version("0.17.0")
                         else " (vLLM ignores it silently)")
                 yield ctx.report(s, msg)
-
-
-@lru_cache(maxsize=1)
-def _all_env_vars() -> frozenset[str]:
-    mod = _inventory_module()
-    if mod is None:
-        return frozenset()
-    out: set[str] = set()
-    releases = getattr(mod, "releases", None)
-    try:
-        versions = releases() if callable(releases) else (releases or ())
-    except Exception:  # noqa: BLE001 - a missing helper only narrows the "vLLM in use" test
-        versions = ()
-    for v in versions:
-        inv = mod.for_version(Version(str(v)))
-        if inv is not None:
-            out |= set(inv.env_vars)
-    return frozenset(out)
 
 
 # ---- LMI option.* pass-through ----------------------------------------------------------------------------------
