@@ -1,0 +1,618 @@
+"""Rules on flag values and nested config keys: `--task` (T1), `--disable-log-requests` (L1-L3), quantization
+methods (§3.10, K3, K4), speculative_config keys (D2-D5), the tensorizer layout (K1), and the removed
+guided-decoding request fields (G3)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.rule import Rule
+
+from .common import MODEL, as_bool, dict_value, ev, settings, tokens_for
+
+# ---- T1 ------------------------------------------------------------------------------------------------
+
+# task -> (runner, convert) as vLLM 0.10.1-0.12.0 resolved it (vllm/config/__init__.py at 0.10.2):
+# generative tasks always gave runner "generate"; pooling tasks runner "pooling" with convert = the task's
+# adapter for a model that is only generative or only pooling, but convert "auto" for a model that is both.
+TASK_FIX = {
+    "generate": ("generate", None, Applicability.SAFE),
+    "transcription": ("generate", None, Applicability.SAFE),
+    "embed": ("pooling", "embed", Applicability.UNSAFE),
+    "embedding": ("pooling", "embed", Applicability.UNSAFE),
+    "classify": ("pooling", "classify", Applicability.UNSAFE),
+    "reward": ("pooling", "reward", Applicability.UNSAFE),
+}
+
+
+class TaskToRunnerConvert(Rule):
+    code = "VLLM070"
+    name = "task-to-runner-convert"
+    stack = "vllm"
+    changed_in = "0.10.1"
+    removed_in = "0.13.0"
+    trigger = "crossing"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.UNSAFE
+    summary = "`--task` was replaced by `--runner` / `--convert` (deprecated 0.10.1, removed 0.13.0)"
+    looks_at = ("vllm:task",)
+    tokens = (b"task",)
+    what = (
+        "Reports `--task` on `vllm serve` command lines, in vLLM `--config` files and as `LLM(task=...)` / "
+        "`EngineArgs(task=...)`, and rewrites it with the runner/convert pair vLLM resolved it to."
+    )
+    why = (
+        "0.10.1 split the task into a runner (`generate`, `pooling`, `draft`) and a model conversion (`none`, "
+        "`embed`, `classify`, `reward`) and deprecated `--task`; 0.13.0 removed it. vLLM 0.10.1-0.12.0 mapped "
+        "`generate`/`transcription` to `--runner generate`; `embed`/`embedding`/`classify`/`reward` to "
+        "`--runner pooling` with `--convert <task>` (`embedding` -> `embed`) for models that are only "
+        "generative or only pooling, and `--convert auto` for models that are both; `score` to `embed` or "
+        "`classify` depending on the model's default pooling task; `auto` to nothing."
+    )
+    fix_safety = (
+        "`auto`: safe delete. `generate` / `transcription`: safe, `--runner generate` is what vLLM resolved in "
+        "every case. `embed` / `embedding` / `classify` / `reward`: unsafe, `--runner pooling --convert <task>` "
+        "is right for models that are only generative or only pooling; for a model that supports both, vLLM "
+        "used `--convert auto` (use `--runner pooling` alone). `score` and `draft`: no fix, the mapping "
+        "depends on the model."
+    )
+    evidence = (
+        ev("vllm 0.10.2", "vllm/config/__init__.py", "\"The 'task' option has been deprecated and will be removed in "
+           "v0.13.0 or v1.0 … Please replace this option with `--runner pooling`\" / \"`--convert {convert}`\"; "
+           "`_task_to_convert`: embedding/embed -> embed, classify, reward; `--task` absent v0.13.0", "§3.5 T1"),
+    )
+    invalid = (
+        Example("run.sh", f"vllm serve {MODEL} --task generate --max-model-len 4096\n",
+                fixed=f"vllm serve {MODEL} --runner generate --max-model-len 4096\n", to="vllm==0.13.0"),
+        Example("run.sh", f"vllm serve intfloat/e5-mistral-7b-instruct --task=embed\n",
+                fixed=f"vllm serve intfloat/e5-mistral-7b-instruct --runner=pooling --convert embed\n",
+                unsafe=True, to="vllm==0.13.0"),
+        Example("vllm-config.yaml", "model: BAAI/bge-reranker-v2-m3\ntask: score\nmax_model_len: 512\n", to="vllm==0.13.0"),
+        Example("vllm-config.yaml", "model: BAAI/bge-base-en-v1.5\ntask: embedding\nmax_model_len: 512\n",
+                fixed="model: BAAI/bge-base-en-v1.5\nrunner: pooling\nconvert: embed\nmax_model_len: 512\n",
+                unsafe=True, to="vllm==0.13.0"),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --runner pooling --convert embed\n", to="vllm==0.13.0"),
+        Example("run.sh", f"vllm serve {MODEL} --task embed\n", to="vllm==0.10.0"),
+        Example("run.sh", "#!/bin/sh\n# a task runner, not vLLM\nmake task=embed && ./run --task generate\n", to="vllm==0.13.0"),
+        Example("config.yaml", "task: generate\nsteps: 3\nepochs: 10\nmodel: resnet\n", to="vllm==0.13.0"),
+    )
+
+    def check(self, ctx):
+        gone = ctx.target_at_least(self.removed_in)
+        sev = Severity.ERROR if gone else Severity.WARNING
+        status = "was removed in vllm 0.13.0" if gone else "is deprecated since vllm 0.10.1"
+        for s in settings(ctx, "task"):
+            value = (s.text_value or "").strip().lower() if s.literal else None
+            edits, app, todo = None, None, "use `--runner` / `--convert`"
+            if value == "auto":
+                edits, app, todo = ctx.edits(s.delete), Applicability.SAFE, "delete it (`auto` is the default)"
+            elif value in TASK_FIX:
+                runner, convert, app = TASK_FIX[value]
+                todo = f"use `--runner {runner}`" + (f" `--convert {convert}`" if convert else "")
+                if s.scope.get("vllm", "runner") is None and s.scope.get("vllm", "convert") is None:
+                    parts = [ctx.edits(s.rename, "runner"), ctx.edits(s.set_value, runner)]
+                    if convert:
+                        parts.append(ctx.edits(s.scope.insert, "vllm", "convert", convert, after=s))
+                    if all(p is not None for p in parts):
+                        edits = [e for p in parts for e in p]
+            elif value in ("score", "draft"):
+                todo = ("use `--runner pooling --convert embed` or `--convert classify`, whichever your model's "
+                        "default pooling task is" if value == "score" else "use `--runner draft` if this is a draft model")
+            yield ctx.report(s, f"`{s.raw_key}` {status}: {todo}", edits=edits, applicability=app,
+                             fix_message=todo, severity=sev)
+
+
+# ---- L1-L3 ---------------------------------------------------------------------------------------------
+
+
+class DisableLogRequestsRemoved(Rule):
+    code = "VLLM080"
+    name = "disable-log-requests-removed"
+    stack = "vllm"
+    changed_in = "0.10.1"
+    removed_in = "0.17.0"
+    trigger = "crossing"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "`--disable-log-requests` is redundant from vllm 0.10.1 (request logging is off by default) and was removed in 0.17.0"
+    looks_at = ("vllm:disable_log_requests",)
+    tokens = tokens_for("disable_log_requests")
+    what = "Reports `--disable-log-requests` (command lines, vLLM `--config` files) and deletes it."
+    why = (
+        "0.10.1 turned request logging off by default and added `--enable-log-requests`; `--disable-log-requests` "
+        "became a deprecated no-op and 0.17.0 removed it (the server exits with `unrecognized arguments`). "
+        "`disable_log_requests: false` (logging on) becomes `--enable-log-requests`."
+    )
+    fix_safety = (
+        "Safe: with the flag set, requests were not logged, and from 0.10.1 they are not logged by default. "
+        "An explicit `false` is replaced by `--enable-log-requests`, which keeps logging on."
+    )
+    evidence = (
+        ev("vllm 0.10.1", "vllm/engine/arg_utils.py", "`enable_log_requests: bool = False` (0.10.0: "
+           "`disable_log_requests: bool = False`)", "§3.6 L1"),
+        ev("vllm 0.16.0", "vllm/engine/arg_utils.py", "help \"[DEPRECATED] Disable logging requests.\"; absent v0.17.0",
+           "§3.6 L3"),
+    )
+    invalid = (
+        Example("run.sh", f"vllm serve {MODEL} --disable-log-requests --port 8000\n",
+                fixed=f"vllm serve {MODEL} --port 8000\n", to="vllm==0.17.0"),
+        Example("vllm-config.yaml", f"model: {MODEL}\ndisable_log_requests: true\nmax_model_len: 4096\n",
+                fixed=f"model: {MODEL}\nmax_model_len: 4096\n", to="vllm==0.17.0"),
+        Example("vllm-config.yaml", f"model: {MODEL}\ndisable_log_requests: false\nmax_model_len: 4096\n",
+                fixed=f"model: {MODEL}\nmax_model_len: 4096\nenable_log_requests: true\n", to="vllm==0.17.0"),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --disable-log-requests\n", to="vllm==0.10.0"),
+        Example("run.sh", f"vllm serve {MODEL} --enable-log-requests\n", to="vllm==0.17.0"),
+    )
+
+    def check(self, ctx):
+        gone = ctx.target_at_least(self.removed_in)
+        for s in settings(ctx, "disable_log_requests"):
+            on = as_bool(s.value) if s.literal else None
+            status = "was removed in vllm 0.17.0" if gone else "is deprecated since vllm 0.10.1"
+            if on is False:
+                edits = None
+                if s.scope.get("vllm", "enable_log_requests") is None:
+                    a, b = ctx.edits(s.delete), ctx.edits(s.scope.insert, "vllm", "enable_log_requests", True)
+                    edits = a + b if a is not None and b is not None else None
+                yield ctx.report(s, f"`{s.raw_key}` {status}: request logging is off by default; use "
+                                 "`--enable-log-requests` to keep it on", edits=edits,
+                                 severity=Severity.ERROR if gone else Severity.WARNING,
+                                 fix_message="use `--enable-log-requests`")
+            else:
+                yield ctx.report(s, f"`{s.raw_key}` {status}: request logging is off by default from 0.10.1; "
+                                 "delete it", edits=ctx.edits(s.delete) if on else None,
+                                 severity=Severity.ERROR if gone else Severity.WARNING, fix_message="delete it")
+
+
+class RequestLoggingDefaultOff(Rule):
+    code = "VLLM081"
+    name = "request-logging-default-off"
+    stack = "vllm"
+    changed_in = "0.10.1"
+    trigger = "default"
+    severity = Severity.INFO
+    summary = "From vllm 0.10.1 the OpenAI server no longer logs requests unless `--enable-log-requests` is given"
+    looks_at = ("vllm:disable_log_requests", "vllm:enable_log_requests")
+    tokens = (b"vllm", b"VLLM")
+    what = "Reports a `vllm serve` / API-server command line that sets neither logging flag, when the upgrade crosses 0.10.1."
+    why = (
+        "Up to 0.10.0 every request was logged unless `--disable-log-requests` was given; from 0.10.1 nothing "
+        "is logged unless `--enable-log-requests` is given. Log-based dashboards and audits go quiet."
+    )
+    fix_safety = "No fix: add `--enable-log-requests` if you rely on request logs."
+    evidence = DisableLogRequestsRemoved.evidence[:1]
+    invalid = (
+        Example("run.sh", f"vllm serve {MODEL} --port 8000\n", from_="vllm==0.9.2", to="vllm==0.10.1"),
+        Example("compose.yaml", "services:\n  vllm:\n    image: vllm/vllm-openai:v0.9.2\n"
+                f"    command: --model {MODEL} --port 8000\n", from_="vllm==0.9.2", to="vllm==0.33.0"),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --enable-log-requests\n", from_="vllm==0.9.2", to="vllm==0.10.1"),
+        Example("run.sh", f"vllm serve {MODEL} --disable-log-requests\n", from_="vllm==0.9.2", to="vllm==0.10.1"),
+        Example("run.sh", f"vllm serve {MODEL}\n", to="vllm==0.10.1"),
+    )
+
+    def check(self, ctx):
+        for scope in ctx.scopes("cli"):
+            if scope.get("vllm", "enable_log_requests") or scope.get("vllm", "disable_log_requests"):
+                continue
+            yield ctx.report(scope, "request logging is off by default from vllm 0.10.1: add `--enable-log-requests` "
+                             "if you rely on request logs")
+
+
+# ---- D2-D5 ---------------------------------------------------------------------------------------------
+
+
+class SpecKeysRule(Rule):
+    stack = "vllm"
+    trigger = "crossing"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.SAFE
+    keys: tuple[str, ...] = ()
+
+    def check(self, ctx):
+        for s in settings(ctx, "speculative_config"):
+            d, kind = dict_value(s)
+            if d is None:
+                continue
+            found = [k for k in d if k in self.keys]
+            if not found:
+                continue
+            new = {k: v for k, v in d.items() if k not in self.keys}
+            value = json.dumps(new) if kind == "json" else new
+            yield ctx.report(s, self._msg(found), edits=ctx.edits(s.set_value, value), fix_message="delete the keys")
+        for s in ctx.settings("vllm"):
+            if s.derived_from is None and s.key.startswith("speculative_config.") and s.key.split(".", 1)[1] in self.keys:
+                yield ctx.report(s, self._msg([s.key.split(".", 1)[1]]), edits=ctx.edits(s.delete), fix_message="delete it")
+
+    def _msg(self, found):
+        names = ", ".join(f"`{k}`" for k in found)
+        return f"speculative_config {names}: removed in vllm {self.changed_in}; delete"
+
+
+def _spec_examples(key, value, to, unsafe=False):
+    j = json.dumps({"model": "[ngram]", "num_speculative_tokens": 5, key: value})
+    clean = json.dumps({"model": "[ngram]", "num_speculative_tokens": 5})
+    return (
+        Example("run.sh", f"vllm serve {MODEL} --speculative-config '{j}'\n",
+                fixed=f"vllm serve {MODEL} --speculative-config '{clean}'\n", to=to, unsafe=unsafe),
+        Example("vllm-config.yaml", f"model: {MODEL}\nspeculative_config: {j}\nmax_model_len: 4096\n",
+                fixed=f"model: {MODEL}\nspeculative_config: {clean}\nmax_model_len: 4096\n", to=to, unsafe=unsafe),
+    )
+
+
+class SpecV0KeysRemoved(SpecKeysRule):
+    code = "VLLM061"
+    name = "speculative-v0-keys-removed"
+    changed_in = "0.10.0"
+    keys = ("acceptance_method", "disable_mqa_scorer", "posterior_threshold", "posterior_alpha")
+    summary = "speculative_config `acceptance_method`, `disable_mqa_scorer`, `posterior_threshold`, `posterior_alpha` were removed in vllm 0.10.0"
+    looks_at = ("vllm:speculative_config",)
+    tokens = tokens_for(*keys)
+    what = "Reports these V0 speculative-decoding keys in `--speculative-config` (also after VLLM060 folded the old flags)."
+    why = "They configured V0's typical-acceptance sampler and MQA scorer; SpeculativeConfig lost the fields in 0.10.0."
+    fix_safety = "Safe: the V1 engine (default from 0.8.0) never read them (no use under vllm/v1 at 0.9.2)."
+    evidence = (ev("vllm 0.10.0", "vllm/config.py", "SpeculativeConfig fields absent from v0.10.0 (present v0.9.2)", "§3.4 D2"),)
+    invalid = _spec_examples("acceptance_method", "typical_acceptance_sampler", "vllm==0.10.0")
+    valid = (Example("run.sh", f"vllm serve {MODEL} --speculative-config '{{\"acceptance_method\": \"rejection_sampler\"}}'\n",
+                     to="vllm==0.9.2"),)
+
+
+class SpecDisableLogprobsRemoved(SpecKeysRule):
+    code = "VLLM062"
+    name = "speculative-disable-logprobs-removed"
+    changed_in = "0.11.1"
+    keys = ("disable_logprobs",)
+    summary = "speculative_config `disable_logprobs` was removed in vllm 0.11.1"
+    looks_at = ("vllm:speculative_config",)
+    tokens = tokens_for("disable_logprobs")
+    what = "Reports `disable_logprobs` in `--speculative-config`."
+    why = "The field (from `--disable-logprobs-during-spec-decoding`) was removed from SpeculativeConfig in 0.11.1."
+    fix_safety = "Safe: no V1 code read it (no use under vllm/v1 at 0.11.0)."
+    evidence = (ev("vllm 0.11.1", "vllm/config/speculative.py", "present v0.11.0, absent v0.11.1", "§3.4 D3"),)
+    invalid = _spec_examples("disable_logprobs", True, "vllm==0.11.1")
+    valid = (Example("run.sh", f"vllm serve {MODEL} --speculative-config '{{\"disable_logprobs\": true}}'\n", to="vllm==0.11.0"),)
+
+
+class SpecDisableByBatchSizeRemoved(SpecKeysRule):
+    code = "VLLM063"
+    name = "speculative-disable-by-batch-size-removed"
+    changed_in = "0.17.0"
+    keys = ("disable_by_batch_size",)
+    summary = "speculative_config `disable_by_batch_size` was removed in vllm 0.17.0"
+    looks_at = ("vllm:speculative_config",)
+    tokens = tokens_for("disable_by_batch_size")
+    what = "Reports `disable_by_batch_size` in `--speculative-config`."
+    why = "The field was removed from SpeculativeConfig in 0.17.0."
+    fix_safety = "Safe: no V1 code read it (no use under vllm/v1 at 0.16.0)."
+    evidence = (ev("vllm 0.17.0", "vllm/config/speculative.py", "absent v0.17.0", "§3.4 D4"),)
+    invalid = _spec_examples("disable_by_batch_size", 4, "vllm==0.17.0")
+    valid = (Example("run.sh", f"vllm serve {MODEL} --speculative-config '{{\"disable_by_batch_size\": 4}}'\n", to="vllm==0.16.0"),)
+
+
+class SpecTokenTreeRemoved(SpecKeysRule):
+    code = "VLLM064"
+    name = "speculative-token-tree-removed"
+    changed_in = "0.21.0"
+    fix_applicability = Applicability.UNSAFE
+    keys = ("speculative_token_tree",)
+    summary = "speculative_config `speculative_token_tree` was removed in vllm 0.21.0"
+    looks_at = ("vllm:speculative_config",)
+    tokens = tokens_for("speculative_token_tree")
+    what = "Reports `speculative_token_tree` in `--speculative-config`."
+    why = "Tree-shaped EAGLE drafting (`speculative_token_tree`) was removed from SpeculativeConfig in 0.21.0."
+    fix_safety = "Unsafe: the V1 EAGLE proposer read it up to 0.20.0; without it drafting is linear and acceptance rates change."
+    evidence = (ev("vllm 0.21.0", "vllm/config/speculative.py", "absent v0.21.0", "§3.4 D5"),)
+    invalid = _spec_examples("speculative_token_tree", "[(0,), (0, 0)]", "vllm==0.21.0", unsafe=True)
+    valid = (Example("run.sh", f"vllm serve {MODEL} --speculative-config '{{\"method\": \"eagle\"}}'\n", to="vllm==0.21.0"),)
+
+    def check(self, ctx):
+        for f in super().check(ctx):
+            if f.fix is not None:
+                from lmimigrate.ftypes import Fix
+
+                f.fix = Fix(Applicability.UNSAFE, f.fix.message, f.fix.edits)
+            yield f
+
+
+# ---- §3.10, K3, K4 -------------------------------------------------------------------------------------
+
+REMOVED_QUANT = {
+    "squeezellm": "0.6.1", "nvfp4": "0.9.0", "aqlm": "0.10.1", "marlin": "0.10.2", "neuron_quant": "0.10.2",
+    "qqq": "0.10.2", "tpu_int8": "0.14.0", "cpu_gptq": "0.14.0", "deepspeedfp": "0.15.0", "hqq": "0.15.0",
+    "rtn": "0.15.0", "auto-round": "0.15.0", "bitblas": "0.16.0", "gptq_bitblas": "0.16.0",
+    "gptq_marlin_24": "0.16.0", "ipex": "0.16.0", "ptpc_fp8": "0.19.0", "petit_nvfp4": "0.20.0",
+    "cpu_awq": "0.23.0", "gguf": "0.24.0", "bitsandbytes": "0.28.0",
+}
+QUANT_RENAMED = {"nvfp4": ("modelopt_fp4", Applicability.SAFE), "auto-round": ("inc", Applicability.UNSAFE)}
+
+
+class QuantizationMethodRemoved(Rule):
+    code = "VLLM140"
+    name = "quantization-method-removed"
+    stack = "vllm"
+    changed_in = "0.6.1"
+    trigger = "crossing"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.SAFE
+    summary = "A `--quantization` method was removed (squeezellm 0.6.1 ... gguf 0.24.0, bitsandbytes 0.28.0)"
+    looks_at = ("vllm:quantization",)
+    tokens = tokens_for("quantization", "-q")
+    what = (
+        "Reports `--quantization` / `-q` / `quantization:` / `LLM(quantization=...)` set to a method the target "
+        "release no longer has: " + ", ".join(f"`{m}` ({v})" for m, v in REMOVED_QUANT.items()) + "."
+    )
+    why = (
+        "The method is gone from `QUANTIZATION_METHODS`, so the engine refuses to start. `nvfp4` was renamed "
+        "`modelopt_fp4` (0.9.0); `auto-round` checkpoints are served by `inc` (0.15.0). GGUF and bitsandbytes "
+        "support was removed without a deprecation period (0.24.0 / 0.28.0). The method `awq_legacy`, named "
+        "in some write-ups, never existed."
+    )
+    fix_safety = (
+        "`nvfp4` -> `modelopt_fp4`: safe (same `ModelOptNvFp4Config`). `auto-round` -> `inc`: unsafe (the `inc` "
+        "method overrides `auto-round` checkpoints, but kernels differ). Others: no fix; re-quantize with a "
+        "supported method (e.g. AWQ, GPTQ, FP8)."
+    )
+    evidence = (
+        ev("vllm 0.6.1 ... 0.28.0", "vllm/model_executor/layers/quantization/__init__.py", "`QUANTIZATION_METHODS` / "
+           "`QuantizationMethods` scan: last present / first absent per method", "§3.10"),
+        ev("vllm 0.15.0", "vllm/model_executor/layers/quantization/inc.py", "\"Override the `auto-round` method to `inc`\"",
+           "§3.10"),
+        ev("vllm 0.24.0 / 0.28.0", "vllm/model_executor/model_loader/__init__.py", "`gguf` / `bitsandbytes` present "
+           "v0.23.0 / v0.27.0, absent v0.24.0 / v0.28.0; issue vllm-project/vllm#39583", "§3.9 K3, K4"),
+    )
+    invalid = (
+        Example("run.sh", f"vllm serve TheBloke/Llama-2-7B-GGUF -q gguf --max-model-len 4096\n", to="vllm==0.24.0"),
+        Example("vllm-config.yaml", "model: nvidia/Llama-3.1-8B-Instruct-FP4\nquantization: nvfp4\nmax_model_len: 4096\n",
+                fixed="model: nvidia/Llama-3.1-8B-Instruct-FP4\nquantization: modelopt_fp4\nmax_model_len: 4096\n",
+                to="vllm==0.9.0"),
+        Example("run.sh", f"vllm serve {MODEL} --quantization marlin\n", to="vllm==0.33.0"),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve TheBloke/Llama-2-7B-GGUF -q gguf\n", to="vllm==0.23.0"),
+        Example("run.sh", f"vllm serve {MODEL} --quantization awq\n", to="vllm==0.33.0"),
+    )
+
+    def check(self, ctx):
+        for s in settings(ctx, "quantization"):
+            m = (s.text_value or "").strip().lower() if s.literal else None
+            if m not in REMOVED_QUANT or not ctx.crosses(REMOVED_QUANT[m]):
+                continue
+            edits, app, todo = None, None, "re-quantize the model with a supported method"
+            if m in QUANT_RENAMED:
+                new, app = QUANT_RENAMED[m]
+                edits, todo = ctx.edits(s.set_value, new), f"use `{new}`"
+            yield ctx.report(s, f"quantization method `{m}` was removed in vllm {REMOVED_QUANT[m]}: {todo}",
+                             edits=edits, applicability=app, fix_message=todo)
+
+
+REMOVED_LOAD = {"gguf": "0.24.0", "bitsandbytes": "0.28.0"}
+
+
+class LoadFormatRemoved(Rule):
+    code = "VLLM132"
+    name = "load-format-removed"
+    stack = "vllm"
+    changed_in = "0.24.0"
+    trigger = "crossing"
+    severity = Severity.ERROR
+    summary = "`--load-format gguf` (0.24.0) and `--load-format bitsandbytes` (0.28.0) are no longer supported"
+    looks_at = ("vllm:load_format",)
+    tokens = tokens_for("load_format")
+    what = "Reports `--load-format gguf` / `bitsandbytes` (any surface) once the target release dropped the loader."
+    why = "The GGUF and bitsandbytes model loaders were removed with their quantization methods (see VLLM140)."
+    fix_safety = "No fix: convert the checkpoint (e.g. to safetensors with AWQ/GPTQ/FP8 quantization)."
+    evidence = (
+        ev("vllm 0.24.0 / 0.28.0", "vllm/config/load.py", "\"bitsandbytes will load the weights using bitsandbytes "
+           "quantization\" (v0.27.0); gguf / bitsandbytes loaders absent v0.24.0 / v0.28.0", "§3.9 K3, K4"),
+    )
+    invalid = (
+        Example("run.sh", f"vllm serve unsloth/llama-3-8b-bnb-4bit --load-format bitsandbytes --quantization bitsandbytes\n",
+                to="vllm==0.28.0"),
+        Example("vllm-config.yaml", "model: /models/llama.gguf\nload_format: gguf\nmax_model_len: 4096\n", to="vllm==0.24.0"),
+    )
+    valid = (Example("run.sh", f"vllm serve {MODEL} --load-format safetensors\n", to="vllm==0.33.0"),)
+
+    def check(self, ctx):
+        for s in settings(ctx, "load_format"):
+            v = (s.text_value or "").strip().lower() if s.literal else None
+            if v in REMOVED_LOAD and ctx.crosses(REMOVED_LOAD[v]):
+                yield ctx.report(s, f"`--load-format {v}` is not supported from vllm {REMOVED_LOAD[v]}: convert the checkpoint")
+
+
+# deprecated from 0.14.0 until removal (None: still present in 0.33.0, the newest release scanned)
+DEPRECATED_QUANT = {
+    "deepspeedfp": "0.15.0", "hqq": "0.15.0", "rtn": "0.15.0", "auto-round": "0.15.0", "bitblas": "0.16.0",
+    "gptq_bitblas": "0.16.0", "gptq_marlin_24": "0.16.0", "ipex": "0.16.0", "ptpc_fp8": "0.19.0",
+    "petit_nvfp4": "0.20.0", "fbgemm_fp8": None, "fp_quant": None,
+}
+
+
+class DeprecatedQuantizationHardFail(Rule):
+    code = "VLLM141"
+    name = "deprecated-quantization-needs-opt-in"
+    stack = "vllm"
+    changed_in = "0.14.0"
+    trigger = "crossing"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.UNSAFE
+    summary = "From vllm 0.14.0 a deprecated quantization method refuses to start without `--allow-deprecated-quantization`"
+    looks_at = ("vllm:quantization", "vllm:allow_deprecated_quantization")
+    tokens = tokens_for("quantization", "-q")
+    what = (
+        "Reports `--quantization` set to a method in `DEPRECATED_QUANTIZATION_METHODS` (e.g. `fbgemm_fp8`, "
+        "`fp_quant`, `ptpc_fp8`) without `--allow-deprecated-quantization`, for targets from 0.14.0 until the "
+        "method's removal (then VLLM140 applies)."
+    )
+    why = (
+        "0.14.0 made deprecated methods a start-up error: \"The quantization method %s is deprecated and will be "
+        "removed in future versions of vLLM. To bypass, set `--allow-deprecated-quantization`.\""
+    )
+    fix_safety = (
+        "Unsafe: the fix adds `--allow-deprecated-quantization`, which only postpones the problem; the method "
+        "will be removed. Plan a re-quantization."
+    )
+    evidence = (
+        ev("vllm 0.14.0", "vllm/config/model.py", "\"The quantization method %s is deprecated and will be removed in "
+           "future versions of vLLM. To bypass, set `--allow-deprecated-quantization`.\"; "
+           "`DEPRECATED_QUANTIZATION_METHODS` in vllm/model_executor/layers/quantization/__init__.py", "§3.10"),
+    )
+    invalid = (
+        Example("run.sh", f"vllm serve {MODEL} --quantization fbgemm_fp8\n",
+                fixed=f"vllm serve {MODEL} --quantization fbgemm_fp8 --allow-deprecated-quantization\n", unsafe=True),
+        Example("vllm-config.yaml", f"model: {MODEL}\nquantization: ptpc_fp8\nmax_model_len: 4096\n",
+                fixed=f"model: {MODEL}\nquantization: ptpc_fp8\nmax_model_len: 4096\nallow_deprecated_quantization: true\n",
+                unsafe=True, to="vllm==0.18.0"),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --quantization fbgemm_fp8 --allow-deprecated-quantization\n"),
+        Example("run.sh", f"vllm serve {MODEL} --quantization fbgemm_fp8\n", to="vllm==0.13.0"),
+        Example("run.sh", f"vllm serve {MODEL} --quantization fp8\n"),
+    )
+
+    def check(self, ctx):
+        from packaging.version import Version
+
+        pair = ctx.pair()
+        for s in settings(ctx, "quantization"):
+            m = (s.text_value or "").strip().lower() if s.literal else None
+            if m not in DEPRECATED_QUANT:
+                continue
+            until = DEPRECATED_QUANT[m]
+            if until is not None and pair is not None and pair.to >= Version(until):
+                continue  # removed: VLLM140
+            allow = s.scope.get("vllm", "allow_deprecated_quantization")
+            if allow is not None and as_bool(allow.value) is not False:
+                continue
+            yield ctx.report(
+                s, f"quantization method `{m}` is deprecated: from vllm 0.14.0 the server refuses to start unless "
+                "`--allow-deprecated-quantization` is set" + (f"; it is removed in {until}" if until else ""),
+                edits=None if allow is not None else ctx.edits(s.scope.insert, "vllm", "allow_deprecated_quantization", True),
+                fix_message="add `--allow-deprecated-quantization`",
+            )
+
+
+# ---- K1 ------------------------------------------------------------------------------------------------
+
+
+class NestedTensorizerConfigIgnored(Rule):
+    code = "VLLM130"
+    name = "nested-tensorizer-config-ignored"
+    stack = "vllm"
+    changed_in = "0.10.0"
+    trigger = "target"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.UNSAFE
+    summary = "A nested `\"tensorizer_config\"` inside `--model-loader-extra-config` is discarded; pass flat TensorizerConfig keys"
+    looks_at = ("vllm:model_loader_extra_config",)
+    tokens = (b"tensorizer_config",)
+    what = "Reports `model_loader_extra_config` values holding a `\"tensorizer_config\"` sub-dict and flattens it."
+    why = (
+        "From 0.10.0 vLLM keeps the tensorizer settings internally under `model_loader_extra_config"
+        "[\"tensorizer_config\"]`, but it builds that entry itself: `create_load_config` resets it to `{}` and "
+        "copies the top-level keys that are TensorizerConfig fields. A user-written nested dict (the layout some "
+        "write-ups recommend) is thrown away, so `tensorizer_uri` etc. are silently not applied. Up to 0.9.2 the "
+        "dict itself was passed to `TensorizerConfig(**...)`, where a nested key was an error."
+    )
+    fix_safety = (
+        "Unsafe: flattening makes vLLM apply settings it ignored until now (that is the point, but the model "
+        "then loads from the tensorizer URI instead of the default loader path). No fix when a key exists at "
+        "both levels."
+    )
+    evidence = (
+        ev("vllm 0.10.0", "vllm/model_executor/model_loader/tensorizer_loader.py",
+           "`**load_config.model_loader_extra_config[\"tensorizer_config\"]`", "§3.9 K1"),
+        ev("vllm 0.33.0", "vllm/engine/arg_utils.py", "`validate_tensorizer_args`: resets `[\"tensorizer_config\"] = {}` "
+           "and copies TensorizerConfig fields from the top level", "§3.9 K1, §4 (f)"),
+    )
+    invalid = (
+        Example("run.sh", f"vllm serve {MODEL} --load-format tensorizer --model-loader-extra-config "
+                "'{\"tensorizer_config\": {\"tensorizer_uri\": \"s3://b/model.tensors\"}}'\n",
+                fixed=f"vllm serve {MODEL} --load-format tensorizer --model-loader-extra-config "
+                "'{\"tensorizer_uri\": \"s3://b/model.tensors\"}'\n", unsafe=True, to="vllm==0.33.0"),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --load-format tensorizer --model-loader-extra-config "
+                "'{\"tensorizer_uri\": \"s3://b/model.tensors\"}'\n", to="vllm==0.33.0"),
+        Example("run.sh", f"vllm serve {MODEL} --model-loader-extra-config '{{\"tensorizer_config\": {{}}}}'\n",
+                to="vllm==0.9.2"),
+    )
+
+    def check(self, ctx):
+        for s in settings(ctx, "model_loader_extra_config"):
+            d, kind = dict_value(s)
+            if d is None or not isinstance(d.get("tensorizer_config"), dict):
+                continue
+            inner = d["tensorizer_config"]
+            edits = None
+            if not any(k in d for k in inner):
+                new: dict = {}
+                for k, v in d.items():
+                    if k == "tensorizer_config":
+                        new.update(inner)
+                    else:
+                        new[k] = v
+                edits = ctx.edits(s.set_value, json.dumps(new) if kind == "json" else new)
+            yield ctx.report(s, "a nested `\"tensorizer_config\"` is discarded by vllm 0.10.0+: put its keys "
+                             "(`tensorizer_uri`, ...) at the top level of the extra config", edits=edits,
+                             fix_message="flatten the tensorizer keys")
+
+
+# ---- G3 ------------------------------------------------------------------------------------------------
+
+_GUIDED_FIELD = re.compile(r"""(["'])(guided_(?:json|regex|choice|grammar|decoding_backend|whitespace_pattern))\1\s*:""")
+
+
+class GuidedRequestFieldsIgnored(Rule):
+    code = "VLLM101"
+    name = "guided-request-fields-ignored"
+    stack = "vllm"
+    changed_in = "0.12.0"
+    trigger = "crossing"
+    severity = Severity.WARNING
+    surfaces = ("python", "notebook", "json")
+    summary = "OpenAI request fields `guided_json`, `guided_regex`, ... are silently ignored from vllm 0.12.0"
+    looks_at = ("python:extra_body", "json:guided_*")
+    tokens = (b"guided_",)
+    what = (
+        "Reports request-body keys `guided_json`, `guided_regex`, `guided_choice`, `guided_grammar`, "
+        "`guided_decoding_backend` and `guided_whitespace_pattern` written as dict/JSON keys (e.g. in "
+        "`extra_body={...}` of an OpenAI client call, or a saved request body)."
+    )
+    why = (
+        "0.11.0 deprecated the fields in favour of `\"structured_outputs\": {\"json\": ...}` (or `regex` / "
+        "`choice` / `grammar`) and OpenAI's `response_format`; 0.12.0 removed them. The request model allows "
+        "extra fields, so old requests get HTTP 200 with unconstrained output (0.30.0+ at least logs a warning)."
+    )
+    fix_safety = "No fix: move the constraint into `\"structured_outputs\": {\"json\": ...}` or `response_format`."
+    evidence = (
+        ev("vllm 0.11.0", "vllm/entrypoints/openai/protocol.py", "\"`guided_json` is deprecated. This will be removed in "
+           "v0.12.0 … Please pass `json` to `structured_outputs` instead.\"", "§3.7 G3"),
+        ev("vllm 0.30.0", "vllm/entrypoints/serve/engine/protocol.py", "`_REMOVED_GUIDED_FIELDS`: \"requests still using "
+           "them get HTTP 200 with unconstrained output\"", "§3.7 G3"),
+    )
+    invalid = (
+        Example("request.json", "{\"model\": \"m\", \"messages\": [], \"guided_json\": {\"type\": \"object\"}}\n"),
+    )
+    valid = (
+        Example("request.json", "{\"model\": \"m\", \"messages\": [], \"structured_outputs\": {\"json\": {}}}\n"),
+        Example("request.json", "{\"model\": \"m\", \"guided_json\": {}}\n", to="vllm==0.11.0"),
+    )
+
+    def check(self, ctx):
+        for unit in ctx.units:
+            if unit.surface not in self.surfaces:
+                continue
+            for m in _GUIDED_FIELD.finditer(unit.text):
+                field = m.group(2)
+                yield ctx.report((unit, m.start(), m.end() - 1),
+                                 f"request field `{field}` is ignored from vllm 0.12.0 (the request succeeds with "
+                                 f"unconstrained output): use `\"structured_outputs\": {{\"{field[7:]}\": ...}}`"
+                                 if field not in ("guided_decoding_backend", "guided_whitespace_pattern") else
+                                 f"request field `{field}` is ignored from vllm 0.12.0: remove it")
