@@ -147,6 +147,14 @@ def test_chain_to_plugin_before_strategy_keeps_legacy_flag(tmp_path):
     assert (tmp_path / "gaudi.env").read_text() == env + "VLLM_EXPONENTIAL_BUCKETING=false\n"
 
 
+def test_strategy_already_set_for_the_plugin(tmp_path):
+    env = "VLLM_DECODE_BS_BUCKET_MAX=64\nVLLM_BUCKETING_STRATEGY=lin\n"
+    _, plugin = run(tmp_path / "a", {"gaudi.env": env}, "from:vllm-fork==1.21.2", "to:vllm-gaudi==0.20.0")
+    _, fork = run(tmp_path / "b", {"gaudi.env": env}, "from:vllm-fork==1.21.2", "to:vllm-fork==1.22.0")
+    assert "HPU001" not in codes(plugin)
+    assert "HPU001" in codes(fork)  # the fork does not read VLLM_BUCKETING_STRATEGY
+
+
 def test_only_plugin_target_fork_source_unknown(tmp_path):
     """`--to vllm-gaudi==0.20.0` alone: the fork pair runs (unknown) -> 1.23.0, so fork removals are reported by
     the fork rules, the linear switch is offered as unsafe, and default changes stay quiet (source unknown)."""

@@ -9,6 +9,8 @@ from .common import (
     FORK,
     GAUDI_VLLM_VARS,
     LINEAR_BUCKET_VARS,
+    PLUGIN,
+    STRATEGY,
     ForkRule,
     all_of,
     env_scopes,
@@ -97,7 +99,8 @@ class LinearBucketsNeedSwitch(ForkRule):
         "a Python env dict) that sets any of the linear bucket variables "
         "`VLLM_{PROMPT_BS,PROMPT_SEQ,DECODE_BS,DECODE_BLOCK}_BUCKET_{MIN,STEP,MAX}` but not "
         "`VLLM_EXPONENTIAL_BUCKETING`, when the vllm-fork upgrade reaches Gaudi 1.22.0. One finding per "
-        "environment, on its first bucket variable."
+        "environment, on its first bucket variable. When the target is vllm-gaudi and the environment already "
+        "sets `VLLM_BUCKETING_STRATEGY`, it is not reported (that variable decides there)."
     )
     why = (
         "Up to Gaudi 1.21.x the fork defaults to linear bucketing and uses these values. From 1.22.0 "
@@ -151,6 +154,12 @@ class LinearBucketsNeedSwitch(ForkRule):
             unsafe=True,
             to="vllm-fork==1.22.0",
         ),
+        Example(
+            "deploy.py",
+            "import os\n\nos.environ[\"VLLM_PROMPT_BS_BUCKET_MAX\"] = \"16\"\nos.environ[\"VLLM_DECODE_BS_BUCKET_MAX\"] = \"64\"\n",
+            from_="vllm-fork==1.21.2",
+            to="vllm-fork==1.22.0",
+        ),
     )
     valid = (
         Example(
@@ -174,10 +183,13 @@ class LinearBucketsNeedSwitch(ForkRule):
     def check(self, ctx):
         pair = ctx.pair(FORK)
         known = pair is not None and pair.from_ is not None
+        plugin_target = ctx.pair(PLUGIN) is not None
         for scope in env_scopes(ctx):
             buckets = all_of(scope, LINEAR_BUCKET_VARS)
             if not buckets or scope.get("env", EXP_FLAG) is not None:
                 continue
+            if plugin_target and scope.get("env", STRATEGY) is not None:
+                continue  # already written for vllm-gaudi, whose VLLM_BUCKETING_STRATEGY decides
             yield ctx.report(
                 buckets[0],
                 f"Gaudi 1.22.0 made exponential bucketing the default: {names_list(buckets)} "
@@ -235,6 +247,8 @@ class ExponentialDefault(ForkRule):
     def check(self, ctx):
         for scope in env_scopes(ctx):
             if scope.get("env", EXP_FLAG) is not None or all_of(scope, LINEAR_BUCKET_VARS):
+                continue
+            if ctx.pair(PLUGIN) is not None and scope.get("env", STRATEGY) is not None:
                 continue
             if not is_gaudi_scope(scope):
                 continue
