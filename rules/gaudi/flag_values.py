@@ -51,8 +51,8 @@ FLAGS = (
         "a full warm-up",
         ev(
             "vllm-fork branches v1.19.0 .. v1.21.3",
-            "vllm/worker/hpu_model_runner.py",
-            "VLLM_SKIP_WARMUP is true only when the value is \"true\" (case-insensitive); \"1\" does not count",
+            "vllm/worker/hpu_model_runner.py (`warmup_model`)",
+            "`if os.environ.get('VLLM_SKIP_WARMUP', 'false').lower() == 'true': logger.info(\"Skipping warmup...\")`",
             "§1.5",
         ),
     ),
