@@ -248,6 +248,11 @@ def test_set_value_quotes_and_keeps_style():
         "vllm serve m --no-enforce-eager"
     assert edit("vllm serve m --enforce-eager", lambda sc: by(sc, "enforce_eager").set_value(True)) == \
         "vllm serve m --enforce-eager"
+    assert edit("vllm serve m --no-enforce-eager", lambda sc: by(sc, "no_enforce_eager").set_value("false")) == \
+        "vllm serve m --enforce-eager"
+    # A bare flag given a value (the caller renamed it to a flag that takes one) gets the value after it.
+    assert edit("vllm serve m --worker-use-ray \\\n  --x 1", lambda sc: by(sc, "worker_use_ray").rename("b")
+                + by(sc, "worker_use_ray").set_value("ray")) == "vllm serve m --b ray \\\n  --x 1"
 
 
 def test_delete_in_line_and_on_continuation_lines():

@@ -609,15 +609,21 @@ class CliScope(Scope):
     def set_value(self, s: Setting, value: Any) -> list[TextEdit]:
         i, j = s.style["words"]
         if s.value_span is None:
-            if value is None or value is True:
-                return []
-            if value is False and _is_bool(s.key) and not s.key.startswith("no_"):
+            truth = {"true": True, "false": False}.get(render_value(value).lower()) if value is not None else True
+            if _is_bool(s.key) and truth is not None:
+                if truth or s.key.startswith("no_"):
+                    return [] if truth else [TextEdit(s.key_span[0], s.key_span[1], "--" + s.style["flag"][5:])]
                 return [TextEdit(s.key_span[0], s.key_span[1], "--no-" + s.style["flag"].lstrip("-"))]
-            return [self.syntax.insert_after(self.unit.text, self.words, i, [render_value(value)])]
+            if value is None:
+                return []
+            pos = self._word_of(s).span[1]
+            return [TextEdit(pos, pos, self.syntax.default_gap() + self.syntax.quote(render_value(value)))]
         if value is None:  # make it a bare flag
             if s.style["form"] == "space":
                 return [self.delete_words_edit(i + 1, j)]
             return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"]))]
+        if s.style["form"] == "attached" and not render_value(value).isdigit():
+            return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"] + "=" + render_value(value)))]
         if s.style.get("whole_word") and s.style["form"] != "space":
             sep = "=" if s.style["form"] == "equals" else ""
             return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"] + sep + render_value(value)))]

@@ -65,7 +65,8 @@ class EnvScope(Scope):
 
     def render_entry(self, ns: str, key: str, value: Any, like: Setting | None = None) -> str:
         # A new value is quoted only when it needs it, then in the quote style of its neighbour.
-        quote_like = None if like is None or like.style.get("legacy") or not _needs_quotes(render_value(value)) else like
+        plain = like is None or like.style.get("legacy") or not _needs_quotes(render_value(value))
+        quote_like = None if plain else like
         entry = self.spell_key(ns, key) + "=" + self.spell_value(value, like=quote_like)
         if self.form == "docker":
             return (like.style.get("keyword", "ENV") if like is not None else "ENV") + " " + entry
@@ -77,7 +78,8 @@ class EnvScope(Scope):
     def insertion_point(self, after: Setting | None = None) -> tuple[int, str, str]:
         anchor = after or next((s for s in reversed(self.settings) if s.derived_from is None), None)
         if self.form == "prefix":
-            assert anchor is not None  # a prefix scope exists only with its assignments
+            if anchor is None:  # a prefix scope is never empty; this guards a misuse
+                raise TypeError("a command's prefix environment has no assignment to insert after")
             return anchor.span[1], " ", ""
         text, nl = self.unit.text, self.unit.newline
         offset = anchor.style["after"] if anchor is not None else self.empty_insert
@@ -88,9 +90,9 @@ class EnvScope(Scope):
 
 def _dotenv_quote(value: str, old: str) -> str:
     """Keep the old quote style; quote a formerly bare value only when needed (single quotes, as in shell)."""
-    double = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    double = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$") + '"'
     single_ok = "'" not in value and "\n" not in value
-    if old.startswith('"'):
+    if old.startswith('"') and not ("$" in value and single_ok):  # `$` stays literal in single quotes
         return double
     if not old.startswith("'") and not _needs_quotes(value):
         return value
