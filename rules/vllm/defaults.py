@@ -1,0 +1,410 @@
+"""Default changes (trigger "default": only when `--from` is known and the pair crosses the release).
+
+Each rule reports once per vLLM launch (a `vllm serve` command line, a vLLM `--config` file, an `LLM(...)` /
+`EngineArgs(...)` call) that does not pin the value itself; where the relevant setting is present, the
+finding sits on it. None of these has a fix unless keeping the old behaviour is a single known setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.rule import Rule
+
+from .common import MODEL, as_bool, dict_value, ev
+from .env import LLM_CALLS
+
+LAUNCH_KINDS = ("cli", "vllm-config", "python-call")
+
+
+def launches(ctx):
+    """Scopes that start a vLLM engine."""
+    for scope in ctx.scopes(*LAUNCH_KINDS):
+        if scope.kind == "python-call" and scope.facts.get("qualname") not in LLM_CALLS:
+            continue
+        yield scope
+
+
+def pinned(scope, key: str) -> bool:
+    """Whether the launch sets `key` itself: the flag, its `--no-` form, or a dotted `compilation_config.x`."""
+    if scope.get("vllm", key) is not None or scope.get("vllm", "no_" + key) is not None:
+        return True
+    if "." in key:
+        head, _, sub = key.partition(".")
+        whole = scope.get("vllm", head)
+        if whole is not None:
+            d, _ = dict_value(whole)
+            return d is not None and sub in d
+    return False
+
+
+@dataclass(frozen=True)
+class DefaultRow:
+    code: str
+    name: str
+    row: str
+    changed_in: str
+    keys: tuple[str, ...]  # pinning any of these silences the rule (all of them when `all_keys`)
+    message: str
+    summary: str
+    why: str
+    evidence: tuple[Evidence, ...]
+    severity: Severity = Severity.INFO
+    from_: str = "vllm==0.7.3"
+    all_keys: bool = False
+    restore: tuple[str, object] | None = None  # (key, value) that keeps the old behaviour: an unsafe fix
+    server_only: bool = False
+    also: str | None = None  # a second release whose crossing also triggers the rule
+    example_pin: str = ""  # a CLI fragment that pins the value (for the valid example)
+
+
+ROWS = (
+    DefaultRow(
+        "VLLM002", "v1-engine-default", "§3.1 E1", "0.8.0", (),
+        "vllm 0.8.0 runs the V1 engine by default (V0 before): batching, chunked prefill and prefix caching "
+        "defaults change; re-check throughput and memory",
+        "vllm 0.8.0 switched the default engine from V0 to V1",
+        "From 0.8.0 `VLLM_USE_V1` defaults to 1: the V1 engine runs unless a V0-only feature forces a fallback "
+        "(until V0's removal in 0.11.0). Scheduling and memory behave differently (see VLLM017, VLLM020, VLLM022).",
+        (ev("vllm 0.8.0", "vllm/envs.py", "`os.getenv(\"VLLM_USE_V1\", \"1\")` (0.7.3: `\"0\"`)", "§3.1 E1"),),
+    ),
+    DefaultRow(
+        "VLLM017", "batching-defaults-v1", "§3.2 S1", "0.8.0", ("max_num_batched_tokens", "max_num_seqs"),
+        "vllm 0.8.0 (V1) sizes batches by usage context and GPU: `max_num_batched_tokens` 2048 (server) / 8192 "
+        "(`LLM`), more on >=70 GiB GPUs; `max_num_seqs` 256, or 1024 on >=70 GiB GPUs; set them to keep "
+        "predictable memory use",
+        "vllm 0.8.0 (V1) changed the unset `max_num_batched_tokens` / `max_num_seqs` defaults",
+        "V0 used 512 tokens with chunked prefill (else `max(max_model_len, 2048)`) and 256 sequences; V1 picks "
+        "values from the usage context and the GPU's memory.",
+        (ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: \"UsageContext.LLM_CLASS: 16384, "
+            "UsageContext.OPENAI_API_SERVER: 8192\" and \"default_max_num_seqs = 1024\"", "§3.2 S1"),),
+        all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
+    ),
+    DefaultRow(
+        "VLLM018", "batching-defaults-a100", "§3.2 S2", "0.9.0", ("max_num_batched_tokens", "max_num_seqs"),
+        "vllm 0.9.0 no longer gives A100s the large-GPU batching defaults; set `max_num_batched_tokens` / "
+        "`max_num_seqs` to keep the old ones",
+        "vllm 0.9.0 excluded A100 from the >=70 GiB batching-default tier",
+        "From 0.9.0 an A100 (80 GiB) gets the regular defaults (\"Setting large `max_num_batched_tokens` for A100 "
+        "reduces throughput\").",
+        (ev("vllm 0.9.0", "vllm/engine/arg_utils.py", "`\"a100\" not in device_name`", "§3.2 S2"),),
+        from_="vllm==0.8.5", all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
+    ),
+    DefaultRow(
+        "VLLM019", "batching-defaults-160gib", "§3.2 S3", "0.28.0", ("max_num_batched_tokens", "max_num_seqs"),
+        "vllm 0.28.0 gives >=160 GiB GPUs (B200/B300) `max_num_batched_tokens` 16384 for the server too; set it "
+        "to keep the old value",
+        "vllm 0.28.0 added a >=160 GiB batching-default tier",
+        "GPUs with at least 160 GiB get the largest defaults for both `LLM` and the server.",
+        (ev("vllm 0.28.0", "vllm/engine/arg_utils.py", "\"device_memory >= 160 * GiB_bytes\" … \"for GPUs like "
+            "B200/B300 … use the largest defaults\"", "§3.2 S3"),),
+        from_="vllm==0.27.0", all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
+    ),
+    DefaultRow(
+        "VLLM022", "prefix-caching-default-on", "§3.2 S6", "0.8.0", ("enable_prefix_caching",),
+        "vllm 0.8.0 (V1) enables prefix caching by default for generative models; pass "
+        "`--no-enable-prefix-caching` to keep it off",
+        "vllm 0.8.0 (V1) turned prefix caching on by default",
+        "V0 left prefix caching off unless enabled; V1 turns it on for generative models.",
+        (ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "\"V1 enables prefix caching by default.\"", "§3.2 S6"),),
+        example_pin="--enable-prefix-caching",
+    ),
+    DefaultRow(
+        "VLLM023", "async-scheduling-default-on", "§3.2 S8", "0.14.0", ("async_scheduling",),
+        "vllm 0.14.0 enables async scheduling automatically unless an option is incompatible; pass "
+        "`--no-async-scheduling` to keep it off",
+        "vllm 0.14.0 turned async scheduling on by default",
+        "`async_scheduling` defaults to `None`, which enables it unless an incompatible option is set "
+        "(pipeline parallelism until 0.14.0, non-EAGLE/MTP speculative decoding, other executors).",
+        (ev("vllm 0.14.0", "vllm/config/vllm.py", "\"Enable async scheduling unless there is an incompatible option.\"",
+            "§3.2 S8"),),
+        from_="vllm==0.13.0", example_pin="--async-scheduling",
+    ),
+    DefaultRow(
+        "VLLM024", "gpu-memory-utilization-default", "§3.2 S9", "0.20.0", ("gpu_memory_utilization",),
+        "vllm 0.20.0 raised the default `gpu_memory_utilization` from 0.9 to 0.92; set "
+        "`--gpu-memory-utilization 0.9` if other processes share the GPU",
+        "vllm 0.20.0 raised the default `--gpu-memory-utilization` from 0.9 to 0.92",
+        "vLLM now reserves 2% more of the GPU; a co-located process (a second model, a sidecar) can run out of memory.",
+        (ev("vllm 0.20.0", "vllm/config/cache.py", "\"If unspecified, will use the default value of 0.92\"", "§3.2 S9"),),
+        severity=Severity.WARNING, from_="vllm==0.19.0", restore=("gpu_memory_utilization", 0.9),
+        example_pin="--gpu-memory-utilization 0.85",
+    ),
+    DefaultRow(
+        "VLLM025", "generation-config-default-auto", "§3.2 S10", "0.8.0", ("generation_config",),
+        "vllm 0.8.0 applies the model's generation_config.json sampling defaults (`--generation-config auto`); "
+        "pass `--generation-config vllm` to keep vLLM's own defaults",
+        "vllm 0.8.0 applies the model's generation config sampling defaults",
+        "Requests that do not set temperature / top_p / top_k now get the model author's defaults instead of "
+        "vLLM's, so outputs change.",
+        (ev("vllm 0.8.0", "vllm/engine/arg_utils.py", "\"Defaults to 'auto', the generation config will be loaded from "
+            "model path. If set to 'vllm', no generation config is loaded\"", "§3.2 S10"),),
+        severity=Severity.WARNING, restore=("generation_config", "vllm"), example_pin="--generation-config auto",
+    ),
+    DefaultRow(
+        "VLLM040", "cudagraph-mode-default-full-and-piecewise", "§3.3 C12", "0.11.0",
+        ("compilation_config.cudagraph_mode", "enforce_eager"),
+        "vllm 0.11.0 captures full and piecewise CUDA graphs by default (PIECEWISE before); more memory goes to "
+        "graphs; set `-cc.cudagraph_mode=PIECEWISE` to keep the old mode",
+        "vllm 0.11.0 changed the default `cudagraph_mode` to FULL_AND_PIECEWISE",
+        "Full CUDA graphs reduce decode latency but take memory and capture time (pooling and encoder-decoder "
+        "models stay PIECEWISE).",
+        (ev("vllm 0.11.0", "vllm/config/__init__.py", "\"default to full and piecewise for most models\" (0.10.2: "
+            "`cudagraph_mode = CUDAGraphMode.PIECEWISE`)", "§3.3 C12"),),
+        from_="vllm==0.10.2", example_pin="--enforce-eager",
+    ),
+    DefaultRow(
+        "VLLM041", "optimization-level-default-o2", "§3.3 C13", "0.12.0", ("O", "optimization_level", "enforce_eager"),
+        "vllm 0.12.0 introduced optimization levels; the default O2 selects the compile mode, FULL_AND_PIECEWISE "
+        "CUDA graphs and fusion passes together",
+        "vllm 0.12.0 added `--optimization-level` (default O2)",
+        "O0 disables compilation and CUDA graphs, O1 uses piecewise graphs, O2 (default) and O3 add full graphs "
+        "and fusions; explicit compilation-config keys still override. `--enforce-eager` forced O0 in "
+        "0.12.0-0.16.0.",
+        (ev("vllm 0.12.0", "vllm/config/vllm.py", "`optimization_level: OptimizationLevel = OptimizationLevel.O2`; "
+            "\"Enforce eager set, overriding optimization level to -O0\"", "§3.3 C13"),),
+        from_="vllm==0.11.0", example_pin="-O2",
+    ),
+)
+
+
+class DefaultChangeRule(Rule):
+    stack = "vllm"
+    trigger = "default"
+    row: DefaultRow
+
+    def active(self, pairs):
+        if super().active(pairs):
+            return True
+        pair = pairs.get(self.stack)
+        return bool(self.row.also and pair is not None and pair.crosses_known(self.row.also))
+
+    def check(self, ctx):
+        row = self.row
+        for scope in launches(ctx):
+            if row.server_only and scope.kind != "cli":
+                continue
+            if row.keys:
+                hits = [pinned(scope, k) for k in row.keys]
+                if (all(hits) if row.all_keys else any(hits)):
+                    continue
+            anchor = next((scope.get("vllm", k) for k in row.keys if scope.get("vllm", k) is not None), None) or scope
+            edits = None
+            if row.restore is not None:
+                edits = ctx.edits(scope.insert, "vllm", row.restore[0], row.restore[1])
+            yield ctx.report(anchor, row.message, edits=edits, applicability=Applicability.UNSAFE,
+                             fix_message=f"set `{row.restore[0]}` to {row.restore[1]}" if row.restore else "")
+
+
+def _make(row: DefaultRow) -> type[Rule]:
+    to = f"vllm=={row.changed_in}"
+    cli = f"vllm serve {MODEL} --max-model-len 4096\n"
+    yml = f"model: {MODEL}\nmax_model_len: 4096\n"
+    if row.restore:
+        k, v = row.restore
+        cli_fixed = cli.replace("\n", f" --{k.replace('_', '-')} {v}\n")
+        yml_fixed = yml + f"{k}: {v}\n"
+    else:
+        cli_fixed = yml_fixed = None
+    invalid = (
+        Example("run.sh", cli, fixed=cli_fixed, unsafe=True, from_=row.from_, to=to),
+        Example("vllm-config.yaml", yml, fixed=yml_fixed, unsafe=True, from_=row.from_, to=to),
+    )
+    valid = [Example("run.sh", cli, to=to),  # unknown --from: default changes stay quiet
+             Example("run.sh", cli, from_=to, to="vllm==0.33.0")]
+    if row.example_pin:
+        valid.append(Example("run.sh", f"vllm serve {MODEL} {row.example_pin}\n", from_=row.from_, to=to))
+    attrs = dict(
+        code=row.code, name=row.name, row=row, summary=row.summary, changed_in=row.changed_in,
+        severity=row.severity, fix_applicability=Applicability.UNSAFE if row.restore else None,
+        looks_at=tuple(f"vllm:{k}" for k in row.keys) or ("vllm:*",), tokens=(b"vllm", b"VLLM", b"LLM"),
+        what=(f"Reports each vLLM launch (command line, vLLM `--config` file, `LLM(...)`) "
+              + (f"that does not set {', '.join(f'`{k}`' for k in row.keys)} " if row.keys else "")
+              + f"when the upgrade crosses vllm {row.changed_in} (known `--from` only)."),
+        why=row.why,
+        fix_safety=("Unsafe: the fix sets the old value explicitly, which keeps the old behaviour but opts out of "
+                    "the new default." if row.restore else "No fix: whether the new default suits you is your decision; "
+                    "set the value explicitly to silence this."),
+        evidence=row.evidence, invalid=invalid, valid=tuple(valid), __module__=__name__, __doc__=row.summary,
+    )
+    return type("Rule" + row.code, (DefaultChangeRule,), attrs)
+
+
+for _row in ROWS:
+    _cls = _make(_row)
+    globals()[_cls.__name__] = _cls
+del _row, _cls
+
+
+# ---- S4 / S5: chunked prefill --------------------------------------------------------------------------
+
+
+class ChunkedPrefillForcedOn(Rule):
+    code = "VLLM020"
+    name = "chunked-prefill-forced-on"
+    stack = "vllm"
+    changed_in = "0.8.0"
+    trigger = "default"
+    severity = Severity.INFO
+    summary = "vllm 0.8.0 (V1) turns chunked prefill on for generative models; `--enable-chunked-prefill=False` is ignored until 0.11.0"
+    looks_at = ("vllm:enable_chunked_prefill",)
+    tokens = (b"vllm", b"VLLM", b"LLM")
+    what = (
+        "Reports launches when the upgrade crosses 0.8.0: a warning where `enable_chunked_prefill` is false and "
+        "the target is 0.8.0-0.11.0 (the value is ignored), an info where it is not set (chunked prefill is now on)."
+    )
+    why = (
+        "V0 enabled chunked prefill only for contexts over 32K; V1 always chunks prefills of generative models, "
+        "and up to 0.11.0 assigned `enable_chunked_prefill = True` regardless of the user's value."
+    )
+    fix_safety = "No fix."
+    evidence = (
+        ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "\"V1 always uses chunked prefills.\" `self.enable_chunked_prefill = True`",
+           "§3.2 S4"),
+        ev("vllm 0.6.2", "vllm/engine/arg_utils.py", "\"enable chunked prefill by default for long context (> 32K) models\"",
+           "§3.2 S4"),
+    )
+    invalid = (
+        Example("run.sh", f"vllm serve {MODEL} --enable-chunked-prefill False\n", from_="vllm==0.7.3", to="vllm==0.10.2"),
+        Example("vllm-config.yaml", f"model: {MODEL}\nmax_model_len: 4096\n", from_="vllm==0.7.3", to="vllm==0.8.0"),
+    )
+    valid = (
+        Example("run.sh", f"vllm serve {MODEL} --enable-chunked-prefill\n", from_="vllm==0.7.3", to="vllm==0.8.0"),
+        Example("run.sh", f"vllm serve {MODEL}\n", to="vllm==0.8.0"),
+    )
+
+    def check(self, ctx):
+        ignored = not ctx.target_at_least("0.11.1")
+        for scope in launches(ctx):
+            s = scope.get("vllm", "enable_chunked_prefill")
+            off = scope.get("vllm", "no_enable_chunked_prefill") is not None or (
+                s is not None and s.literal and as_bool(s.value) is False)
+            if off:
+                if ignored:
+                    yield ctx.report(s or scope.get("vllm", "no_enable_chunked_prefill"),
+                                     "vllm 0.8.0-0.11.0 (V1) ignore `enable_chunked_prefill=False`: chunked prefill "
+                                     "stays on for generative models", severity=Severity.WARNING)
+            elif s is None:
+                yield ctx.report(scope, "vllm 0.8.0 (V1) always chunks prefills of generative models (V0: only "
+                                 "contexts over 32K); `max_num_batched_tokens` now bounds each step's prefill")
+
+
+class ChunkedPrefillFalseHonoured(Rule):
+    code = "VLLM021"
+    name = "chunked-prefill-false-honoured"
+    stack = "vllm"
+    changed_in = "0.11.1"
+    trigger = "default"
+    severity = Severity.WARNING
+    summary = "From vllm 0.11.1 `enable_chunked_prefill=False` takes effect again (it was ignored in 0.8.0-0.11.0)"
+    looks_at = ("vllm:enable_chunked_prefill",)
+    tokens = (b"chunked_prefill", b"chunked-prefill")
+    what = "Reports `enable_chunked_prefill` false when migrating from 0.8.0-0.11.0 to 0.11.1 or later."
+    why = (
+        "0.8.0-0.11.0 forced chunked prefill on and ignored the value; 0.11.1 honours it, so a leftover `False` "
+        "now disables chunked prefill (0.12.0+ warns the model may not support that) and changes memory use "
+        "and latency."
+    )
+    fix_safety = "No fix: delete the setting to keep the behaviour you had, or keep it if you want chunking off."
+    evidence = (
+        ev("vllm 0.11.1", "vllm/engine/arg_utils.py", "`_set_default_args`: \"if self.enable_chunked_prefill is None: … "
+           "default_chunked_prefill\"", "§3.2 S5"),
+    )
+    invalid = (Example("run.sh", f"vllm serve {MODEL} --no-enable-chunked-prefill\n", from_="vllm==0.10.2", to="vllm==0.11.1"),
+               Example("vllm-config.yaml", f"model: {MODEL}\nenable_chunked_prefill: false\nmax_model_len: 4096\n",
+                       from_="vllm==0.9.2", to="vllm==0.33.0"))
+    valid = (Example("run.sh", f"vllm serve {MODEL} --no-enable-chunked-prefill\n", from_="vllm==0.7.3", to="vllm==0.11.1"),)
+
+    def check(self, ctx):
+        from packaging.version import Version
+
+        pair = ctx.pair()
+        if pair is None or pair.from_ is None or pair.from_ < Version("0.8.0"):
+            return
+        for scope in launches(ctx):
+            s = scope.get("vllm", "enable_chunked_prefill")
+            neg = scope.get("vllm", "no_enable_chunked_prefill")
+            if neg is not None or (s is not None and s.literal and as_bool(s.value) is False):
+                yield ctx.report(neg or s, "`enable_chunked_prefill=False` was ignored by vllm 0.8.0-0.11.0 and takes "
+                                 "effect from 0.11.1: chunked prefill turns off; delete it to keep chunking")
+
+
+# ---- C14 -----------------------------------------------------------------------------------------------
+
+
+class EnforceEagerSemantics(Rule):
+    code = "VLLM042"
+    name = "enforce-eager-semantics"
+    stack = "vllm"
+    changed_in = "0.17.0"
+    trigger = "default"
+    severity = Severity.INFO
+    summary = "From vllm 0.17.0 `--enforce-eager` only disables torch.compile and CUDA graphs; it no longer forces -O0"
+    looks_at = ("vllm:enforce_eager",)
+    tokens = (b"enforce_eager", b"enforce-eager")
+    what = "Reports `enforce_eager` when the upgrade crosses 0.17.0 from 0.12.0-0.16.0."
+    why = (
+        "In 0.12.0-0.16.0 `--enforce-eager` overrode the optimization level to O0; from 0.17.0 it sets "
+        "`-cc.mode=none -cc.cudagraph_mode=none` and leaves the optimization level (default O2) as is, so other "
+        "O2 settings now apply."
+    )
+    fix_safety = "No fix; add `-O0` to keep the 0.12.0-0.16.0 behaviour exactly."
+    evidence = (
+        ev("vllm 0.17.0", "vllm/config/vllm.py", "\"Enforce eager set, disabling torch.compile and CUDAGraphs. This is "
+           "equivalent to setting -cc.mode=none -cc.cudagraph_mode=none\"", "§3.3 C14, §4 (i)"),
+    )
+    invalid = (Example("run.sh", f"vllm serve {MODEL} --enforce-eager\n", from_="vllm==0.14.0", to="vllm==0.17.0"),
+               Example("vllm-config.yaml", f"model: {MODEL}\nenforce_eager: true\nmax_model_len: 4096\n",
+                       from_="vllm==0.12.0", to="vllm==0.33.0"))
+    valid = (Example("run.sh", f"vllm serve {MODEL} --enforce-eager -O0\n", from_="vllm==0.14.0", to="vllm==0.17.0"),
+             Example("run.sh", f"vllm serve {MODEL} --enforce-eager\n", from_="vllm==0.10.2", to="vllm==0.17.0"))
+
+    def check(self, ctx):
+        from packaging.version import Version
+
+        pair = ctx.pair()
+        if pair is None or pair.from_ is None or pair.from_ < Version("0.12.0"):
+            return  # before 0.12.0 there was no optimization level to force
+        for scope in launches(ctx):
+            s = scope.get("vllm", "enforce_eager")
+            if s is None or (s.literal and as_bool(s.value) is False) or pinned(scope, "O") or pinned(scope, "optimization_level"):
+                continue
+            yield ctx.report(s, "from vllm 0.17.0 `enforce_eager` no longer forces -O0; it only disables torch.compile "
+                             "and CUDA graphs; add `-O0` to keep the old behaviour")
+
+
+# ---- G6 ------------------------------------------------------------------------------------------------
+
+
+class GuidedBackendDefault(DefaultChangeRule):
+    code = "VLLM102"
+    name = "guided-decoding-backend-default"
+    row = DefaultRow(
+        "VLLM102", "guided-decoding-backend-default", "§3.7 G6", "0.6.5",
+        ("guided_decoding_backend", "structured_outputs_config"),
+        "the default guided-decoding backend changed (outlines -> xgrammar in vllm 0.6.5, -> auto in 0.8.4): "
+        "JSON/regex-constrained output may differ; set the backend explicitly to keep it",
+        "The default guided-decoding backend changed: outlines -> xgrammar (0.6.5) -> auto (0.8.4)",
+        "", (), also="0.8.4",
+    )
+    changed_in = "0.6.5"
+    trigger = "default"
+    severity = Severity.INFO
+    summary = row.summary
+    looks_at = ("vllm:guided_decoding_backend", "vllm:structured_outputs_config")
+    tokens = (b"vllm", b"VLLM", b"LLM")
+    what = "Reports launches without an explicit guided-decoding / structured-outputs backend when the upgrade crosses 0.6.5 or 0.8.4."
+    why = (
+        "`DecodingConfig.guided_decoding_backend` defaulted to `outlines` up to 0.6.4, `xgrammar` from 0.6.5 and "
+        "`auto` under V1 from 0.8.4; backends differ in supported schema features and whitespace handling."
+    )
+    fix_safety = "No fix: set `--guided-decoding-backend` (or `--structured-outputs-config.backend`) to keep a backend."
+    evidence = (
+        ev("vllm 0.6.5 / 0.8.4", "vllm/config.py", "DecodingConfig `'outlines'` (0.5.5), `'xgrammar'` (0.6.5), "
+           "`\"'auto' if envs.VLLM_USE_V1 else 'xgrammar'\"` (0.8.4)", "§3.7 G6"),
+    )
+    invalid = (Example("run.sh", f"vllm serve {MODEL}\n", from_="vllm==0.8.2", to="vllm==0.8.4"),
+               Example("vllm-config.yaml", f"model: {MODEL}\nmax_model_len: 4096\n", from_="vllm==0.6.2", to="vllm==0.6.6"))
+    valid = (Example("run.sh", f"vllm serve {MODEL} --guided-decoding-backend xgrammar\n", from_="vllm==0.8.2", to="vllm==0.8.4"),
+             Example("run.sh", f"vllm serve {MODEL}\n", from_="vllm==0.8.4", to="vllm==0.33.0"))
