@@ -342,6 +342,9 @@ def _same(expected, actual: str) -> bool:
     return actual.strip().lower() == str(expected).lower()
 
 
+_GAUDI_TRUTHY = {"true", "t", "1", "yes", "y", "on"}
+
+
 def check_env(path: str, text: str, report: dict) -> list[str]:
     assignments = read_env_assignments(text)
     findings = []
@@ -356,7 +359,8 @@ def check_env(path: str, text: str, report: dict) -> list[str]:
     # Variables the target reads that would silently undo the linear buckets.
     exp = assignments.get("VLLM_EXPONENTIAL_BUCKETING")
     if exp and "VLLM_EXPONENTIAL_BUCKETING" not in report["calculated_variables"]:
-        overrides = t["stack"] == "vllm-gaudi" and exp[0].lower() != "false"
+        # vllm-gaudi reads the legacy flag with its boolean() helper: these spellings mean true (exponential).
+        overrides = t["stack"] == "vllm-gaudi" and exp[0].strip().lower() in _GAUDI_TRUTHY
         enables = t["stack"] == "vllm-fork" and version >= FORK_EXP_FLAG and exp[0].lower() == "true"
         if overrides or enables:
             findings.append(f"{path}:{exp[1]}:1: {CODE} VLLM_EXPONENTIAL_BUCKETING={exp[0]} selects exponential "

@@ -374,3 +374,13 @@ def test_check_fork_122_wrong_switch(capsys, tmp_path):
     assert out.splitlines() == [
         f"{env_file}:14:1: HPU900 VLLM_EXPONENTIAL_BUCKETING=true, expected VLLM_EXPONENTIAL_BUCKETING=false"
     ]
+
+
+@pytest.mark.parametrize("value,reported", [("0", False), ("false", False), ("no", False), ("1", True), ("yes", True), ("On", True)])
+def test_check_gaudi_legacy_flag_uses_upstream_boolean(capsys, tmp_path, value, reported):
+    # vllm-gaudi parses the legacy flag with boolean(): 0/no mean false (linear), 1/yes/on mean true (exponential).
+    lines = [f"{k}={v}" for k, v in _query_vars().items()] + ["VLLM_BUCKETING_STRATEGY=lin", f"VLLM_EXPONENTIAL_BUCKETING={value}"]
+    env_file = tmp_path / "gaudi.env"
+    env_file.write_text("\n".join(lines) + "\n")
+    _, out, _ = run_cli(SEED_ARGS + ["--target", "vllm-gaudi==0.20.0", "--check", str(env_file)], capsys)
+    assert ("selects exponential" in out) is reported
