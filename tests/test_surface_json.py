@@ -68,7 +68,9 @@ def test_lmi_keys_cannot_go_into_option_map_as_env():
 
 
 # Every single edit on any layout json.dumps can produce must give valid JSON with exactly the intended change.
-_env = st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,6}", fullmatch=True), st.text(max_size=5), min_size=1, max_size=5)
+_env = st.dictionaries(
+    st.from_regex(r"[A-Z][A-Z0-9_]{0,6}", fullmatch=True), st.text(max_size=5), min_size=1, max_size=5
+)
 _layout = st.sampled_from([None, 0, 2, "\t"])
 _seps = st.sampled_from([(", ", ": "), (",", ":"), (" , ", " : ")])
 

@@ -78,7 +78,8 @@ def test_billion_laughs_is_bounded():
     tracemalloc.stop()
     assert elapsed < 2 and peak < 20_000_000
     (scope,) = parsed.scopes()
-    assert [(s.key, s.value, s.literal) for s in scope.settings] == [("HF_HOME", None, False), ("VLLM_USE_V1", "1", True)]
+    got = [(s.key, s.value, s.literal) for s in scope.settings]
+    assert got == [("HF_HOME", None, False), ("VLLM_USE_V1", "1", True)]
 
 
 def test_alias_inside_vllm_config_value_is_not_literal():
@@ -152,8 +153,12 @@ def test_env_values_that_look_typed_are_quoted():
     text = "env:\n  - name: A\n    value: x\n"
     (scope,) = _parse(text).scopes()
     (s,) = scope.settings
-    for value, spelled in [(True, '"true"'), (8, '"8"'), ("0.6.3", "0.6.3"), ("1:30", '"1:30"'), ("1e3", '"1e3"'), ("yes", '"yes"'), ("null", '"null"'),
-                           ("a: b", '"a: b"'), ("a #b", '"a #b"'), ("", '""'), ("ok-value", "ok-value"), ("x\ny", '"x\\ny"')]:
+    cases = [
+        (True, '"true"'), (8, '"8"'), ("0.6.3", "0.6.3"), ("1:30", '"1:30"'), ("1e3", '"1e3"'), ("yes", '"yes"'),
+        ("null", '"null"'), ("a: b", '"a: b"'), ("a #b", '"a #b"'), ("", '""'), ("ok-value", "ok-value"),
+        ("x\ny", '"x\\ny"'), ("?x", '"?x"'), ("\x7f", '"\\u007f"'),
+    ]
+    for value, spelled in cases:
         (e,) = s.set_value(value)
         assert e.content == spelled
         assert _load(apply_edits(text, [e]))[0]["env"][0]["value"] == str(value).replace("True", "true")
@@ -245,3 +250,41 @@ def test_never_raises_anything_but_parse_error(text):
         _parse(text)
     except ParseError as e:
         assert e.offset is None or 0 <= e.offset <= len(text)
+
+
+def test_cloudformation_yaml_environment_with_intrinsics():
+    text = (
+        "Resources:\n  Model:\n    Type: AWS::SageMaker::Model\n    Properties:\n      PrimaryContainer:\n"
+        "        Image: !Sub '${AWS::AccountId}.dkr.ecr/djl-inference:0.29.0-lmi11.0.0-cu124'\n"
+        "        Environment:\n          HF_MODEL_ID: !Ref ModelId\n          OPTION_ROLLING_BATCH: lmi-dist\n"
+    )
+    (scope,) = _parse(text).scopes()
+    assert [(s.ns, s.key, s.value, s.literal) for s in scope.settings] == [
+        ("env", "HF_MODEL_ID", None, False), ("lmi", "option.model_id", None, False),
+        ("env", "OPTION_ROLLING_BATCH", "lmi-dist", True), ("lmi", "option.rolling_batch", "lmi-dist", True)]
+    assert "image" not in scope.facts  # a tagged image is not a literal
+    edited = apply_edits(text, scope.settings[0].set_value("org/model"))
+    assert "HF_MODEL_ID: org/model\n" in edited
+
+
+def test_scope_facts_name_the_container_and_image():
+    text = (
+        "containers:\n  - name: srv\n    image: vllm/vllm-openai:v0.6.3\n    args: [--model, m]\n"
+        "    env:\n      - name: A\n        value: '1'\n"
+    )
+    cli, env = _parse(text).scopes()
+    assert cli.kind == "cli" and cli.facts["implicit_entrypoint"] is True
+    for scope in (cli, env):
+        assert scope.facts["container"] == "srv" and scope.facts["image"] == "vllm/vllm-openai:v0.6.3"
+    assert env.label == "container srv env"
+
+
+def test_nested_vllm_config_value_can_be_replaced():
+    text = "model: m\ncompilation-config:\n  level: 3\nmax-num-seqs: 2\n"
+    (scope,) = _parse(text).scopes()
+    s = scope.get("vllm", "compilation_config")
+    assert s.value == {"level": 3}
+    edited = apply_edits(text, s.set_value({"level": 0, "use_cudagraph": False}))
+    assert _load(edited)[0]["compilation-config"] == {"level": 0, "use_cudagraph": False}
+    (again,) = _parse(edited).scopes()
+    assert again.get("vllm", "compilation_config").value == {"level": 0, "use_cudagraph": False}

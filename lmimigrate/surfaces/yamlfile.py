@@ -14,12 +14,19 @@ Scopes (per document of a multi-document file):
 - "lmi-map": a mapping of `option.*` keys.
 
 Block collections support rename/set/delete/insert. Flow collections (`[a, b]`, `{A: 1}`) support all four
-too; inserting into a flow collection copies the separator of its siblings. Files with Helm/Jinja template
-markup outside scalars raise ParseError with `template = True` (the engine reports them as skipped).
+too; inserting into a flow collection copies the separator of its siblings. Edits that a scalar's style cannot
+hold (a value needing quotes inside a plain `- KEY=value` item, shell text with `#` inside a plain script)
+raise ValueError, which the engine treats as "no fix".
+
+Templates: a file with Helm/Jinja markup (`{{`, `{%`; GitHub's `${{` excepted) that does not parse, or whose
+markup sits outside any scalar, raises ParseError with `template = True` (the engine reports LMM004 and never
+rewrites it). Markup inside a scalar of an otherwise valid file (Ansible, `value: "{{ .Values.x }}"`) only
+makes that value non-literal.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +39,8 @@ from lmimigrate.surfaces.jsonfile import _element_delete_span, _own_line
 MAX_DEPTH = 100  # nesting of collections; real configs use < 15
 MAX_FLOW_DEPTH = 64  # ruamel's scanner looks ahead over every open flow bracket: bound it before parsing
 
-ENV_KEYS = frozenset({"env", "environment", "extraEnv", "envVars", "envs"})
+# `Environment`: CloudFormation AWS::SageMaker::Model and SageMaker operator specs in YAML.
+ENV_KEYS = frozenset({"env", "environment", "extraEnv", "envVars", "envs", "Environment"})
 _UPPER_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _ENV_ITEM = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)(=|$)", re.S)
@@ -68,7 +76,7 @@ class YNode:
     style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
     flow: bool = False
     children: list["YNode"] = field(default_factory=list)  # seq items; map keys and values alternating
-    token: int = -1  # start of the scalar itself, after its properties
+    token: int = -1  # start of the scalar's value token: after its anchor, at its tag
     empty: bool = False  # an implicit empty scalar (`key:` with no value)
 
     @property
@@ -184,8 +192,8 @@ def compose(text: str) -> list[YNode]:
                 node.empty = s == e and ev.value == "" and ev.style is None and ev.tag is None and ev.anchor is None
                 if ev.style in ("|", ">"):
                     node.end = _rstrip_end(text, s, e)
-                tok = s
-                while (ev.anchor or ev.tag) and tok < e and text[tok] in "&!":
+                tok = s  # the value token after an anchor; a tag stays part of it (a new value replaces it)
+                while ev.anchor and tok < e and text[tok] == "&":
                     while tok < e and text[tok] not in " \t\r\n":
                         tok += 1
                     while tok < e and text[tok] in " \t\r\n":
@@ -607,7 +615,9 @@ def _scalar(node: YNode | None) -> bool:
 
 def _env_map_scope(unit: Unit, mapping: YNode, label: str, names: re.Pattern) -> YamlScope | None:
     pairs = mapping.pairs
-    if not pairs or not all(_scalar(k) and names.fullmatch(k.value) and v.kind in ("scalar", "alias") for k, v in pairs):
+    if not pairs or not all(
+        _scalar(k) and names.fullmatch(k.value) and v.kind in ("scalar", "alias") for k, v in pairs
+    ):
         return None
     scope = YamlScope(unit, "env", label, mapping, "envmap")
     text = unit.text
@@ -696,7 +706,7 @@ def _typed_map_scope(unit: Unit, mapping: YNode, kind: str, label: str, form: st
                 value=value if literal else None,
                 raw_key=text[k.token : k.end],
                 key_span=_span(k),
-                value_span=_span(v) if v.kind == "scalar" or v.flow else None,
+                value_span=_span(v),  # a block map/seq value is replaced by its flow (JSON) spelling
                 delete_span=scope.element_delete_span(idx),
                 scope=scope,
                 literal=literal,
@@ -708,21 +718,20 @@ def _typed_map_scope(unit: Unit, mapping: YNode, kind: str, label: str, form: st
     return scope
 
 
+@functools.lru_cache(maxsize=1)
 def vllm_flag_names() -> frozenset[str]:
     """vLLM flag names (underscored): the newest release in the inventory, or a builtin set of common ones."""
     try:
+        from packaging.version import Version
+
         from lmimigrate.inventory import for_version, releases
 
-        rels = list(releases())
-        newest = rels[-1]
-        info = for_version(getattr(newest, "version", newest))
-        flags = getattr(info, "cli_flags", None)
-        if flags is None and isinstance(info, dict):
-            flags = info.get("cli_flags")
-        names = {str(f).lstrip("-").replace("-", "_") for f in flags or ()}
+        newest = max(Version(str(getattr(r, "version", r))) for r in releases())
+        flags = getattr(for_version(newest), "cli_flags", None) or ()
+        names = {str(f).lstrip("-").replace("-", "_") for f in flags}
         if names:
             return frozenset(names) | _BUILTIN_VLLM_FLAGS
-    except Exception:  # the inventory is optional
+    except Exception:  # the inventory is optional; any shape problem falls back to the builtin set
         pass
     return _BUILTIN_VLLM_FLAGS
 
@@ -748,13 +757,28 @@ def _container_label(parent: YNode | None, what: str) -> str:
     return f"container {name.value} {what}" if _scalar(name) else what
 
 
+def _owner_facts(owner: YNode, service: str | None) -> dict[str, Any]:
+    """What the settings belong to: the container or service name and its image (rules read its version)."""
+    facts: dict[str, Any] = {}
+    for key in ("name", "image"):
+        node = owner.get(key) if owner.kind == "map" else None
+        if _scalar(node) and node.tag is None:
+            facts["container" if key == "name" else key] = node.value
+    if service is not None:
+        facts.pop("container", None)
+        facts["service"] = service
+    return facts
+
+
 def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
     scopes: list[Scope] = []
     if root.kind == "map" and _is_vllm_config(root, path):
         scope = _typed_map_scope(unit, root, "vllm-config", "vLLM config", "vllm", "vllm")
         return [scope] if scope.settings else []
     services = root.get("services") if root.kind == "map" else None
-    compose_services = {id(v): k.value for k, v in services.pairs if v.kind == "map"} if services and services.kind == "map" else {}
+    compose_services: dict[int, str] = {}
+    if services is not None and services.kind == "map":
+        compose_services = {id(v): k.value for k, v in services.pairs if v.kind == "map"}
     for node, parent, key in _walk(root):
         if node.kind != "map":
             continue
@@ -778,11 +802,16 @@ def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
             elif v.kind == "map":
                 scope = _env_map_scope(unit, v, _container_label(node, k.value), _UPPER_NAME)
             if scope is not None:
+                scope.facts.update(_owner_facts(node, service))
                 scopes.append(scope)
+        cli: list[Scope] = []
         if service is not None:
-            scopes.extend(_compose_cli_scopes(unit, node, service))
+            cli = _compose_cli_scopes(unit, node, service)
         elif node.get("command") is not None or node.get("args") is not None:
-            scopes.extend(_container_cli_scopes(unit, node, _container_label(node, "").strip() or "container"))
+            cli = _container_cli_scopes(unit, node, _container_label(node, "").strip() or "container")
+        for scope in cli:
+            scope.facts.update(_owner_facts(node, service))
+        scopes.extend(cli)
     scopes.sort(key=lambda s: s.span[0])
     return scopes
 
@@ -888,7 +917,8 @@ class EmbeddedShellSyntax(cmdline.ShellSyntax):
     def _check(self, content: str) -> str:
         bad = {'"': '"\\', "'": "'"}.get(self.style or "", "")
         if self.style is None:
-            if "#" in content or ": " in content or content.endswith(":") or (self.flow and any(c in content for c in ",[]{}")):
+            flow_bad = self.flow and any(c in content for c in ",[]{}")
+            if "#" in content or ": " in content or content.endswith(":") or flow_bad:
                 raise ValueError("text cannot be written inside a plain YAML scalar")
         if any(c in content for c in bad):
             raise ValueError("text cannot be written inside this quoted YAML scalar")
@@ -914,7 +944,7 @@ def _newline_of(text: str) -> str:
 
 def _scalar_words(unit: Unit, node: YNode) -> tuple[list[list[cmdline.Word]], EmbeddedShellSyntax] | None:
     """Shell commands of a script held by a YAML scalar, with spans into the file, when they can be edited."""
-    if node.kind != "scalar" or node.tag not in (None, "!", "!!str") or node.empty:
+    if node.kind != "scalar" or node.tag is not None or node.empty:
         return None
     text = unit.text
     if node.style in ("'", '"'):
@@ -931,7 +961,7 @@ def _scalar_words(unit: Unit, node: YNode) -> tuple[list[list[cmdline.Word]], Em
     # Indentation, folding and escapes make the source differ from the value; the words must still agree.
     if [[w.value for w in c] for c in commands] != [[w.value for w in c] for c in expected]:
         return None
-    return commands, EmbeddedShellSyntax(node.style if node.style in ("'", '"', "|", ">") else None, _in_flow(node, text))
+    return commands, EmbeddedShellSyntax(node.style, _in_flow(node, text))
 
 
 def _in_flow(node: YNode, text: str) -> bool:
@@ -1040,7 +1070,11 @@ def _template_error(text: str, docs: list[YNode] | None) -> ParseError | None:
         import bisect
 
         starts = [s for s, _ in spans]
-        outside = [h for h in hits if (i := bisect.bisect_right(starts, h) - 1) < 0 or not (spans[i][0] <= h < spans[i][1])]
+        def inside(h: int) -> bool:
+            i = bisect.bisect_right(starts, h) - 1
+            return i >= 0 and spans[i][0] <= h < spans[i][1]
+
+        outside = [h for h in hits if not inside(h)]
         if not outside:
             return None
         hits = outside
