@@ -115,7 +115,7 @@ def merge_deletions(text: str, edits):
     out: list[TextEdit] = []
     merged_any: list[bool] = []
     for e in dels:
-        if out and e.start < out[-1].end:
+        if out and e.start <= out[-1].end:
             last = out[-1]
             out[-1] = TextEdit(last.start, max(last.end, e.end), "")
             merged_any[-1] = True
@@ -124,9 +124,51 @@ def merge_deletions(text: str, edits):
             merged_any.append(False)
     for i, e in enumerate(out):
         if merged_any[i] and (e.end >= len(text) or text[e.end] in "\r\n"):
-            start = e.start
-            while start > 0 and text[start - 1] in " \t":
-                start -= 1
-            if start > 0 and text[start - 1] not in "\r\n\\":
-                out[i] = TextEdit(start, e.end, "")
+            out[i] = TextEdit(_back_over_blanks(text, e.start), e.end, "")
     return out + others
+
+
+def _back_over_blanks(text: str, start: int) -> int:
+    """Move a deletion's start back over blanks and shell line continuations to the end of the previous word,
+    so deleting the last words of a command leaves neither trailing blanks nor a dangling backslash."""
+    i = start
+    while True:
+        j = i
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        if j >= 2 and text[j - 1] == "\n" and text[j - 2] == "\\":
+            i = j - 2
+        elif j >= 3 and text[j - 2 : j] == "\r\n" and text[j - 3] == "\\":
+            i = j - 3
+        else:
+            i = j
+            break
+    if i < start and i > 0 and text[i - 1] not in " \t\r\n":
+        return i
+    return start
+
+
+from lmimigrate.rule import Rule as _Rule  # noqa: E402
+
+
+class VllmRule(_Rule):
+    """Base of the vLLM configuration rules. A deprecation window (`changed_in` ... `removed_in`) is crossed by
+    an upgrade that crosses either end: a user already on the deprecating release still has to migrate."""
+
+    stack = "vllm"
+
+    def active(self, pairs) -> bool:
+        if super().active(pairs):
+            return True
+        if self.removed_in and self.trigger == "crossing":
+            pair = pairs.get(self.stack)
+            if pair is None or (self.until is not None and pair.to >= _version(self.until)):
+                return False
+            return pair.crosses(self.removed_in)
+        return False
+
+
+def _version(text: str):
+    from packaging.version import Version
+
+    return Version(text)

@@ -15,6 +15,8 @@ from typing import Any
 from lmimigrate.ftypes import Applicability, Example, Severity, TextEdit
 from lmimigrate.rule import Rule
 
+from .common import VllmRule
+
 from .common import MODEL, as_bool, dict_value, ev, settings, tokens_for
 
 CC = "compilation_config"
@@ -68,7 +70,7 @@ def _json_edits(ctx, s, new: dict, kind: str):
     return ctx.edits(s.set_value, value)
 
 
-class CompilationKeysRule(Rule):
+class CompilationKeysRule(VllmRule):
     """Base: renames inside a compilation config. `section` is "" (top level) or "pass_config"."""
 
     stack = "vllm"
@@ -397,7 +399,7 @@ class PassConfigSpRemoved(CompilationKeysRule):
 # ---- C8 ------------------------------------------------------------------------------------------------
 
 
-class DottedOToCc(Rule):
+class DottedOToCc(VllmRule):
     code = "VLLM038"
     name = "dotted-o-to-cc"
     stack = "vllm"
@@ -475,7 +477,7 @@ def _o_to_cc(s):
 # ---- C7 ------------------------------------------------------------------------------------------------
 
 
-class OptimizationLevelMeaning(Rule):
+class OptimizationLevelMeaning(VllmRule):
     code = "VLLM037"
     name = "o-flag-meaning-changed"
     stack = "vllm"
@@ -528,7 +530,7 @@ class OptimizationLevelMeaning(Rule):
 # ---- C9 ------------------------------------------------------------------------------------------------
 
 
-class CudaGraphSizesRenamed(Rule):
+class CudaGraphSizesRenamed(VllmRule):
     code = "VLLM039"
     name = "cuda-graph-sizes-renamed"
     stack = "vllm"

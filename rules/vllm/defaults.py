@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
 from lmimigrate.rule import Rule
 
+from .common import VllmRule
+
 from .common import MODEL, as_bool, dict_value, ev
 from .env import LLM_CALLS
 
@@ -169,7 +171,7 @@ ROWS = (
 )
 
 
-class DefaultChangeRule(Rule):
+class DefaultChangeRule(VllmRule):
     stack = "vllm"
     trigger = "default"
     row: DefaultRow
@@ -240,7 +242,7 @@ del _row, _cls
 # ---- S4 / S5: chunked prefill --------------------------------------------------------------------------
 
 
-class ChunkedPrefillForcedOn(Rule):
+class ChunkedPrefillForcedOn(VllmRule):
     code = "VLLM020"
     name = "chunked-prefill-forced-on"
     stack = "vllm"
@@ -290,7 +292,7 @@ class ChunkedPrefillForcedOn(Rule):
                                  "contexts over 32K); `max_num_batched_tokens` now bounds each step's prefill")
 
 
-class ChunkedPrefillFalseHonoured(Rule):
+class ChunkedPrefillFalseHonoured(VllmRule):
     code = "VLLM021"
     name = "chunked-prefill-false-honoured"
     stack = "vllm"
@@ -333,7 +335,7 @@ class ChunkedPrefillFalseHonoured(Rule):
 # ---- C14 -----------------------------------------------------------------------------------------------
 
 
-class EnforceEagerSemantics(Rule):
+class EnforceEagerSemantics(VllmRule):
     code = "VLLM042"
     name = "enforce-eager-semantics"
     stack = "vllm"

@@ -19,6 +19,8 @@ from typing import Any
 from lmimigrate.ftypes import Applicability, Example, Severity
 from lmimigrate.rule import Rule
 
+from .common import VllmRule
+
 from .common import MODEL, dict_value, ev, flag
 
 LLM_CALLS = ("vllm.LLM", "vllm.entrypoints.llm.LLM", "vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs",
@@ -74,7 +76,7 @@ class Move:
     hint: str = ""  # what upstream says to use instead, when no mechanical move exists
 
 
-class EnvVarRule(Rule):
+class EnvVarRule(VllmRule):
     """Base: `moves` maps each removed variable to its replacement."""
 
     stack = "vllm"
@@ -310,7 +312,7 @@ MOE_HINTS = {
 }
 
 
-class MoeKernelEnvVarsRemoved(Rule):
+class MoeKernelEnvVarsRemoved(VllmRule):
     code = "VLLM163"
     name = "moe-kernel-env-vars-removed"
     stack = "vllm"
@@ -409,7 +411,7 @@ class EnvVarsRemovedNoReplacement(EnvVarRule):
 # ---- E3 ------------------------------------------------------------------------------------------------
 
 
-class UseV1Removed(Rule):
+class UseV1Removed(VllmRule):
     code = "VLLM001"
     name = "vllm-use-v1-removed"
     stack = "vllm"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from lmimigrate.ftypes import Example, Severity
 from lmimigrate.rule import Rule
 
+from .common import VllmRule
+
 from .common import MODEL, flag, settings, tokens_for
 from .data import FLAG_ROWS, KEY_REMOVED_IN, FlagRow
 
@@ -64,7 +66,7 @@ def _before(version: str) -> str | None:
     return f"{major}.{minor}.{micro - 1}" if micro else f"{major}.{minor - 1}.0"
 
 
-class FlagChangeRule(Rule):
+class FlagChangeRule(VllmRule):
     """Base of the rules made from `FLAG_ROWS`."""
 
     stack = "vllm"

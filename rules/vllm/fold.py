@@ -15,6 +15,8 @@ from typing import Any
 from lmimigrate.ftypes import Applicability, Example, Severity
 from lmimigrate.rule import Rule
 
+from .common import VllmRule
+
 from .common import MODEL, as_bool, as_number, dict_value, ev, flag, merge_deletions, tokens_for
 
 _NO = object()  # a value the fold cannot carry: report without a fix
@@ -40,7 +42,7 @@ def _convert(kind: str, s) -> Any:
     return v if not isinstance(v, str) else v.strip()
 
 
-class FoldRule(Rule):
+class FoldRule(VllmRule):
     """Base: `mapping` maps an old key to (key inside the new dict, kind: str/num/bool/json)."""
 
     stack = "vllm"

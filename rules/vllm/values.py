@@ -10,6 +10,8 @@ import re
 from lmimigrate.ftypes import Applicability, Example, Severity
 from lmimigrate.rule import Rule
 
+from .common import VllmRule
+
 from .common import MODEL, as_bool, dict_value, ev, settings, tokens_for
 
 # ---- T1 ------------------------------------------------------------------------------------------------
@@ -27,7 +29,7 @@ TASK_FIX = {
 }
 
 
-class TaskToRunnerConvert(Rule):
+class TaskToRunnerConvert(VllmRule):
     code = "VLLM070"
     name = "task-to-runner-convert"
     stack = "vllm"
@@ -109,7 +111,7 @@ class TaskToRunnerConvert(Rule):
 # ---- L1-L3 ---------------------------------------------------------------------------------------------
 
 
-class DisableLogRequestsRemoved(Rule):
+class DisableLogRequestsRemoved(VllmRule):
     code = "VLLM080"
     name = "disable-log-requests-removed"
     stack = "vllm"
@@ -170,7 +172,7 @@ class DisableLogRequestsRemoved(Rule):
                                  severity=Severity.ERROR if gone else Severity.WARNING, fix_message="delete it")
 
 
-class RequestLoggingDefaultOff(Rule):
+class RequestLoggingDefaultOff(VllmRule):
     code = "VLLM081"
     name = "request-logging-default-off"
     stack = "vllm"
@@ -209,7 +211,7 @@ class RequestLoggingDefaultOff(Rule):
 # ---- D2-D5 ---------------------------------------------------------------------------------------------
 
 
-class SpecKeysRule(Rule):
+class SpecKeysRule(VllmRule):
     stack = "vllm"
     trigger = "crossing"
     severity = Severity.ERROR
@@ -333,7 +335,7 @@ REMOVED_QUANT = {
 QUANT_RENAMED = {"nvfp4": ("modelopt_fp4", Applicability.SAFE), "auto-round": ("inc", Applicability.UNSAFE)}
 
 
-class QuantizationMethodRemoved(Rule):
+class QuantizationMethodRemoved(VllmRule):
     code = "VLLM140"
     name = "quantization-method-removed"
     stack = "vllm"
@@ -395,7 +397,7 @@ class QuantizationMethodRemoved(Rule):
 REMOVED_LOAD = {"gguf": "0.24.0", "bitsandbytes": "0.28.0"}
 
 
-class LoadFormatRemoved(Rule):
+class LoadFormatRemoved(VllmRule):
     code = "VLLM132"
     name = "load-format-removed"
     stack = "vllm"
@@ -434,7 +436,7 @@ DEPRECATED_QUANT = {
 }
 
 
-class DeprecatedQuantizationHardFail(Rule):
+class DeprecatedQuantizationHardFail(VllmRule):
     code = "VLLM141"
     name = "deprecated-quantization-needs-opt-in"
     stack = "vllm"
@@ -501,7 +503,7 @@ class DeprecatedQuantizationHardFail(Rule):
 # ---- K1 ------------------------------------------------------------------------------------------------
 
 
-class NestedTensorizerConfigIgnored(Rule):
+class NestedTensorizerConfigIgnored(VllmRule):
     code = "VLLM130"
     name = "nested-tensorizer-config-ignored"
     stack = "vllm"
@@ -569,7 +571,7 @@ class NestedTensorizerConfigIgnored(Rule):
 _GUIDED_FIELD = re.compile(r"""(["'])(guided_(?:json|regex|choice|grammar|decoding_backend|whitespace_pattern))\1\s*:""")
 
 
-class GuidedRequestFieldsIgnored(Rule):
+class GuidedRequestFieldsIgnored(VllmRule):
     code = "VLLM101"
     name = "guided-request-fields-ignored"
     stack = "vllm"
