@@ -12,7 +12,8 @@ Heuristics, since there is no per-flag type information on a command line:
 - `-O` takes a following word only when it is a number (`-O 3`); `-O3` / `-O=3` are the attached forms;
 - `--no-X` (BooleanOptionalAction) keeps the key `no_X`, a bare flag.
 New values that are dicts or lists are written as `json.dumps(value)` (default separators `", "`/`": "`),
-then quoted by the host syntax.
+then quoted by the host syntax. Setting a bare switch to True/False keeps it or writes `--no-X`; setting it to
+any other value writes that value after the flag (rules rename a switch into a valued flag, then set it).
 """
 
 from __future__ import annotations

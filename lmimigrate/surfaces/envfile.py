@@ -107,17 +107,18 @@ def _needs_quotes(value: str) -> bool:
 
 
 def _line_start(text: str, i: int) -> int:
-    return max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
+    nl = text.rfind("\n", 0, i)
+    cr = text.rfind("\r", nl + 1, i)  # lone CR line endings: only look past the last LF
+    return max(nl, cr) + 1
+
+
+_EOL = re.compile(r"\r\n|\r|\n")
 
 
 def _next_line(text: str, i: int) -> int:
     """Offset just after the line ending at or after i (len(text) on the last line)."""
-    n = len(text)
-    while i < n and text[i] not in "\r\n":
-        i += 1
-    if i < n:
-        i += 2 if text.startswith("\r\n", i) else 1
-    return i
+    m = _EOL.search(text, i)
+    return m.end() if m else len(text)
 
 
 _REST_OF_LINE = re.compile(r"[ \t;]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
@@ -290,7 +291,6 @@ def _parse_shell(unit: Unit) -> None:
             continue
         if first_command is None:
             first_command = c.start
-        line = unit.index.position(c.start)[0]
         k = 0
         while k < len(words) - 1 and _raw(text, words[k]) in _SHELL_KEYWORDS:
             k += 1
@@ -299,7 +299,7 @@ def _parse_shell(unit: Unit) -> None:
         elif all(_is_assignment(text, w) for w in words[k:]):
             _shell_env(scope, c, k, export=False)
         else:
-            others.extend(_command_scopes(unit, c, f"line {line}"))
+            others.extend(_command_scopes(unit, c, f"line {unit.index.position(c.start)[0]}"))
     if first_command is not None:
         scope.empty_insert = _line_start(text, first_command)
     unit.scopes.append(scope)
@@ -311,6 +311,7 @@ def _parse_shell(unit: Unit) -> None:
 _DIRECTIVE = re.compile(r"#[ \t]*([A-Za-z]+)[ \t]*=[ \t]*(\S*)[ \t]*$")
 _INSTRUCTION = re.compile(r"[A-Za-z]+")
 _HEREDOC = re.compile(r"<<-?[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
+_ENV_NAME = re.compile(r"[^\s=\"'$\\`]+=")
 _JSON_STRING = re.compile(r'"(?:[^"\\\r\n]|\\.)*"')
 _JSON_GAP = re.compile(r"(?:\s|\\(?=\r?\n|\r))*")
 
@@ -425,7 +426,7 @@ def _env_instruction(scope: EnvScope, ins: _Instruction, escape: str) -> None:
         return
     all_words = [kw_word] + words
     for k, w in enumerate(words, start=1):
-        m = re.compile(r"[^\s=\"'$\\`]+=").match(text, w.span[0], w.span[1])
+        m = _ENV_NAME.match(text, w.span[0], w.span[1])
         if not m:
             raise ParseError("ENV expects KEY=VALUE", offset=w.span[0])
         name = m.group()[:-1]
