@@ -1,0 +1,140 @@
+"""Helpers shared by the LMI rules: which backend a scope configures, the model it serves, evidence."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from lmimigrate.ftypes import Evidence, Scope, Setting
+from lmimigrate.lmi_env import is_lmi_scope, lmi_key_to_env
+
+#: The djl-serving files the reference (lmi_ground_truth.md) quotes most, for evidence entries.
+BREAKING = "serving/docs/lmi/announcements/breaking_changes.md"
+RELEASE_NOTES = "serving/docs/lmi/release_notes.md"
+RECOMMENDER = "wlm/src/main/java/ai/djl/serving/wlm/LmiConfigRecommender.java"
+MODEL_INFO = "wlm/src/main/java/ai/djl/serving/wlm/ModelInfo.java"
+PROPS = "engines/python/setup/djl_python/properties_manager/"
+ENTRYPOINT_SH = "serving/docker/dockerd-entrypoint-with-cuda-compat.sh"
+
+
+def ev(release: str, file: str, quote: str, ref: str) -> Evidence:
+    """An evidence entry checked against the reference: `ref` is its section and rule id (`§2 v14→v15; R3`)."""
+    return Evidence(release, file, quote, f"lmi {ref}")
+
+
+def tokens_for(*keys: str) -> tuple[bytes, ...]:
+    """Prefilter tokens for LMI keys: the serving.properties spelling and the OPTION_* env spelling."""
+    out: list[bytes] = []
+    for key in keys:
+        for t in (key, lmi_key_to_env(key) if "." in key or key == "engine" else key.upper()):
+            b = t.encode()
+            if b not in out:
+                out.append(b)
+    return tuple(out)
+
+
+def lmi_scopes(ctx) -> Iterator[Scope]:
+    for scope in ctx.scopes():
+        if is_lmi_scope(scope):
+            yield scope
+
+
+def value(s: Setting | None) -> str | None:
+    """A setting's literal value, stripped and lower-cased; None when absent or not a literal."""
+    if s is None or not s.literal:
+        return None
+    v = s.text_value
+    return v.strip().lower() if v is not None else None
+
+
+def get(scope: Scope, key: str) -> Setting | None:
+    return scope.get("lmi", key)
+
+
+def rolling_batch(scope: Scope) -> str | None:
+    """The explicit `option.rolling_batch` (lower-cased); "?" when it is not a literal; None when unset."""
+    s = get(scope, "option.rolling_batch")
+    if s is None:
+        return None
+    v = value(s)
+    return "?" if v is None else v
+
+
+def engine(scope: Scope) -> str | None:
+    s = get(scope, "engine")
+    v = value(s)
+    return v
+
+
+def entry_point(scope: Scope) -> str | None:
+    s = get(scope, "option.entryPoint")
+    if s is None or not s.literal or s.text_value is None:
+        return None
+    return s.text_value.strip()
+
+
+def is_trt(scope: Scope) -> bool:
+    """A TensorRT-LLM configuration: `rolling_batch=trtllm`, or a file naming the TensorRT-LLM container."""
+    if rolling_batch(scope) == "trtllm":
+        return True
+    ep = entry_point(scope) or ""
+    if "trtllm" in ep or "tensorrt_llm" in ep:
+        return True
+    text = scope.unit.text.lower()
+    return "tensorrtllm" in text or "tensorrt-llm" in text or "djl-tensorrtllm" in text
+
+
+def is_neuron(scope: Scope) -> bool:
+    if rolling_batch(scope) == "tnx":
+        return True
+    ep = entry_point(scope) or ""
+    if "neuronx" in ep or "inf2" in ep:
+        return True
+    text = scope.unit.text.lower()
+    return "neuronx" in text or "pytorch-inf2" in text
+
+
+def is_async(scope: Scope) -> bool:
+    return value(get(scope, "option.async_mode")) == "true" or "async_service" in (entry_point(scope) or "")
+
+
+def model_id(scope: Scope, ctx=None) -> str | None:
+    """The model a scope serves: its own `option.model_id` / `HF_MODEL_ID`, else the only one in the file."""
+    s = get(scope, "option.model_id")
+    if s is not None and s.literal and s.text_value:
+        return s.text_value.strip()
+    if ctx is not None:
+        ids = {x.text_value.strip() for x in ctx.settings("lmi", "option.model_id") if x.literal and x.text_value}
+        if len(ids) == 1:
+            return ids.pop()
+    return None
+
+
+_T5 = re.compile(r"(?:^|[-_.])(?:flan-t5|flan-ul2|mt5|byt5|t5gemma|t5)(?:$|[-_.])", re.I)
+_MLLAMA = re.compile(r"llama-3\.2-\d+b-vision|mllama", re.I)
+
+
+def model_name(model: str) -> str:
+    """The model name part: `google/flan-t5-xl` -> `flan-t5-xl`; `s3://b/models/flan-t5/` -> `flan-t5`."""
+    parts = [p for p in re.split(r"[/\\]", model.strip()) if p]
+    return parts[-1] if parts else model
+
+
+def is_t5(model: str | None) -> bool:
+    """T5 family (`t5`, `flan-t5`, `flan-ul2`, `mt5`, `byt5`, `t5gemma`), by the model name part."""
+    if not model:
+        return False
+    return bool(_T5.search(model_name(model)))
+
+
+def is_mllama(model: str | None) -> bool:
+    """Llama 3.2 Vision (MLlama), by the model name part."""
+    if not model:
+        return False
+    return bool(_MLLAMA.search(model_name(model)))
+
+
+def shown(s: Setting, v=None) -> str:
+    key = s.origin.raw_key
+    val = s.origin.value if v is None else v
+    return f"{key}={val}" if val is not None else key
