@@ -1,0 +1,181 @@
+import pytest
+
+from tests.surface_harness import cases, run_case
+
+
+@pytest.mark.parametrize("case", cases("python"), ids=lambda p: p.name)
+def test_python_case(case):
+    run_case(case)
+
+
+import ast
+
+from lmimigrate import surfaces
+from lmimigrate.engine import apply_edits
+from lmimigrate.ftypes import ParseError, Unit
+from lmimigrate.surfaces import python as P
+
+
+def _unit(text):
+    u = Unit(text, "python")
+    P.parse(u)
+    return u
+
+
+def _expr(mod, source):
+    return ast.parse(source, mode="eval").body
+
+
+def test_resolve_through_imports():
+    mod = _unit(
+        "import vllm\nimport vllm.entrypoints.llm\nimport numpy as np\nfrom vllm import LLM as L\n"
+        "from sagemaker import image_uris\nfrom . import vllm_local\n"
+    ).python
+    assert mod.resolve(_expr(mod, "L")) == "vllm.LLM"
+    assert mod.resolve(_expr(mod, "vllm.LLM")) == "vllm.LLM"
+    assert mod.resolve(_expr(mod, "vllm.entrypoints.llm.LLM")) == "vllm.entrypoints.llm.LLM"
+    assert mod.resolve(_expr(mod, "image_uris.retrieve")) == "sagemaker.image_uris.retrieve"
+    assert mod.resolve(_expr(mod, "np.array")) == "numpy.array"
+    assert mod.resolve(_expr(mod, "LLM")) is None
+    assert mod.resolve(_expr(mod, "vllm_local.LLM")) is None  # relative imports are not resolved
+    assert mod.resolve(_expr(mod, "f().LLM")) is None
+
+
+def test_local_definitions_shadow_imports():
+    mod = _unit("from vllm import LLM, SamplingParams\nclass LLM:\n    pass\nSamplingParams = object\n").python
+    assert mod.resolve(_expr(mod, "LLM")) is None
+    assert mod.resolve(_expr(mod, "SamplingParams")) is None
+    assert mod.calls == []
+
+
+def test_try_import_fallback_to_none_still_resolves():
+    u = _unit("try:\n    from vllm import LLM\nexcept ImportError:\n    LLM = None\n\nLLM(model='m')\n")
+    assert [s.key for s in u.scopes[0].settings] == ["model"]
+
+
+def test_imports_table_spans():
+    text = "import vllm.entrypoints.llm as vl, os\nfrom vllm.sampling_params import (\n    GuidedDecodingParams as G,\n    SamplingParams,\n)\n"
+    mod = _unit(text).python
+    first, second = mod.imports
+    assert not first.is_from and [n.name for n in first.names] == ["vllm.entrypoints.llm", "os"]
+    n = first.names[0]
+    assert text[n.span[0] : n.span[1]] == "vllm.entrypoints.llm" and n.local == "vl"
+    assert text[n.asname_span[0] : n.asname_span[1]] == "vl"
+    assert text[second.module_span[0] : second.module_span[1]] == "vllm.sampling_params"
+    assert [text[a.span[0] : a.span[1]] for a in second.names] == ["GuidedDecodingParams", "SamplingParams"]
+    assert text[second.span[0] : second.span[1]].startswith("from vllm") and text[second.span[1] - 1] == ")"
+    assert second.level == 0 and second.names[0].local == "G"
+
+
+def test_relative_import_is_listed_but_not_resolved():
+    mod = _unit("from ..vllm import LLM\nLLM(model='x')\n").python
+    (imp,) = mod.imports
+    assert imp.level == 2 and imp.module == "vllm"
+    assert mod.calls == []
+
+
+def test_references_rename_spans():
+    text = ("import vllm.sampling_params\nfrom vllm.sampling_params import GuidedDecodingParams\n"
+            "g = GuidedDecodingParams(json={})\nh = vllm.sampling_params.GuidedDecodingParams(regex='x')\n")
+    mod = _unit(text).python
+    refs = [(r.qualname, text[r.name_span[0] : r.name_span[1]]) for r in mod.references]
+    assert refs == [("vllm.sampling_params.GuidedDecodingParams", "GuidedDecodingParams")] * 2
+    edits = [P.TextEdit(*r.name_span, "StructuredOutputsParams") for r in mod.references]
+    assert apply_edits(text, edits).count("StructuredOutputsParams(") == 2
+
+
+def test_calls_facts_and_non_literals():
+    text = "from sagemaker.model import Model\nm = Model('uri', *rest, env=ENV, name=f'x{y}', **kw)\n"
+    u = _unit(text)
+    (scope,) = [s for s in u.scopes if s.kind == "python-call"]
+    assert scope.facts["qualname"] == "sagemaker.model.Model"
+    assert scope.facts["args"][0] == ("uri", (44, 49)) and text[44:49] == "'uri'"
+    assert [(s.key, s.literal) for s in scope.settings] == [("env", False), ("name", False)]
+    call = scope.facts["call"]
+    assert [k.name for k in call.keywords] == ["env", "name", None]
+
+
+def test_non_ascii_columns():
+    text = "from vllm import LLM\nx = ('é✓', LLM(model='ö', max_num_seqs=2))\n"
+    (scope,) = _unit(text).scopes
+    s = scope.get("vllm", "max_num_seqs")
+    assert text[s.key_span[0] : s.key_span[1]] == "max_num_seqs"
+    assert text[s.value_span[0] : s.value_span[1]] == "2"
+    assert apply_edits(text, s.delete()) == "from vllm import LLM\nx = ('é✓', LLM(model='ö'))\n"
+
+
+def test_parenthesized_arguments_and_delete_first():
+    text = "from vllm import LLM\nLLM(model=('m'), seed=(1), dtype='half')\n"
+    (scope,) = _unit(text).scopes
+    assert apply_edits(text, scope.get("vllm", "model").delete()) == "from vllm import LLM\nLLM(seed=(1), dtype='half')\n"
+    assert apply_edits(text, scope.insert("vllm", "n", None)) == "from vllm import LLM\nLLM(model=('m'), seed=(1), dtype='half', n=None)\n"
+
+
+def test_insert_into_empty_call_and_quote_style():
+    text = "from vllm import SamplingParams\nsp = SamplingParams()\nx = 'a'\n"
+    (scope,) = _unit(text).scopes
+    assert apply_edits(text, scope.insert("sampling", "stop", ["</s>"])) == (
+        "from vllm import SamplingParams\nsp = SamplingParams(stop=['</s>'])\nx = 'a'\n")
+    with pytest.raises(ValueError):
+        scope.insert("vllm", "max_num_seqs", 1)  # a SamplingParams call holds sampling settings only
+    with pytest.raises(ValueError):
+        scope.insert("sampling", "not an identifier", 1)
+
+
+def test_keyword_delete_keeps_comment_on_previous_line():
+    text = "from vllm import LLM\nLLM(\n    model='m',  # the model\n    seed=1)\n"
+    (scope,) = _unit(text).scopes
+    out = apply_edits(text, scope.get("vllm", "seed").delete())
+    assert out == "from vllm import LLM\nLLM(\n    model='m'  # the model\n    )\n"
+    ast.parse(out)
+
+
+def test_generator_argument_cannot_be_edited():
+    text = "from vllm import SamplingParams\nSamplingParams(x for x in y)\n"
+    (scope,) = _unit(text).scopes
+    with pytest.raises(ValueError):
+        scope.insert("sampling", "n", 1)
+
+
+def test_env_values_are_strings():
+    text = "from sagemaker.huggingface import HuggingFaceModel\nHuggingFaceModel(env={'A': True, 'B': 2, 'C': x})\n"
+    env = next(s for s in _unit(text).scopes if s.kind == "env")
+    assert [(s.key, s.value, s.literal) for s in env.settings] == [("A", "true", True), ("B", "2", True), ("C", None, False)]
+    a = env.get("env", "A")
+    assert apply_edits(text, a.set_value(False)).count("{'A': 'false',") == 1
+
+
+def test_os_environ_insert_refused_when_sharing_a_line():
+    text = "import os; os.environ['VLLM_X'] = '1'\n"
+    (scope,) = _unit(text).scopes
+    with pytest.raises(ValueError):
+        scope.insert("env", "B", "2")
+    assert apply_edits(text, scope.settings[0].delete()) == "import os\n"
+
+
+def test_prefilter_skips_parsing():
+    u = _unit("def broken(:\n")
+    assert u.scopes == [] and u.python is None
+
+
+@pytest.mark.parametrize(
+    "text, offset",
+    [("import vllm\nx = (\n", 16), ("import vllm\nx = 'é' +\n", 21), ("import vllm\n\x00", None)],
+)
+def test_syntax_error_is_parse_error_with_offset(text, offset):
+    with pytest.raises(ParseError) as e:
+        surfaces.parse_file("x.py", text, "python")
+    if offset is not None:
+        assert e.value.offset == offset
+
+
+def test_deep_nesting_is_a_parse_error():
+    text = "import vllm\nx = " + "(" * 5000 + ")" * 5000 + "\n"
+    with pytest.raises(ParseError):
+        surfaces.parse_file("x.py", text, "python")
+
+
+def test_other_library_llm_is_never_a_scope():
+    u = _unit("import vllm\nfrom langchain_community.llms import VLLM as LLM\nLLM(model='m', vllm_kwargs={})\n")
+    assert u.scopes == []
+    assert [c.qualname for c in u.python.calls] == ["langchain_community.llms.VLLM"]
