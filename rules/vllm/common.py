@@ -172,3 +172,14 @@ def _version(text: str):
     from packaging.version import Version
 
     return Version(text)
+
+
+def show(scope, key: str, value=None) -> str:
+    """A vLLM setting as the scope's own syntax writes it, for messages: `--runner generate` on a command
+    line, `runner: generate` in a vLLM --config file, `runner="generate"` in Python."""
+    kind = getattr(scope, "kind", "cli")
+    if kind == "python-call":
+        return key if value is None else f"{key}={value!r}"
+    if kind == "vllm-config":
+        return key if value is None else f"{key}: {value}"
+    return flag(key) if value is None else f"{flag(key)} {value}"

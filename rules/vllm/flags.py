@@ -12,7 +12,7 @@ from lmimigrate.rule import Rule
 
 from .common import VllmRule
 
-from .common import MODEL, flag, settings, tokens_for
+from .common import MODEL, flag, settings, show, tokens_for
 from .data import FLAG_ROWS, KEY_REMOVED_IN, FlagRow
 
 
@@ -101,14 +101,14 @@ class FlagChangeRule(VllmRule):
             if row.fix_requires is None or s.scope.get("vllm", row.fix_requires) is not None:
                 edits = ctx.edits(s.delete)
             elif row.fix_requires:
-                todo = f"delete it and set `{flag(row.fix_requires)}`"
+                todo = f"delete it and set `{show(s.scope, row.fix_requires)}`"
         elif row.action == "rename":
-            todo = f"use `{flag(row.new_key)}`"
+            todo = f"use `{show(s.scope, row.new_key)}`"
             if s.scope.get("vllm", row.new_key) is None:
                 edits = ctx.edits(s.rename, row.new_key)
         elif row.action == "switch":
             on = s.literal and _truthy(s.value)
-            todo = f"use `{flag(row.new_key)} {row.new_value}`"
+            todo = f"use `{show(s.scope, row.new_key, row.new_value)}`"
             if s.scope.get("vllm", row.new_key) is None and on is not None:
                 if on:
                     edits = _combine(ctx.edits(s.rename, row.new_key), ctx.edits(s.set_value, row.new_value))

@@ -17,7 +17,7 @@ from lmimigrate.rule import Rule
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, as_number, dict_value, ev, flag, merge_deletions, tokens_for
+from .common import MODEL, as_bool, as_number, dict_value, ev, flag, merge_deletions, show, tokens_for
 
 _NO = object()  # a value the fold cannot carry: report without a fix
 
@@ -64,7 +64,7 @@ class FoldRule(VllmRule):
                 else f"are deprecated since vllm {self.changed_in}")
         if len(olds) == 1:
             when = when.replace("were", "was").replace("are", "is")
-        return f"{names} {when}: use `{flag(self.target)}` with the same values"
+        return f"{names} {when}: use `{show(olds[0].scope, self.target)}` with the same values"
 
     def check(self, ctx):
         order = {k: i for i, k in enumerate(self.mapping)}

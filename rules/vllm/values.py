@@ -12,7 +12,7 @@ from lmimigrate.rule import Rule
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, dict_value, ev, settings, tokens_for
+from .common import MODEL, as_bool, dict_value, ev, settings, show, tokens_for
 
 # ---- T1 ------------------------------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ class TaskToRunnerConvert(VllmRule):
                 edits, app, todo = ctx.edits(s.delete), Applicability.SAFE, "delete it (`auto` is the default)"
             elif value in TASK_FIX:
                 runner, convert, app = TASK_FIX[value]
-                todo = f"use `--runner {runner}`" + (f" `--convert {convert}`" if convert else "")
+                todo = f"use `{show(s.scope, 'runner', runner)}`" + (f" and `{show(s.scope, 'convert', convert)}`" if convert else "")
                 if s.scope.get("vllm", "runner") is None and s.scope.get("vllm", "convert") is None:
                     parts = [ctx.edits(s.rename, "runner"), ctx.edits(s.set_value, runner)]
                     if convert:
@@ -538,6 +538,10 @@ class NestedTensorizerConfigIgnored(VllmRule):
                 "'{\"tensorizer_config\": {\"tensorizer_uri\": \"s3://b/model.tensors\"}}'\n",
                 fixed=f"vllm serve {MODEL} --load-format tensorizer --model-loader-extra-config "
                 "'{\"tensorizer_uri\": \"s3://b/model.tensors\"}'\n", unsafe=True, to="vllm==0.33.0"),
+        Example("deploy.py", "from vllm import LLM\n\nllm = LLM(model=\"m\", load_format=\"tensorizer\", "
+                "model_loader_extra_config={\"tensorizer_config\": {\"tensorizer_uri\": \"s3://b/m.tensors\"}})\n",
+                fixed="from vllm import LLM\n\nllm = LLM(model=\"m\", load_format=\"tensorizer\", "
+                "model_loader_extra_config={\"tensorizer_uri\": \"s3://b/m.tensors\"})\n", unsafe=True, to="vllm==0.33.0"),
     )
     valid = (
         Example("run.sh", f"vllm serve {MODEL} --load-format tensorizer --model-loader-extra-config "
