@@ -53,14 +53,18 @@ def test_jinja_block_is_a_template():
     assert e.value.template is True and e.value.offset == text.index("{%")
 
 
-def test_braces_inside_scalars_are_not_templates_but_not_literal():
-    text = (
-        "env:\n  - name: MODEL\n    value: \"{{ .Values.model }}\"\n  - name: TOKEN\n    value: ${{ secrets.T }}\n"
-        "  - name: PLAIN\n    value: x\n"
-    )
+def test_braces_inside_scalars_still_make_a_template():
+    # Even quoted, `{{ }}` means the file is rendered before use: never parsed, never rewritten.
+    text = "env:\n  - name: MODEL\n    value: \"{{ .Values.model }}\"\n  - name: PLAIN\n    value: x\n"
+    with pytest.raises(ParseError) as info:
+        _parse(text)
+    assert info.value.template and info.value.offset == text.index("{{")
+
+
+def test_github_expressions_are_not_templates_but_not_literal():
+    text = "env:\n  - name: TOKEN\n    value: ${{ secrets.T }}\n  - name: PLAIN\n    value: x\n"
     (scope,) = _parse(text).scopes()
-    assert [(s.key, s.value, s.literal) for s in scope.settings] == [
-        ("MODEL", None, False), ("TOKEN", None, False), ("PLAIN", "x", True)]
+    assert [(s.key, s.value, s.literal) for s in scope.settings] == [("TOKEN", None, False), ("PLAIN", "x", True)]
 
 
 def test_billion_laughs_is_bounded():

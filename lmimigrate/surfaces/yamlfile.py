@@ -18,10 +18,9 @@ too; inserting into a flow collection copies the separator of its siblings. Edit
 hold (a value needing quotes inside a plain `- KEY=value` item, shell text with `#` inside a plain script)
 raise ValueError, which the engine treats as "no fix".
 
-Templates: a file with Helm/Jinja markup (`{{`, `{%`; GitHub's `${{` excepted) that does not parse, or whose
-markup sits outside any scalar, raises ParseError with `template = True` (the engine reports LMM004 and never
-rewrites it). Markup inside a scalar of an otherwise valid file (Ansible, `value: "{{ .Values.x }}"`) only
-makes that value non-literal.
+Templates: a file with Helm/Jinja markup (`{{`, `{%`; GitHub's `${{` excepted) raises ParseError with
+`template = True`: the engine reports LMM004 and never rewrites it, even when the markup sits inside quoted
+scalars, because its settings are only known after rendering.
 """
 
 from __future__ import annotations
@@ -1057,42 +1056,23 @@ def _compose_cli_scopes(unit: Unit, service: YNode, name: str) -> list[Scope]:
     return out
 
 
-def _template_error(text: str, docs: list[YNode] | None) -> ParseError | None:
-    """Helm/Jinja markup outside any scalar makes the file a template, which is never rewritten."""
-    hits = [m.start() for m in _TEMPLATE.finditer(text)]
-    if not hits:
+def _template_error(text: str) -> ParseError | None:
+    """Helm/Jinja markup anywhere makes the file a template: its settings are only known after rendering, and a
+    rewrite could break the template, so it is reported as skipped and never rewritten."""
+    m = _TEMPLATE.search(text)
+    if m is None:
         return None
-    if docs is not None:
-        spans = []
-        for root in docs:
-            spans.extend((n.start, n.end) for n, _, _ in _walk(root) if n.kind == "scalar")
-        spans.sort()
-        import bisect
-
-        starts = [s for s, _ in spans]
-        def inside(h: int) -> bool:
-            i = bisect.bisect_right(starts, h) - 1
-            return i >= 0 and spans[i][0] <= h < spans[i][1]
-
-        outside = [h for h in hits if not inside(h)]
-        if not outside:
-            return None
-        hits = outside
-    err = ParseError("templated YAML ({{ }}) is not parsed; skipped", offset=hits[0])
+    err = ParseError("templated YAML ({{ }}) is not parsed; skipped", offset=m.start())
     err.template = True
     return err
 
 
 def parse(unit: Unit, path: str = "") -> None:
     text = unit.text
-    try:
-        docs = compose(text)
-    except ParseError as exc:
-        err = _template_error(text, None)
-        raise (err or exc) from None
-    err = _template_error(text, docs)
+    err = _template_error(text)
     if err is not None:
         raise err
+    docs = compose(text)
     for root in docs:
         unit.scopes.extend(_document_scopes(unit, root, path))
 
