@@ -622,3 +622,74 @@ class GuidedRequestFieldsIgnored(VllmRule):
                                  f"unconstrained output): use `\"structured_outputs\": {{\"{field[7:]}\": ...}}`"
                                  if field not in ("guided_decoding_backend", "guided_whitespace_pattern") else
                                  f"request field `{field}` is ignored from vllm 0.12.0: remove it")
+
+
+# ---- L10, L11 ------------------------------------------------------------------------------------------
+
+
+class OpenAIApiServerModuleDeprecated(VllmRule):
+    code = "VLLM088"
+    name = "openai-api-server-module-deprecated"
+    changed_in = "0.29.0"
+    trigger = "crossing"
+    severity = Severity.WARNING
+    summary = "`python -m vllm.entrypoints.openai.api_server` is deprecated from vllm 0.29.0; use `vllm serve`"
+    looks_at = ("cli:vllm.entrypoints.openai.api_server",)
+    tokens = (b"vllm.entrypoints.openai.api_server",)
+    what = "Reports server launches through `python -m vllm.entrypoints.openai.api_server` (scripts, Dockerfiles, Kubernetes commands)."
+    why = (
+        "0.29.0 moved the server code to `vllm.entrypoints.launchers` and deprecated the old module; the "
+        "supported entry point is the `vllm serve` CLI (the module's own message says \"use `vllm server`\", a "
+        "typo: the subcommand is `serve`)."
+    )
+    fix_safety = (
+        "No fix: `vllm serve` takes the model as a positional argument, so the command line has to be rewritten "
+        "(`python -m vllm.entrypoints.openai.api_server --model M ...` -> `vllm serve M ...`)."
+    )
+    evidence = (
+        ev("vllm 0.29.0", "vllm/entrypoints/openai/api_server.py", "\"`vllm.entrypoints.openai.api_server` is deprecated "
+           "… Use the corresponding function from `vllm.entrypoints.launchers` instead.\"", "§3.6 L10"),
+    )
+    invalid = (
+        Example("run.sh", "#!/bin/sh\npython3 -m vllm.entrypoints.openai.api_server --model facebook/opt-125m --port 8000\n",
+                to="vllm==0.29.0"),
+        Example("Dockerfile", "FROM vllm/vllm-openai:v0.28.0\nENTRYPOINT [\"python3\", \"-m\", \"vllm.entrypoints.openai.api_server\"]\n"
+                "CMD [\"--model\", \"facebook/opt-125m\"]\n", to="vllm==0.29.0"),
+    )
+    valid = (Example("run.sh", "#!/bin/sh\npython3 -m vllm.entrypoints.openai.api_server --model facebook/opt-125m\n",
+                     to="vllm==0.28.0"),
+             Example("run.sh", f"#!/bin/sh\nvllm serve {MODEL}\n", to="vllm==0.29.0"))
+
+    def check(self, ctx):
+        for scope in ctx.scopes("cli"):
+            if scope.facts.get("command") == "vllm.entrypoints.openai.api_server":
+                yield ctx.report(scope, "`python -m vllm.entrypoints.openai.api_server` is deprecated since vllm 0.29.0: "
+                                 "launch the server with `vllm serve <model> ...`")
+
+
+class DemoApiServerRemoved(VllmRule):
+    code = "VLLM089"
+    name = "demo-api-server-removed"
+    changed_in = "0.25.0"
+    trigger = "crossing"
+    severity = Severity.ERROR
+    summary = "`python -m vllm.entrypoints.api_server` (the demo `/generate` server) was removed in vllm 0.25.0"
+    looks_at = ("cli:vllm.entrypoints.api_server",)
+    tokens = (b"vllm.entrypoints.api_server",)
+    what = "Reports launches of the demo server module `vllm.entrypoints.api_server`."
+    why = "The demo server with its `/generate` endpoint is gone in 0.25.0; use the OpenAI-compatible `vllm serve`."
+    fix_safety = "No fix: clients of `/generate` must move to `/v1/completions` (different request and response bodies)."
+    evidence = (ev("vllm 0.25.0", "vllm/entrypoints/api_server.py", "present v0.24.0, absent v0.25.0", "§3.6 L11"),)
+    invalid = (
+        Example("run.sh", "#!/bin/sh\npython -m vllm.entrypoints.api_server --model facebook/opt-125m\n", to="vllm==0.25.0"),
+        Example("k8s.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: demo\nspec:\n  containers:\n  - name: vllm\n"
+                "    image: vllm/vllm-openai:v0.24.0\n    command: [\"python3\", \"-m\", \"vllm.entrypoints.api_server\"]\n"
+                "    args: [\"--model\", \"facebook/opt-125m\"]\n", to="vllm==0.25.0"),
+    )
+    valid = (Example("run.sh", "#!/bin/sh\npython -m vllm.entrypoints.api_server --model facebook/opt-125m\n", to="vllm==0.24.0"),)
+
+    def check(self, ctx):
+        for scope in ctx.scopes("cli"):
+            if scope.facts.get("command") == "vllm.entrypoints.api_server":
+                yield ctx.report(scope, "the demo server `vllm.entrypoints.api_server` was removed in vllm 0.25.0: use "
+                                 "`vllm serve` (OpenAI-compatible API; `/generate` clients must move to `/v1/completions`)")
