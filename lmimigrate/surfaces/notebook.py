@@ -1,0 +1,291 @@
+"""Jupyter notebooks: one unit per code cell, offsets counted within the cell's source.
+
+- A Python cell is read by the Python surface from a masked copy in which IPython lines (`!cmd`, `%magic`,
+  `x = !cmd`, `obj?`) become same-length placeholders, so offsets stay those of the cell text. Each `!`
+  line that launches vLLM (`!vllm serve ...`, `!python -m vllm.entrypoints.openai.api_server ...`) is a
+  "cli" scope.
+- `%%writefile PATH` cells are read by the surface PATH's name picks (`serving.properties`, `.env`, `.sh`,
+  `.yaml`, `.py`, ...), `%%bash`/`%%sh` cells as shell scripts; the magic line is blanked for parsing, so
+  offsets and line numbers still count it. Cells with other cell magics (`%%html`, ...) are not read.
+
+`rebuild` re-renders only the `source` of edited cells, in the notebook's own style (a list of lines or one
+string; the list's indentation; ASCII escapes or not); all other bytes stay as they were.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+
+from lmimigrate.ftypes import ParsedFile, ParseError, Unit
+from lmimigrate.surfaces import jsonpos
+from lmimigrate.surfaces.jsonpos import JNode
+
+_ASSIGN_MAGIC = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*(?=[!%])")
+_HELP = re.compile(r"[ \t]*[A-Za-z_][\w.]*[ \t]*(\?\??)[ \t]*$")
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+_SHELL_CELL_MAGICS = frozenset({"bash", "sh"})
+
+
+def _lines(text: str) -> list[tuple[int, int, int]]:
+    """(start, content end, next line start) of each line; \\n, \\r\\n and \\r end lines (as for Python)."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i
+        while j < n and text[j] not in "\r\n":
+            j += 1
+        nxt = j + 2 if text.startswith("\r\n", j) else min(j + 1, n)
+        out.append((i, j, nxt))
+        i = nxt
+    return out
+
+
+def _placeholder(line: str, at: int) -> str:
+    """`line` with the IPython syntax starting at `at` turned into `0#...` (a valid statement, same length)."""
+    rest = line[at + 1 :]
+    return line[:at] + "0" + ("#" + rest[1:] if rest else "")
+
+
+def mask_ipython(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """A same-length copy of a cell in which IPython lines are valid Python, and the [start, end) ranges of
+    the shell commands of its `!` lines (continuation lines included)."""
+    out = []
+    shell: list[tuple[int, int]] = []
+    continued = False
+    for start, end, nxt in _lines(text):
+        line = text[start:end]
+        body = line.lstrip(" \t")
+        at = len(line) - len(body)
+        if continued:
+            out.append(line[:at] + ("#" + body[1:] if body else ""))
+            if shell:
+                shell[-1] = (shell[-1][0], end)
+        elif body.startswith(("!", "%")):
+            out.append(_placeholder(line, at))
+            if body.startswith("!"):
+                shell.append((start + at + 1, end))
+        elif body.startswith("?"):
+            out.append(line[:at] + "#" + body[1:])
+        elif m := _ASSIGN_MAGIC.match(line):
+            out.append(_placeholder(line, m.end()))
+            if line[m.end()] == "!":
+                shell.append((start + m.end() + 1, end))
+        elif m := _HELP.match(line):
+            out.append(line[: m.start(1)] + " " * len(m.group(1)) + line[m.end(1) :])
+        else:
+            out.append(line)
+            continued = False
+            out.append(text[end:nxt])
+            continue
+        continued = line.endswith("\\")
+        out.append(text[end:nxt])
+    return "".join(out), shell
+
+
+def _blank_first_line(text: str) -> str:
+    lines = _lines(text)
+    if not lines:
+        return text
+    _, end, _ = lines[0]
+    return " " * end + text[end:]
+
+
+def _masked_parse(unit: Unit, masked: str, parse) -> None:
+    """Run a surface on `unit` as if its text were `masked` (same length); the unit keeps its real text."""
+    original = unit.text
+    unit.text, unit._index = masked, None
+    try:
+        parse(unit)
+    finally:
+        unit.text, unit._index = original, None
+
+
+def _read_cell(unit: Unit, index: int) -> bool:
+    """Fill the unit's scopes; False when the cell is not something we read."""
+    from lmimigrate import surfaces
+
+    text = unit.text
+    head = text.lstrip(" \t")
+    if head.startswith("%%"):
+        first = _lines(text)[0]
+        words = text[first[0] : first[1]].split()
+        magic = words[0][2:]
+        if magic in ("writefile", "file"):
+            target = next((w for w in words[1:] if not w.startswith("-")), None)
+            surface = surfaces.classify(target.strip("'\"")) if target else None
+            if surface is None or surface == "notebook":
+                return False
+            unit.surface = surface
+            unit.comment_prefixes = surfaces.COMMENTS.get(surface, ("#",))
+            module = importlib.import_module(surfaces.SURFACE_MODULES[surface])
+            masked = _blank_first_line(text)
+            if surface == "python":
+                module.parse(unit, source=mask_ipython(masked)[0])
+            elif surface == "yaml":
+                _masked_parse(unit, masked, lambda u: module.parse(u, target.strip("'\"")))
+            else:
+                _masked_parse(unit, masked, module.parse)
+            return True
+        if magic in _SHELL_CELL_MAGICS or (magic == "script" and len(words) > 1 and words[1] in ("bash", "sh")):
+            from lmimigrate.surfaces import envfile
+
+            unit.surface = "shell"
+            _masked_parse(unit, _blank_first_line(text), envfile.parse)
+            return True
+        if magic not in _PYTHON_CELL_MAGICS:
+            return False
+    from lmimigrate.surfaces import python
+
+    masked, shell = mask_ipython(text)
+    python.parse(unit, source=masked)
+    if shell and "vllm" in text:
+        from lmimigrate.surfaces.cmdline import ShellSyntax, shell_words, vllm_scope
+
+        syntax = ShellSyntax()
+        for a, b in shell:
+            for words in shell_words(text, a, b):
+                scope = vllm_scope(unit, words, syntax) if words else None
+                if scope is not None:
+                    unit.scopes.append(scope)
+        unit.scopes.sort(key=lambda s: s.span)
+    return True
+
+
+# ---- source values: reading and writing back ----------------------------------------------------------------
+
+
+class _Source:
+    """A cell's `source` JSON value and how it is written."""
+
+    def __init__(self, node: JNode):
+        self.node = node
+        self.is_list = node.kind == "array"
+        self.text = "".join(i.value for i in node.items) if self.is_list else node.value
+
+
+def _split_style(src: _Source) -> str:
+    values = [i.value for i in src.node.items]
+    if values == src.text.splitlines(True):
+        return "splitlines"
+    return "single" if len(values) == 1 and "\n" in src.text.rstrip("\n") else "newline"
+
+
+def _split(text: str, style: str) -> list[str]:
+    if not text:
+        return []
+    if style == "splitlines":
+        return text.splitlines(True)
+    if style == "single":
+        return [text]
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def _list_layout(file_text: str, nodes: list[JNode]) -> tuple[str, str, str]:
+    """(after `[`, between items, before `]`) copied from the first source list with two or more items,
+    else one item, else nbformat's default for a cell source (indent 1)."""
+    best = None
+    for node in nodes:
+        if node.kind != "array" or not node.items:
+            continue
+        items = node.items
+        lead = file_text[node.start + 1 : items[0].start]
+        trail = file_text[items[-1].end : node.end - 1]
+        if len(items) >= 2:
+            return lead, file_text[items[0].end : items[1].start], trail
+        if best is None:
+            best = (lead, "," + lead, trail)
+    return best or ("\n    ", ",\n    ", "\n   ")
+
+
+def _render(src: _Source, text: str, layout: tuple[str, str, str], ascii_only: bool, file_text: str) -> str:
+    if not src.is_list:
+        return json.dumps(text, ensure_ascii=ascii_only)
+    items = src.node.items
+    if items:
+        lead = file_text[src.node.start + 1 : items[0].start]
+        trail = file_text[items[-1].end : src.node.end - 1]
+        between = file_text[items[0].end : items[1].start] if len(items) >= 2 else layout[1]
+        if len(items) == 1 and not lead.strip() and "\n" not in lead:
+            between = ", "
+        layout = (lead, between, trail)
+    lines = _split(text, _split_style(src) if items else "splitlines")
+    if not lines:
+        return "[]"
+    lead, between, trail = layout
+    return "[" + lead + between.join(json.dumps(line, ensure_ascii=ascii_only) for line in lines) + trail + "]"
+
+
+def _error_offset(src: _Source, offset: int | None) -> int:
+    """A file offset for a unit offset (inside the JSON string holding that part of the cell)."""
+    node = src.node
+    if offset is None:
+        return node.start
+    if not src.is_list:
+        return min(node.start + 1 + offset, node.end - 1)
+    pos = 0
+    for item in node.items:
+        if offset < pos + len(item.value) or item is node.items[-1]:
+            return min(item.start + 1 + max(offset - pos, 0), item.end - 1)
+        pos += len(item.value)
+    return node.start
+
+
+def parse_file(path: str, text: str) -> ParsedFile:
+    from lmimigrate import surfaces
+
+    root = jsonpos.parse(text)
+    parsed = ParsedFile(path=path, units=[])
+    cells = root.get("cells") if root.kind == "object" else None
+    if cells is None or cells.kind != "array":
+        parsed.notes.append("no `cells` array: not a notebook this tool reads")
+        parsed.rebuild = lambda texts: text
+        return parsed
+    sources: list[_Source] = []
+    for index, cell in enumerate(cells.items):
+        if cell.kind != "object":
+            continue
+        kind = cell.get("cell_type")
+        node = cell.get("source")
+        if kind is None or kind.value != "code" or node is None:
+            continue
+        if node.kind == "array" and not all(i.kind == "string" for i in node.items):
+            continue
+        if node.kind not in ("array", "string"):
+            continue
+        src = _Source(node)
+        unit = Unit(text=src.text, surface="python", cell=index, newline=surfaces.detect_newline(src.text))
+        try:
+            if not _read_cell(unit, index):
+                continue
+        except ParseError as e:
+            raise ParseError(f"cell {index}: {e.message}", offset=_error_offset(src, e.offset)) from None
+        except RecursionError:
+            raise ParseError(f"cell {index}: nested too deeply", offset=node.start) from None
+        parsed.units.append(unit)
+        sources.append(src)
+
+    ascii_only = text.isascii() and "\\u" in text
+    all_sources = [c.get("source") for c in cells.items if c.kind == "object" and c.get("source") is not None]
+
+    def rebuild(unit_texts: list[str]) -> str:
+        out, pos = [], 0
+        layout = None
+        for src, new in zip(sources, unit_texts):
+            if new == src.text:
+                continue
+            if layout is None:
+                layout = _list_layout(text, all_sources)
+            out.append(text[pos : src.node.start])
+            out.append(_render(src, new, layout, ascii_only, text))
+            pos = src.node.end
+        out.append(text[pos:])
+        return "".join(out)
+
+    parsed.rebuild = rebuild
+    return parsed
