@@ -1,0 +1,640 @@
+"""Single-key LMI changes: removed, renamed, typo'd and conflicting option keys and env vars.
+
+Fix policy of the LMI pack (see each rule's "Fix safety"): a fix is SAFE when the fixed configuration behaves on
+the target as the original did on the source through a 1:1 mapping upstream defines (a rename), when it deletes
+keys nothing on the target reads, or when it writes down what LMI does on its own at start. A fix that makes a
+setting take effect that never did, or picks a different backend, is UNSAFE.
+"""
+
+from __future__ import annotations
+
+from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.lmi_env import env_to_lmi_key
+from lmimigrate.rule import Rule
+
+from .common import ENTRYPOINT_SH, MODEL_INFO, PROPS, RELEASE_NOTES, ev, get, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, shown, value
+from .inventory import LMI_OPTIONS
+
+SERVER = "serving/src/main/java/ai/djl/serving/ModelServer.java"
+
+
+class SqueezeLlm(Rule):
+    code = "LMI017"
+    name = "squeezellm-removed"
+    stack = "lmi"
+    changed_in = "12"
+    severity = Severity.ERROR
+    summary = "`option.quantize=squeezellm`: vLLM removed SqueezeLLM; dead from LMI v12 (vLLM 0.6.2)"
+    looks_at = ("lmi:option.quantize",)
+    tokens = (b"squeezellm", b"SQUEEZELLM")
+    what = "Reports `option.quantize=squeezellm` (`OPTION_QUANTIZE`, `HF_MODEL_QUANTIZE`) when the target is LMI v12 or later."
+    why = (
+        "vLLM removed SqueezeLLM (vllm-project/vllm PR #7971 / #8220) before 0.6.2, the vLLM of LMI v12 (lmi-dist "
+        "12 is built on the same vLLM). LMI v12 still listed it in its quantize enum, but the engine cannot load "
+        "it; from v13 LMI passes `option.quantize` to the engine unchecked. Seed guides listing `squeezellm` as "
+        "supported (\">= 0.27.0\") describe v9-v11."
+    )
+    fix_safety = "No fix: the checkpoint must be re-quantized (AWQ, GPTQ, FP8) or served unquantized."
+    evidence = (
+        ev("djl-serving 0.31.0 (LMI v13)", PROPS + "vllm_rb_properties.py",
+           "commit 0d9a7e68 \"remove quantization enum and rely on engine validation\" (the enum still listed `squeezellm`)",
+           "§2 v12→v13; R7"),
+        ev("vLLM 0.6.2 (LMI v12)", "vllm/model_executor/layers/quantization/__init__.py",
+           "SqueezeLLM removed (vllm-project/vllm #7971, #8220; referenced by sgl-project/sglang#1603)", "§2 v12→v13 [3P]; R7"),
+    )
+    invalid = (
+        Example("serving.properties", "option.model_id=squeeze-ai-lab/sq-llama-2-7b-w4-s0\noption.rolling_batch=vllm\n"
+                "option.quantize=squeezellm\noption.max_model_len=4096\n", from_="lmi==v11", to="lmi==v12"),
+        Example("model.env", "HF_MODEL_ID=squeeze-ai-lab/sq-llama-2-7b-w4-s0\nOPTION_ROLLING_BATCH=vllm\nHF_MODEL_QUANTIZE=squeezellm\n", to="lmi==v16"),
+    )
+    valid = (Example("serving.properties", "option.rolling_batch=vllm\noption.quantize=awq\n", from_="lmi==v11", to="lmi==v12"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "option.quantize")
+            if value(s) == "squeezellm" and not is_trt(scope):
+                yield ctx.report(s, f"`{shown(s)}`: vLLM removed SqueezeLLM; LMI v12+ cannot load it. Re-quantize (awq, gptq, fp8)")
+
+
+#: vLLM-native names LMI v14+ checks against its own (handle_lmi_vllm_config_conflicts).
+CONFLICTS = {
+    "option.max_num_seqs": "option.max_rolling_batch_size",
+    "option.tensor_parallel_size": "option.tensor_parallel_degree",
+    "option.pipeline_parallel_size": "option.pipeline_parallel_degree",
+}
+
+
+class VllmNativeConflict(Rule):
+    code = "LMI019"
+    name = "vllm-native-name-conflict"
+    stack = "lmi"
+    changed_in = "14"
+    trigger = "target"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.UNSAFE
+    summary = "`option.max_num_seqs` / `tensor_parallel_size` / `pipeline_parallel_size` conflict with LMI's own names from v14"
+    looks_at = tuple(f"lmi:{k}" for k in CONFLICTS)
+    tokens = (b"max_num_seqs", b"MAX_NUM_SEQS", b"tensor_parallel_size", b"TENSOR_PARALLEL_SIZE",
+              b"pipeline_parallel_size", b"PIPELINE_PARALLEL_SIZE")
+    what = (
+        "On the vLLM backend (not TensorRT-LLM), reports `option.max_num_seqs`, `option.tensor_parallel_size` and "
+        "`option.pipeline_parallel_size` (and their `OPTION_*` env forms) when the target is LMI v14 or later."
+    )
+    why = (
+        "From v14 LMI forwards vLLM engine arguments, but `handle_lmi_vllm_config_conflicts` raises `ValueError` "
+        "(\"We currently only accept the DJL config\") when one of these differs from LMI's value. LMI always fills "
+        "`max_rolling_batch_size` (32 or 256) and `tensor_parallel_degree`, so `option.max_num_seqs=X` alone fails "
+        "at load unless X equals the default. Before v14 the vLLM names were ignored."
+    )
+    fix_safety = (
+        "Unsafe: renaming to the LMI name makes the value take effect (up to v13 it was ignored). When the LMI name "
+        "is also set to the same value, the fix deletes the vLLM name, which is safe (no conflict, same value). "
+        "Different values: no fix."
+    )
+    evidence = (
+        ev("djl-serving 0.32.0 (LMI v14) to master", PROPS + "vllm_rb_properties.py",
+           "`handle_lmi_vllm_config_conflicts`: ValueError \"... We currently only accept the DJL config ...\"",
+           "§3.2 era B pass-through mechanics 3; R8"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=Python\noption.model_id=x\noption.rolling_batch=vllm\noption.max_num_seqs=128\n",
+                fixed="engine=Python\noption.model_id=x\noption.rolling_batch=vllm\noption.max_rolling_batch_size=128\n",
+                unsafe=True, from_="lmi==v13", to="lmi==v14"),
+        Example("model.env", "HF_MODEL_ID=x\nOPTION_TENSOR_PARALLEL_DEGREE=4\nOPTION_TENSOR_PARALLEL_SIZE=4\n",
+                fixed="HF_MODEL_ID=x\nOPTION_TENSOR_PARALLEL_DEGREE=4\n", from_="lmi==v16", to="lmi==v16"),
+    )
+    valid = (
+        Example("serving.properties", "option.rolling_batch=vllm\noption.max_num_seqs=128\n", from_="lmi==v12", to="lmi==v13"),
+        Example("serving.properties", "option.rolling_batch=trtllm\noption.pipeline_parallel_size=2\n", from_="lmi==v16", to="lmi==v16"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            if is_trt(scope) or is_neuron(scope) or rolling_batch(scope) in ("lmi-dist", "scheduler", "?"):
+                continue
+            for native, lmi in CONFLICTS.items():
+                for s in scope.all("lmi", native):
+                    other = get(scope, lmi)
+                    short = lmi[len("option."):]
+                    if other is None:
+                        yield ctx.report(
+                            s, f"`{s.origin.raw_key}` conflicts with LMI's `{short}` (LMI v14+ fails with ValueError "
+                            f"unless both agree); use `{short}`",
+                            edits=ctx.edits(s.rename, lmi), fix_message=f"rename to `{short}`",
+                        )
+                    elif other.literal and s.literal and (other.text_value or "").strip() == (s.text_value or "").strip():
+                        yield ctx.report(
+                            s, f"`{s.origin.raw_key}` repeats `{short}`; LMI v14+ only accepts the LMI name",
+                            edits=ctx.edits(s.delete), applicability=Applicability.SAFE,
+                            fix_message=f"remove `{s.origin.raw_key}`",
+                        )
+                    else:
+                        yield ctx.report(
+                            s, f"`{s.origin.raw_key}` differs from `{short}`: LMI v14+ fails with ValueError; keep only `{short}`"
+                        )
+
+
+class HfModelRevision(Rule):
+    code = "LMI020"
+    name = "hf-model-revision-renamed"
+    stack = "lmi"
+    changed_in = "9"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "`HF_MODEL_REVISION` is no longer read from LMI v9 (0.27.0); it is `HF_REVISION`"
+    looks_at = ("env:HF_MODEL_REVISION",)
+    tokens = (b"HF_MODEL_REVISION",)
+    what = "Reports the `HF_MODEL_REVISION` environment variable when the target is LMI v9 or later."
+    why = (
+        "`ModelServer` read `HF_MODEL_REVISION` up to 0.26 and `HF_REVISION` from 0.27: the old name is ignored, "
+        "so the model is downloaded at its default branch instead of the pinned revision."
+    )
+    fix_safety = "Safe: a 1:1 rename; the pinned revision applies again as it did on the source."
+    evidence = (
+        ev("djl-serving 0.27.0 (LMI v9)", SERVER, "reads `HF_REVISION` (0.23-0.26: `HF_MODEL_REVISION`)", "§2 v8→v9; §4.3; R16"),
+    )
+    invalid = (
+        Example("model.env", "HF_MODEL_ID=mistralai/Mistral-7B-v0.1\nHF_MODEL_REVISION=26bca36\n",
+                fixed="HF_MODEL_ID=mistralai/Mistral-7B-v0.1\nHF_REVISION=26bca36\n", from_="lmi==v8", to="lmi==v9"),
+    )
+    valid = (Example("model.env", "HF_MODEL_ID=x\nHF_REVISION=26bca36\n", from_="lmi==v8", to="lmi==v9"),)
+
+    def check(self, ctx):
+        for s in ctx.settings("env", "HF_MODEL_REVISION"):
+            has_new = s.scope.get("env", "HF_REVISION") is not None
+            yield ctx.report(
+                s, "`HF_MODEL_REVISION` is ignored from LMI v9 (0.27.0); use `HF_REVISION`",
+                edits=None if has_new else ctx.edits(s.rename, "HF_REVISION"), fix_message="rename to `HF_REVISION`",
+            )
+
+
+class S3Url(Rule):
+    code = "LMI021"
+    name = "s3url-removed"
+    stack = "lmi"
+    changed_in = "9"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.SAFE
+    summary = "`option.s3url` was removed in LMI v9 (0.27.0); use `option.model_id=s3://...`"
+    looks_at = ("lmi:option.s3url",)
+    tokens = (b"s3url", b"S3URL")
+    what = "Reports `option.s3url` (`OPTION_S3URL`) when the target is LMI v9 or later."
+    why = (
+        "0.26 logged \"s3url is deprecated, use model_id instead\"; 0.27 has no reference to it, so the model "
+        "location is lost and LMI finds no model."
+    )
+    fix_safety = "Safe when `option.model_id` is not also set: `model_id` accepts the same `s3://` URL. Otherwise no fix."
+    evidence = (
+        ev("djl-serving 0.26.0 (LMI v8)", "wlm/src/main/java/ai/djl/serving/wlm/ModelInfo.java (branch 0.26.0-dlc)",
+           "\"s3url is deprecated, use model_id instead\" (no reference in 0.27.0)", "§2 v8→v9; R17"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=MPI\noption.s3url=s3://my-bucket/llama-2-13b/\n",
+                fixed="engine=MPI\noption.model_id=s3://my-bucket/llama-2-13b/\n", from_="lmi==v8", to="lmi==v9"),
+    )
+    valid = (Example("serving.properties", "option.model_id=s3://b/m/\n", from_="lmi==v8", to="lmi==v9"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            for s in scope.all("lmi", "option.s3url"):
+                has_id = get(scope, "option.model_id") is not None
+                yield ctx.report(
+                    s, f"`{s.origin.raw_key}` was removed in LMI v9 (0.27.0); use `option.model_id`",
+                    edits=None if has_id else ctx.edits(s.rename, "option.model_id"), fix_message="rename to `option.model_id`",
+                )
+
+
+class PagedAttention(Rule):
+    code = "LMI022"
+    name = "paged-attention-removed"
+    stack = "lmi"
+    changed_in = "8"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "`option.paged_attention` (lmi-dist, 0.24/0.25) is not read from LMI v8 (0.26.0)"
+    looks_at = ("lmi:option.paged_attention",)
+    tokens = (b"paged_attention", b"PAGED_ATTENTION")
+    what = "Reports `option.paged_attention` when the target is LMI v8 (0.26.0) or later."
+    why = "The option existed only in lmi-dist 0.24/0.25 (`lmi_dist_rolling_batch.py`); from 0.26 nothing reads it."
+    fix_safety = "Safe: the key is deleted; no release from 0.26 reads it."
+    evidence = (
+        ev("djl-serving 0.26.0 (LMI v8)", "engines/python/setup/djl_python/rolling_batch/lmi_dist_rolling_batch.py",
+           "`paged_attention` read in 0.24.0/0.25.0 only", "§2 v8→v9; R18"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=MPI\noption.rolling_batch=lmi-dist\noption.paged_attention=true\n",
+                fixed="engine=MPI\noption.rolling_batch=lmi-dist\n", to="lmi==v8"),
+    )
+    valid = (Example("serving.properties", "engine=MPI\noption.rolling_batch=lmi-dist\n", to="lmi==v8"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            for s in scope.all("lmi", "option.paged_attention"):
+                yield ctx.report(s, f"`{s.origin.raw_key}` is not read by LMI v8 (0.26.0) and later; remove it",
+                                 edits=ctx.edits(s.delete), fix_message="remove it")
+
+
+class EnableStreaming(Rule):
+    code = "LMI023"
+    name = "enable-streaming-deprecated"
+    stack = "lmi"
+    trigger = "always"
+    severity = Severity.INFO
+    fix_applicability = Applicability.SAFE
+    summary = "`option.enable_streaming` is deprecated; with rolling batch the request's `stream` flag decides"
+    looks_at = ("lmi:option.enable_streaming",)
+    tokens = (b"enable_streaming", b"ENABLE_STREAMING")
+    what = (
+        "Reports `option.enable_streaming` in a rolling-batch configuration (vLLM, lmi-dist, TensorRT-LLM, `auto` "
+        "or unset). It stays meaningful on the non-rolling HF Accelerate path (`option.rolling_batch=disable` "
+        "without async mode), which is not reported."
+    )
+    why = (
+        "The properties validator warns \"streaming is deprecated\"; rolling-batch handlers stream when the request "
+        "body sets `\"stream\": true`, whatever this option says."
+    )
+    fix_safety = "Safe: rolling-batch handlers do not read the option, so deleting it changes nothing."
+    evidence = (
+        ev("djl-serving 0.27.0 (LMI v9) to master", PROPS + "properties.py",
+           "validator on `enable_streaming`: \"streaming is deprecated\"", "§3.1 option.enable_streaming; R18"),
+    )
+    invalid = (
+        Example("serving.properties", "option.model_id=x\noption.rolling_batch=vllm\noption.enable_streaming=true\n",
+                fixed="option.model_id=x\noption.rolling_batch=vllm\n"),
+    )
+    valid = (Example("serving.properties", "option.entryPoint=djl_python.huggingface\noption.rolling_batch=disable\n"
+                     "option.enable_streaming=true\n"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "option.enable_streaming")
+            if s is None:
+                continue
+            rb = rolling_batch(scope)
+            if rb == "?" or (rb == "disable" and value(get(scope, "option.async_mode")) != "true"):
+                continue
+            yield ctx.report(s, f"`{s.origin.raw_key}` is deprecated and ignored with rolling batch; clients ask for "
+                             "streaming with `\"stream\": true`", edits=ctx.edits(s.delete), fix_message="remove it")
+
+
+class PredictionTimeout(Rule):
+    code = "LMI024"
+    name = "prediction-timeout-no-op"
+    stack = "lmi"
+    trigger = "always"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.UNSAFE
+    summary = "`option.prediction_timeout` is not a DJL key (old SageMaker SDK spelling); the key is `option.predict_timeout`"
+    looks_at = ("lmi:option.prediction_timeout",)
+    tokens = (b"prediction_timeout", b"PREDICTION_TIMEOUT")
+    what = "Reports `option.prediction_timeout` / `OPTION_PREDICTION_TIMEOUT` in any LMI version."
+    why = (
+        "SageMaker SDK releases before 2.224.2 wrote `option.prediction_timeout` into serving.properties, but DJL "
+        "reads `predict_timeout` (`PyModel.java`); `prediction_timeout` occurs nowhere in djl-serving, so it was "
+        "always a silent no-op and the image default (`PREDICT_TIMEOUT=240`) applied."
+    )
+    fix_safety = "Unsafe: after the rename the timeout takes effect for the first time."
+    evidence = (
+        ev("djl-serving (all releases)", "engines/python/src/main/java/ai/djl/python/engine/PyModel.java",
+           "reads `predict_timeout`; `prediction_timeout` appears nowhere in djl-serving", "§1.4 SDK v2 before 2.224.2; R19"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=Python\noption.model_id=x\noption.prediction_timeout=600\n",
+                fixed="engine=Python\noption.model_id=x\noption.predict_timeout=600\n", unsafe=True),
+    )
+    valid = (Example("serving.properties", "engine=Python\noption.predict_timeout=600\n"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            for s in scope.all("lmi", "option.prediction_timeout"):
+                has = get(scope, "option.predict_timeout") is not None
+                yield ctx.report(s, f"`{s.origin.raw_key}` is not read by DJL Serving (it never was); the key is `predict_timeout`",
+                                 edits=None if has else ctx.edits(s.rename, "option.predict_timeout"),
+                                 fix_message="rename to `option.predict_timeout`")
+
+
+def _trt_features(scope) -> bool:
+    feat = scope.get("env", "SERVING_FEATURES")
+    return bool(feat is not None and "trtllm" in (feat.text_value or "").lower())
+
+
+class TrtKvCacheFraction(Rule):
+    code = "LMI025"
+    name = "trtllm-kv-cache-fraction-renamed"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "TensorRT-LLM 0.33.0+ reads the KV-cache fraction only as `option.free_gpu_memory_fraction`"
+    looks_at = ("lmi:option.kv_cache_free_gpu_mem_fraction", "env:CUDA_MEMORY_FRACTION")
+    tokens = (b"kv_cache_free_gpu_mem_fraction", b"KV_CACHE_FREE_GPU_MEM_FRACTION", b"CUDA_MEMORY_FRACTION")
+    what = (
+        "In a TensorRT-LLM configuration, reports `option.kv_cache_free_gpu_mem_fraction` "
+        "(`OPTION_KV_CACHE_FREE_GPU_MEM_FRACTION`) and the TGI-style `CUDA_MEMORY_FRACTION` when the target is the "
+        "0.33.0 (v15) TensorRT-LLM container or later."
+    )
+    why = (
+        "The 0.33.0 TensorRT-LLM image moved to the TRT-LLM LLM-API handler; `get_kv_cache_config` reads only "
+        "`free_gpu_memory_fraction`, and nothing reads `kv_cache_free_gpu_mem_fraction` any more. The entrypoint "
+        "still translates `CUDA_MEMORY_FRACTION` into the old name for trtllm, a dead mapping."
+    )
+    fix_safety = "Safe: a 1:1 rename of the same fraction into the key the new handler reads."
+    evidence = (
+        ev("djl-serving 0.33.0 (TensorRT-LLM 0.21 image)", PROPS + "trt_properties.py",
+           "`get_kv_cache_config`: `free_gpu_memory_fraction` from `__pydantic_extra__`", "§2 TensorRT-LLM container changes; R20"),
+        ev("djl-serving 0.33.0", ENTRYPOINT_SH,
+           "`CUDA_MEMORY_FRACTION` → `OPTION_KV_CACHE_FREE_GPU_MEM_FRACTION` if `SERVING_FEATURES=trtllm`", "§4.1; R20"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=MPI\noption.model_id=x\noption.rolling_batch=trtllm\n"
+                "option.kv_cache_free_gpu_mem_fraction=0.95\n",
+                fixed="engine=MPI\noption.model_id=x\noption.rolling_batch=trtllm\noption.free_gpu_memory_fraction=0.95\n",
+                from_="lmi==v14", to="lmi==v15"),
+        Example("trt.env", "HF_MODEL_ID=x\nOPTION_ROLLING_BATCH=trtllm\nCUDA_MEMORY_FRACTION=0.9\n",
+                fixed="HF_MODEL_ID=x\nOPTION_ROLLING_BATCH=trtllm\nOPTION_FREE_GPU_MEMORY_FRACTION=0.9\n",
+                from_="lmi==v14", to="lmi==v15"),
+    )
+    valid = (
+        Example("serving.properties", "option.rolling_batch=trtllm\noption.kv_cache_free_gpu_mem_fraction=0.95\n",
+                from_="lmi==v13", to="lmi==v14"),
+        Example("model.env", "HF_MODEL_ID=x\nOPTION_ROLLING_BATCH=vllm\nCUDA_MEMORY_FRACTION=0.9\n", from_="lmi==v14", to="lmi==v15"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            trt = is_trt(scope) or _trt_features(scope)
+            if not trt:
+                continue
+            has_new = get(scope, "option.free_gpu_memory_fraction") is not None
+            for s in scope.all("lmi", "option.kv_cache_free_gpu_mem_fraction"):
+                yield ctx.report(s, f"`{s.origin.raw_key}` is not read by the TensorRT-LLM handler from 0.33.0; use "
+                                 "`free_gpu_memory_fraction`",
+                                 edits=None if has_new else ctx.edits(s.rename, "option.free_gpu_memory_fraction"),
+                                 fix_message="rename to `free_gpu_memory_fraction`")
+            for s in scope.all("env", "CUDA_MEMORY_FRACTION"):
+                yield ctx.report(s, "`CUDA_MEMORY_FRACTION` is translated to a key the TensorRT-LLM handler no longer "
+                                 "reads (0.33.0+); set `OPTION_FREE_GPU_MEMORY_FRACTION`",
+                                 edits=None if has_new else ctx.edits(s.rename, "option.free_gpu_memory_fraction", "lmi"),
+                                 fix_message="use `OPTION_FREE_GPU_MEMORY_FRACTION`")
+
+
+def _known_somewhere(key: str, major: int) -> bool:
+    k = key[len("option."):] if key.startswith("option.") else key
+    for table in LMI_OPTIONS.values():
+        r = table.get(k)
+        if r is not None and r[0] <= major and (r[1] is None or major < r[1]):
+            return True
+    return False
+
+
+class OptionMixedCase(Rule):
+    code = "LMI027"
+    name = "option-env-mixed-case"
+    stack = "lmi"
+    changed_in = "10"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "From LMI v10 an `OPTION_*` suffix that is not all capitals is kept verbatim, not lower-cased"
+    looks_at = ("env:OPTION_*",)
+    tokens = (b"OPTION_",)
+    what = (
+        "Reports `OPTION_<Suffix>` environment variables whose suffix has lower-case letters, when the verbatim "
+        "key is not an LMI option but the lower-cased one is (e.g. `OPTION_Max_Rolling_Batch_Size`), for targets "
+        "from LMI v10."
+    )
+    why = (
+        "Up to 0.27 `ModelInfo` lower-cased every `OPTION_` suffix. From 0.28 only suffixes matching `[A-Z_\\d]+` "
+        "are lower-cased; others are kept as written (so `OPTION_entryPoint` works), and a mixed-case spelling of a "
+        "snake_case option becomes an unknown key that LMI ignores."
+    )
+    fix_safety = "Safe: the all-capitals spelling maps to the same key the source release read."
+    evidence = (
+        ev("djl-serving 0.28.0 (LMI v10)", MODEL_INFO, "`OPTION_` suffix lower-cased only when it matches `[A-Z_\\d]+`",
+           "§4.4 step 2; R23"),
+    )
+    invalid = (
+        Example("model.env", "HF_MODEL_ID=x\nOPTION_Max_Rolling_Batch_Size=64\n",
+                fixed="HF_MODEL_ID=x\nOPTION_MAX_ROLLING_BATCH_SIZE=64\n", from_="lmi==v9", to="lmi==v10"),
+    )
+    valid = (Example("model.env", "HF_MODEL_ID=x\nOPTION_entryPoint=djl_python.huggingface\nOPTION_MAX_MODEL_LEN=1\n",
+                     from_="lmi==v9", to="lmi==v10"),)
+
+    def check(self, ctx):
+        pair = ctx.pair("lmi")
+        major = int(pair.to.major) if pair else 10
+        for scope in lmi_scopes(ctx):
+            for s in scope.settings:
+                if s.ns != "env" or not s.key.startswith("OPTION_") or s.key[7:].upper() == s.key[7:]:
+                    continue
+                verbatim = env_to_lmi_key(s.key)
+                lowered = env_to_lmi_key("OPTION_" + s.key[7:].upper())
+                if verbatim is None or lowered is None or _known_somewhere(verbatim, major) or not _known_somewhere(lowered, major):
+                    continue
+                yield ctx.report(s, f"`{s.key}` sets `{verbatim}` on LMI v10+ (mixed case is kept verbatim), not "
+                                 f"`{lowered}`; write `OPTION_{s.key[7:].upper()}`",
+                                 edits=ctx.edits(s.rename, "OPTION_" + s.key[7:].upper()), fix_message="use capitals")
+
+
+NEURON_ENTRY_POINTS = ("djl_python.transformers_neuronx", "djl_python.stable_diffusion_inf2", "djl_python.transformersneuronx")
+
+
+class NeuronRemoved(Rule):
+    code = "LMI028"
+    name = "neuron-support-removed"
+    stack = "lmi"
+    changed_in = "17"
+    severity = Severity.ERROR
+    summary = "Transformers-NeuronX support (`rolling_batch=tnx`, the Neuron entry points) was removed in LMI v17 (0.35.0)"
+    looks_at = ("lmi:option.entryPoint", "lmi:option.rolling_batch")
+    tokens = (b"neuronx", b"tnx", b"TNX", b"inf2")
+    what = (
+        "Reports `option.rolling_batch=tnx` and `option.entryPoint=djl_python.transformers_neuronx` / "
+        "`djl_python.stable_diffusion_inf2` when the target is LMI v17 (0.35.0) or later."
+    )
+    why = (
+        "Commit 1132e3ab removed the Neuron code and tests; `pytorch-inf2.Dockerfile` is gone from 0.35.0 and "
+        "`RollingBatchEnum` is `{vllm, auto, disable, trtllm}`. There is no LMI target for these models: move to "
+        "AWS's separate Neuron containers, or stay on the last `djl-neuronx` image."
+    )
+    fix_safety = "No fix: there is no equivalent in the LMI container."
+    evidence = (
+        ev("djl-serving 0.35.0 (LMI v17)", "engines/python/setup/djl_python/",
+           "commit 1132e3ab \"[lmi] Remove code and tests related to deprecated neuron hardware support\"", "§1.2; §2 v16→v17 item 4; R15"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=Python\noption.entryPoint=djl_python.transformers_neuronx\noption.model_id=x\n"
+                "option.n_positions=4096\n", from_="lmi==v16", to="lmi==v17"),
+    )
+    valid = (Example("serving.properties", "option.entryPoint=djl_python.transformers_neuronx\n", from_="lmi==v15", to="lmi==v16"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            ep = get(scope, "option.entryPoint")
+            if value(ep) in NEURON_ENTRY_POINTS[:2]:
+                yield ctx.report(ep, f"`{shown(ep)}`: Neuron support was removed in LMI v17 (0.35.0); use AWS's Neuron containers")
+                continue
+            rb = get(scope, "option.rolling_batch")
+            if value(rb) == "tnx":
+                yield ctx.report(rb, f"`{shown(rb)}`: Neuron support was removed in LMI v17 (0.35.0); use AWS's Neuron containers")
+
+
+#: TGI / SageMaker style variables the GPU entrypoint translates (§4.1), and their LMI destination.
+TGI_ENV = {
+    "HF_MODEL_QUANTIZE": "OPTION_QUANTIZE",
+    "HF_MODEL_TRUST_REMOTE_CODE": "OPTION_TRUST_REMOTE_CODE",
+    "SM_NUM_GPUS": "TENSOR_PARALLEL_DEGREE",
+    "MAX_CONCURRENT_REQUESTS": "SERVING_JOB_QUEUE_SIZE",
+    "MAX_BATCH_PREFILL_TOKENS": "OPTION_MAX_ROLLING_BATCH_PREFILL_TOKENS",
+    "MAX_BATCH_SIZE": "OPTION_MAX_ROLLING_BATCH_SIZE",
+}
+
+
+class NeuronTgiEnv(Rule):
+    code = "LMI029"
+    name = "neuron-image-tgi-env"
+    stack = "lmi"
+    trigger = "always"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.UNSAFE
+    summary = "The Neuron (`pytorch-inf2`) image does not translate TGI-style env vars such as `MAX_BATCH_SIZE`"
+    looks_at = tuple(f"env:{k}" for k in TGI_ENV)
+    tokens = tuple(k.encode() for k in TGI_ENV)
+    what = (
+        "In an env scope of a Neuron deployment (the file names a `neuronx`/`pytorch-inf2` image, or the scope uses "
+        "the Transformers-NeuronX entry point or `rolling_batch=tnx`), reports " + ", ".join(f"`{k}`" for k in TGI_ENV) + "."
+    )
+    why = (
+        "The GPU images translate these in `dockerd-entrypoint-with-cuda-compat.sh` (e.g. `MAX_BATCH_SIZE` → "
+        "`OPTION_MAX_ROLLING_BATCH_SIZE`); the Neuron image uses the plain `dockerd-entrypoint.sh` without that "
+        "translation, so they are ignored there."
+    )
+    fix_safety = "Unsafe: the renamed variable takes effect for the first time."
+    evidence = (
+        ev("djl-serving 0.27.0-0.34.0", "serving/docker/pytorch-inf2.Dockerfile",
+           "copies the plain `dockerd-entrypoint.sh` (no `translateTGIToLMI`)", "§4.1; R24"),
+    )
+    invalid = (
+        Example("neuron.env", "# image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.28.0-neuronx-sdk2.18.2\n"
+                "HF_MODEL_ID=x\nOPTION_ENTRYPOINT=djl_python.transformers_neuronx\nMAX_BATCH_SIZE=8\n",
+                fixed="# image: 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.28.0-neuronx-sdk2.18.2\n"
+                "HF_MODEL_ID=x\nOPTION_ENTRYPOINT=djl_python.transformers_neuronx\nOPTION_MAX_ROLLING_BATCH_SIZE=8\n",
+                unsafe=True, to="lmi==v10"),
+    )
+    valid = (Example("gpu.env", "HF_MODEL_ID=x\nOPTION_ROLLING_BATCH=vllm\nMAX_BATCH_SIZE=8\n", to="lmi==v10"),)
+
+    def check(self, ctx):
+        for scope in ctx.scopes("env"):
+            if not is_neuron(scope):
+                continue
+            for s in scope.settings:
+                if s.ns == "env" and s.key in TGI_ENV:
+                    dst = TGI_ENV[s.key]
+                    has = scope.get("env", dst) is not None
+                    yield ctx.report(s, f"`{s.key}` is not translated in the Neuron image; set `{dst}`",
+                                     edits=None if has else ctx.edits(s.rename, dst, "env"), fix_message=f"use `{dst}`")
+
+
+class NeuronxTypo(Rule):
+    code = "LMI030"
+    name = "transformersneuronx-typo"
+    stack = "lmi"
+    trigger = "always"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.SAFE
+    summary = "`djl_python.transformersneuronx` is a documentation typo; the module is `djl_python.transformers_neuronx`"
+    looks_at = ("lmi:option.entryPoint",)
+    tokens = (b"transformersneuronx",)
+    what = "Reports the entry point `djl_python.transformersneuronx` (missing underscore)."
+    why = "The 0.27.0 configurations guide spells it without the underscore; no such module exists, so the handler fails to import."
+    fix_safety = "Safe: the misspelt module cannot be imported, so no working deployment uses it; the fix names the only module it can mean."
+    evidence = (
+        ev("djl-serving 0.27.0 (LMI v9)", "serving/docs/lmi/deployment_guide/configurations.md (branch 0.27.0-dlc)",
+           "`djl_python.transformersneuronx` (the real module is `djl_python/transformers_neuronx.py`)", "§4.4 doc typo; R25"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=Python\noption.entryPoint=djl_python.transformersneuronx\n",
+                fixed="engine=Python\noption.entryPoint=djl_python.transformers_neuronx\n", to="lmi==v9"),
+    )
+    valid = (Example("serving.properties", "engine=Python\noption.entryPoint=djl_python.transformers_neuronx\n", to="lmi==v9"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "option.entryPoint")
+            if value(s) == "djl_python.transformersneuronx":
+                yield ctx.report(s, "`djl_python.transformersneuronx` does not exist; the module is `djl_python.transformers_neuronx`",
+                                 edits=ctx.edits(s.set_value, "djl_python.transformers_neuronx"), fix_message="fix the module name")
+
+
+class PartitionSchemaLegacy(Rule):
+    code = "LMI031"
+    name = "neuronx-legacy-partition-removed"
+    stack = "lmi"
+    changed_in = "12"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.UNSAFE
+    summary = "`option.partition_schema=legacy` (Transformers-NeuronX) was removed in LMI v12 (0.30.0)"
+    looks_at = ("lmi:option.partition_schema",)
+    tokens = (b"partition_schema", b"PARTITION_SCHEMA")
+    what = "Reports `option.partition_schema=legacy` when the target is LMI v12 or later."
+    why = (
+        "The v12 breaking-changes page drops the NeuronX legacy partition: rely on auto-detection, `safetensors` "
+        "or `optimum` (`TnXModelSchema`)."
+    )
+    fix_safety = "Unsafe: removing it lets LMI pick the partition format, which re-partitions or recompiles the model."
+    evidence = (
+        ev("djl-serving 0.30.0 (LMI v12)", "serving/docs/lmi/announcements/breaking_changes.md (branch 0.30.0-dlc)",
+           "NeuronX legacy partition removed: drop `option.partition_schema=legacy`", "§2 v11→v12 item 4"),
+    )
+    invalid = (
+        Example("serving.properties", "option.entryPoint=djl_python.transformers_neuronx\noption.partition_schema=legacy\n",
+                fixed="option.entryPoint=djl_python.transformers_neuronx\n", unsafe=True, from_="lmi==v11", to="lmi==v12"),
+    )
+    valid = (Example("serving.properties", "option.partition_schema=safetensors\n", from_="lmi==v11", to="lmi==v12"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "option.partition_schema")
+            if value(s) == "legacy":
+                yield ctx.report(s, f"`{shown(s)}` was removed in LMI v12 (0.30.0); let LMI detect the format (or use `safetensors`)",
+                                 edits=ctx.edits(s.delete), fix_message="remove it")
+
+
+class TrtT5SchedulerPolicy(Rule):
+    code = "LMI032"
+    name = "trtllm-t5-batch-scheduler-policy"
+    stack = "lmi"
+    changed_in = "12"
+    until = "15"
+    trigger = "default"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.UNSAFE
+    summary = "TensorRT-LLM T5 uses more memory from LMI v12; set `option.batch_scheduler_policy=guaranteed_no_evict`"
+    looks_at = ("lmi:option.batch_scheduler_policy",)
+    tokens = (b"t5", b"T5", b"ul2", b"UL2")
+    what = (
+        "Reports a T5-family model in a TensorRT-LLM configuration without `option.batch_scheduler_policy`, when "
+        "upgrading across LMI v12 (0.30.0) to a toolkit-era TensorRT-LLM image (before 0.33.0)."
+    )
+    why = "The v12 breaking-changes page: TensorRT-LLM T5 needs more memory; set `option.batch_scheduler_policy=guaranteed_no_evict` for T5 models."
+    fix_safety = "Unsafe: the scheduler policy changes how requests are admitted (fewer concurrent requests, no eviction)."
+    evidence = (
+        ev("djl-serving 0.30.0 (LMI v12)", "serving/docs/lmi/announcements/breaking_changes.md (branch 0.30.0-dlc)",
+           "TRT-LLM T5: set `option.batch_scheduler_policy=guaranteed_no_evict`", "§2 v11→v12 item 3"),
+    )
+    invalid = (
+        Example("serving.properties", "engine=MPI\noption.model_id=google/flan-t5-xl\noption.rolling_batch=trtllm\n",
+                fixed="engine=MPI\noption.model_id=google/flan-t5-xl\noption.rolling_batch=trtllm\n"
+                "option.batch_scheduler_policy=guaranteed_no_evict\n", unsafe=True, from_="lmi==v11", to="lmi==v12"),
+    )
+    valid = (Example("serving.properties", "engine=MPI\noption.model_id=google/flan-t5-xl\noption.rolling_batch=trtllm\n"
+                     "option.batch_scheduler_policy=guaranteed_no_evict\n", from_="lmi==v11", to="lmi==v12"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            if not is_trt(scope) or not is_t5(model_id(scope, ctx)) or get(scope, "option.batch_scheduler_policy") is not None:
+                continue
+            at = get(scope, "option.rolling_batch") or get(scope, "option.model_id") or scope
+            yield ctx.report(at, "TensorRT-LLM T5 needs more memory from LMI v12 (0.30.0); set "
+                             "`option.batch_scheduler_policy=guaranteed_no_evict`",
+                             edits=ctx.edits(scope.insert, "lmi", "option.batch_scheduler_policy", "guaranteed_no_evict"),
+                             fix_message="set `option.batch_scheduler_policy=guaranteed_no_evict`")

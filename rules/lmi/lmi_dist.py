@@ -1,0 +1,693 @@
+"""LMI v15 (0.33.0) removed lmi-dist (and the scheduler backend): reference lmi_ground_truth.md §2 "v14 → v15",
+§3.3, §5 and rules R3, R4, R5, R10; the T5 guard.
+
+What upstream does on its own: `LmiConfigRecommender.setRollingBatch` rewrites `option.rolling_batch=lmi-dist`
+to `vllm` with a warning and sets `option.mpi_mode=false` (v15 to master). `ModelInfo.configPerModelSettings()`
+then turns `engine=MPI` back into `option.mpi_mode=true`, so vLLM is started under MPI.
+"""
+
+from __future__ import annotations
+
+import json
+
+from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.rule import Rule
+
+from .common import (
+    BREAKING,
+    MODEL_INFO,
+    PROPS,
+    RECOMMENDER,
+    ev,
+    get,
+    is_mllama,
+    is_neuron,
+    is_t5,
+    is_trt,
+    lmi_scopes,
+    model_id,
+    rolling_batch,
+    shown,
+    value,
+)
+
+EV_BREAKING = ev(
+    "djl-serving 0.33.0 (LMI v15)", BREAKING,
+    "lmi-dist has been removed; migrate with `engine=Python`, `option.mpi_mode=false`, `option.rolling_batch=vllm`",
+    "§2 v14→v15; R3",
+)
+EV_OVERRIDE = ev(
+    "djl-serving 0.33.0 (LMI v15) to master", RECOMMENDER,
+    "\"lmi-dist has been removed in DJL Serving 0.33.0 ... Overriding specified rolling batch of lmi-dist to "
+    "vllm\"; `lmiProperties.setProperty(\"option.mpi_mode\", \"false\")`",
+    "§2 v14→v15; R3",
+)
+EV_MPI_TRAP = ev(
+    "djl-serving 0.33.0 (LMI v15) to master", MODEL_INFO,
+    "`configPerModelSettings()` runs the recommender, then: engine is MPI → `option.mpi_mode=true`",
+    "§2 v14→v15 trap; §4.4 step 4c; R4",
+)
+EV_T5 = ev(
+    "djl-serving master", "serving/docs/lmi/deployment_guide/backend-selection.md",
+    "\"T5 models are only TensorRT-LLM\"; vLLM never supported T5 (vllm-project/vllm#187, #7366)",
+    "§5 T5; R3",
+)
+EV_T5_HF = ev(
+    "djl-serving master", "tests/integration/llm/prepare.py",
+    "`test_streaming_t5_large` serves T5 with `build_hf_handler_model`: `engine=Python`, "
+    "`option.entryPoint=djl_python.huggingface`, `option.rolling_batch=disable`",
+    "§5 T5 option (b)",
+)
+EV_LMIDIST_FIELDS = ev(
+    "djl-serving 0.32.0 (LMI v14)", PROPS + "lmi_dist_rb_properties.py",
+    "`speculative_draft_model`, `speculative_length`, `draft_model_tp_size`, `record_acceptance_rate`, "
+    "`speculative_telemetry`, `use_passive_workers`; `LmiDistLoadFormats` adds `sagemaker_fast_model_loader`",
+    "§3.3",
+)
+EV_SPEC_VLLM = ev(
+    "vLLM 0.8.3 (bundled vLLM 0.8.4 in LMI v15)", "vllm/engine/arg_utils.py",
+    "`speculative_model`, `num_speculative_tokens`, `speculative_draft_tensor_parallel_size` ... absent from "
+    "EngineArgs from v0.8.3; v0.8.2 maps them into `speculative_config` keys `model`, `num_speculative_tokens`, "
+    "`draft_tensor_parallel_size`",
+    "§3.2 caveat 5; §3.3; R10; vllm §3 D1",
+)
+EV_SPEC_TESTS = ev(
+    "djl-serving 0.35.0 (LMI v17)", "tests/integration/llm/prepare.py",
+    "commit afece25d \"Fix vllm spec decoding config integration test\": `option.speculative_config` JSON",
+    "§3.2 caveat 5; R10",
+)
+EV_SCHEDULER = ev(
+    "djl-serving 0.33.0 (LMI v15)", BREAKING,
+    "`option.rolling_batch=scheduler` removed (`RollingBatchEnum` lost `scheduler`; `scheduler_rb_properties.py` "
+    "deleted): move to `option.rolling_batch=vllm` or stay on v14",
+    "§2 v14→v15; R5",
+)
+
+T5_OPTIONS = (
+    "the TensorRT-LLM container (set `option.batch_scheduler_policy=guaranteed_no_evict`), HF Accelerate without "
+    "continuous batching (`engine=Python`, `option.entryPoint=djl_python.huggingface`, "
+    "`option.rolling_batch=disable`), or staying on LMI v14 (0.32.0)"
+)
+
+#: The backends a vLLM target picks for a scope that does not name TensorRT-LLM, Neuron or HF Accelerate.
+VLLM_PATH = (None, "auto", "vllm", "lmi-dist")
+
+
+def guarded_model(scope, ctx) -> str | None:
+    """The model, when it is T5-family: never auto-migrated to vLLM."""
+    m = model_id(scope, ctx)
+    return m if is_t5(m) else None
+
+
+class LmiDistRemoved(Rule):
+    code = "LMI008"
+    name = "lmi-dist-removed"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "lmi-dist was removed in LMI v15 (0.33.0); `option.rolling_batch=lmi-dist` is rewritten to vLLM at start"
+    looks_at = ("lmi:option.rolling_batch",)
+    tokens = (b"lmi-dist", b"LMI-DIST", b"lmi_dist")
+    what = (
+        "Reports `option.rolling_batch=lmi-dist` (serving.properties, `OPTION_ROLLING_BATCH`, option maps) when "
+        "the target is LMI v15 or later. T5-family models are never rewritten (see LMI009), nor MLlama on v17+ "
+        "(LMI037)."
+    )
+    why = (
+        "lmi-dist left the LMI container in v15. LMI now overrides `lmi-dist` with `vllm` at start (with a "
+        "warning) and sets `option.mpi_mode=false`; the documented migration is `engine=Python`, "
+        "`option.mpi_mode=false`, `option.rolling_batch=vllm`. Lost on the way: TP>1 with PP>1 plus draft-model "
+        "speculative decoding, and multi-node inference. lmi-dist-only keys are handled by LMI012/LMI013, "
+        "`engine=MPI` by LMI010 (it re-enables MPI after the override)."
+    )
+    fix_safety = (
+        "Safe: `vllm` is exactly what LMI v15 and later substitute for `lmi-dist` at start "
+        "(`LmiConfigRecommender`), so the fix only writes down what runs. Async mode (v17 default) is not "
+        "chosen: an explicit `vllm` keeps the synchronous handler, as the override does. Not offered for "
+        "T5-family models, which vLLM cannot serve."
+    )
+    evidence = (EV_BREAKING, EV_OVERRIDE)
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine=Python\noption.model_id=meta-llama/Llama-3.1-8B-Instruct\noption.rolling_batch=lmi-dist\n"
+            "option.max_model_len=8192\n",
+            fixed="engine=Python\noption.model_id=meta-llama/Llama-3.1-8B-Instruct\noption.rolling_batch=vllm\n"
+            "option.max_model_len=8192\n",
+            from_="lmi==v14", to="lmi==v15",
+        ),
+        Example(
+            "model.env",
+            "HF_MODEL_ID=meta-llama/Llama-3.1-8B-Instruct\nOPTION_ROLLING_BATCH=lmi-dist\nOPTION_MAX_MODEL_LEN=8192\n",
+            fixed="HF_MODEL_ID=meta-llama/Llama-3.1-8B-Instruct\nOPTION_ROLLING_BATCH=vllm\nOPTION_MAX_MODEL_LEN=8192\n",
+            from_="lmi==v14", to="lmi==v16",
+        ),
+        Example(
+            "k8s.yaml",
+            "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: lmi\n    image: 763104351884.dkr.ecr.us-west-2.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128\n"
+            "    env:\n    - name: HF_MODEL_ID\n      value: meta-llama/Llama-3.1-8B-Instruct\n"
+            "    - name: OPTION_ROLLING_BATCH\n      value: lmi-dist\n    - name: OPTION_MAX_MODEL_LEN\n      value: \"8192\"\n",
+            fixed="apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: lmi\n    image: 763104351884.dkr.ecr.us-west-2.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128\n"
+            "    env:\n    - name: HF_MODEL_ID\n      value: meta-llama/Llama-3.1-8B-Instruct\n"
+            "    - name: OPTION_ROLLING_BATCH\n      value: vllm\n    - name: OPTION_MAX_MODEL_LEN\n      value: \"8192\"\n",
+            from_="lmi==v14", to="lmi==v15",
+        ),
+    )
+    valid = (
+        Example("serving.properties", "engine=MPI\noption.model_id=x\noption.rolling_batch=lmi-dist\noption.max_model_len=8192\n",
+                from_="lmi==v13", to="lmi==v14"),
+        # The T5 guard: reported by LMI009, never rewritten to vLLM.
+        Example("serving.properties", "engine=MPI\noption.model_id=google/flan-t5-xxl\noption.rolling_batch=lmi-dist\n",
+                from_="lmi==v14", to="lmi==v15"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "option.rolling_batch")
+            if value(s) != "lmi-dist":
+                continue
+            m = model_id(scope, ctx)
+            if is_t5(m):
+                continue  # LMI009 reports it with the options that work
+            if is_mllama(m) and ctx.target_at_least("17"):
+                continue  # LMI037: MLlama has no vLLM path on v17+
+            unknown = "" if m else " (if this serves a T5-family model, do not move it to vLLM: see LMI009)"
+            yield ctx.report(
+                s,
+                f"`{shown(s)}`: lmi-dist was removed in LMI v15 (0.33.0); LMI overrides it with `vllm` at start"
+                + unknown,
+                edits=ctx.edits(s.set_value, "vllm"),
+                fix_message="use `vllm`, which LMI substitutes anyway",
+            )
+
+
+class T5NoVllm(Rule):
+    code = "LMI009"
+    name = "t5-not-served-by-vllm"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.ERROR
+    summary = "A T5-family model on lmi-dist or the default backend: LMI v15+ routes it to vLLM, which cannot load T5"
+    looks_at = ("lmi:option.model_id", "lmi:option.rolling_batch")
+    tokens = (b"t5", b"T5", b"ul2", b"UL2")
+    what = (
+        "Reports a T5-family model (`t5`, `flan-t5`, `flan-ul2`, `mt5`, `byt5`, `t5gemma`, matched on the model "
+        "name part of `option.model_id` / `HF_MODEL_ID`, case-insensitively) whose rolling batch is `lmi-dist`, "
+        "`vllm`, `auto` or unset, when the target is LMI v15 or later and the configuration is not for the "
+        "TensorRT-LLM container. It is never rewritten to vLLM."
+    )
+    why = (
+        "lmi-dist served vLLM's models plus T5; vLLM never supported T5 (encoder-decoder attention bias; "
+        "vllm-project/vllm#187, #7366). From v15 lmi-dist is gone and `lmi-dist`/`auto` route "
+        "`T5ForConditionalGeneration` to vLLM, which fails at load. What works: " + T5_OPTIONS + ". Seed guides "
+        "that list T5 among lmi-dist's supported models describe v14 and earlier only."
+    )
+    fix_safety = "No fix: each alternative changes the container, the handler or the performance profile."
+    evidence = (EV_T5, EV_T5_HF, EV_BREAKING)
+    invalid = (
+        Example("serving.properties", "engine=MPI\noption.model_id=google/flan-t5-xxl\noption.rolling_batch=lmi-dist\n",
+                from_="lmi==v14", to="lmi==v15"),
+        Example("model.env", "HF_MODEL_ID=google/flan-ul2\nOPTION_ROLLING_BATCH=lmi-dist\nTENSOR_PARALLEL_DEGREE=4\n",
+                from_="lmi==v10", to="lmi==v17"),
+    )
+    valid = (
+        Example("serving.properties", "engine=Python\noption.model_id=google/flan-t5-xxl\noption.entryPoint=djl_python.huggingface\n"
+                "option.rolling_batch=disable\n", from_="lmi==v14", to="lmi==v15"),
+        Example("serving.properties", "engine=MPI\noption.model_id=google/flan-t5-xl\noption.rolling_batch=trtllm\n",
+                from_="lmi==v14", to="lmi==v15"),
+        Example("serving.properties", "engine=MPI\noption.model_id=Salesforce/codegen-t5ish\noption.rolling_batch=lmi-dist\n",
+                from_="lmi==v13", to="lmi==v14"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            m = guarded_model(scope, ctx)
+            if m is None or is_trt(scope) or is_neuron(scope):
+                continue
+            rb = rolling_batch(scope)
+            if rb not in VLLM_PATH:
+                continue
+            at = get(scope, "option.rolling_batch") or get(scope, "option.model_id") or scope
+            yield ctx.report(
+                at,
+                f"`{m}` is a T5-family model: LMI v15+ has no lmi-dist and vLLM cannot serve T5. Options: "
+                + T5_OPTIONS,
+            )
+
+
+class EngineMpi(Rule):
+    code = "LMI010"
+    name = "engine-mpi-with-vllm"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.SAFE
+    summary = "`engine=MPI` re-enables MPI mode after LMI v15 moves lmi-dist to vLLM; use `engine=Python`"
+    looks_at = ("lmi:engine",)
+    tokens = (b"MPI", b"mpi")
+    what = (
+        "Reports `engine=MPI` (`OPTION_ENGINE=MPI`) in an lmi-dist or vLLM configuration (explicit, `auto` or "
+        "unset rolling batch; not TensorRT-LLM, Neuron, or a T5-family model) when the target is LMI v15 or later."
+    )
+    why = (
+        "`ModelInfo.configPerModelSettings()` runs the config recommender (which turns lmi-dist into vLLM and sets "
+        "`option.mpi_mode=false`) and then sets `option.mpi_mode=true` whenever `engine=MPI`. vLLM is then started "
+        "under MPI, which is expected to fail (inferred from the code, not observed). The documented migration "
+        "is `engine=Python`."
+    )
+    fix_safety = (
+        "Safe for an explicit `option.rolling_batch=lmi-dist` or `vllm`: `engine=Python` is the documented v15 "
+        "migration and what the override intends (MPI mode off). With `auto` or no rolling batch the fix is "
+        "unsafe: the file alone does not show that it is not a TensorRT-LLM deployment, which needs MPI."
+    )
+    evidence = (EV_MPI_TRAP, EV_BREAKING)
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine = MPI\noption.model_id=tiiuae/falcon-40b\noption.rolling_batch=lmi-dist\noption.max_model_len=2048\n",
+            fixed="engine = Python\noption.model_id=tiiuae/falcon-40b\noption.rolling_batch=vllm\noption.max_model_len=2048\n",
+            from_="lmi==v9", to="lmi==v15",
+        ),
+        Example(
+            "model.env",
+            "HF_MODEL_ID=tiiuae/falcon-40b\nOPTION_ENGINE=MPI\nOPTION_MAX_MODEL_LEN=2048\n",
+            fixed="HF_MODEL_ID=tiiuae/falcon-40b\nOPTION_ENGINE=Python\nOPTION_MAX_MODEL_LEN=2048\n",
+            unsafe=True, from_="lmi==v14", to="lmi==v15",
+        ),
+    )
+    valid = (
+        Example("serving.properties", "engine=MPI\noption.model_id=x\noption.rolling_batch=trtllm\n", from_="lmi==v14", to="lmi==v15"),
+        Example("serving.properties", "engine=MPI\noption.model_id=x\noption.rolling_batch=lmi-dist\noption.max_model_len=1\n",
+                from_="lmi==v13", to="lmi==v14"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "engine")
+            if value(s) != "mpi" or is_trt(scope) or is_neuron(scope) or guarded_model(scope, ctx):
+                continue
+            rb = rolling_batch(scope)
+            if rb not in VLLM_PATH:
+                continue
+            safe = rb in ("lmi-dist", "vllm")
+            yield ctx.report(
+                s,
+                f"`{shown(s)}`: from LMI v15 this turns MPI mode back on after lmi-dist is replaced by vLLM; "
+                "use `engine=Python`",
+                edits=ctx.edits(s.set_value, "Python"),
+                applicability=Applicability.SAFE if safe else Applicability.UNSAFE,
+                fix_message="set `engine=Python`",
+            )
+
+
+class MpiModeTrue(Rule):
+    code = "LMI011"
+    name = "mpi-mode-with-vllm"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "`option.mpi_mode=true` in an lmi-dist configuration: LMI v15+ runs vLLM and sets MPI mode off"
+    looks_at = ("lmi:option.mpi_mode",)
+    tokens = (b"mpi_mode", b"MPI_MODE")
+    what = (
+        "Reports `option.mpi_mode=true` (`OPTION_MPI_MODE=true`) with `option.rolling_batch` lmi-dist, vllm, auto "
+        "or unset (not TensorRT-LLM, Neuron, or a T5-family model) when the target is LMI v15 or later."
+    )
+    why = (
+        "lmi-dist needed MPI; vLLM does not. For `lmi-dist` LMI v15+ sets `option.mpi_mode=false` itself when it "
+        "substitutes vLLM. With `vllm` or the default backend, an explicit `true` starts vLLM under MPI."
+    )
+    fix_safety = (
+        "Safe with `option.rolling_batch=lmi-dist`: LMI sets `false` itself in that case. Unsafe otherwise: it "
+        "changes how the workers start."
+    )
+    evidence = (EV_OVERRIDE, EV_BREAKING)
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine=Python\noption.mpi_mode=True\noption.model_id=x\noption.rolling_batch=lmi-dist\noption.max_model_len=4096\n",
+            fixed="engine=Python\noption.mpi_mode=false\noption.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
+            from_="lmi==v12", to="lmi==v15",
+        ),
+    )
+    valid = (
+        Example("serving.properties", "engine=MPI\noption.mpi_mode=true\noption.rolling_batch=trtllm\n", from_="lmi==v14", to="lmi==v15"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "option.mpi_mode")
+            if value(s) != "true" or is_trt(scope) or is_neuron(scope) or guarded_model(scope, ctx):
+                continue
+            rb = rolling_batch(scope)
+            if rb not in VLLM_PATH:
+                continue
+            yield ctx.report(
+                s,
+                f"`{shown(s)}`: vLLM does not run under MPI (lmi-dist was removed in LMI v15); set it to `false`",
+                edits=ctx.edits(s.set_value, "false"),
+                applicability=Applicability.SAFE if rb == "lmi-dist" else Applicability.UNSAFE,
+                fix_message="set `option.mpi_mode=false`",
+            )
+
+
+#: lmi-dist-only keys with no vLLM counterpart (§3.3): after the override they are dropped silently.
+LMI_DIST_ONLY = ("record_acceptance_rate", "speculative_telemetry", "use_passive_workers")
+
+
+class LmiDistOnlyOption(Rule):
+    code = "LMI012"
+    name = "lmi-dist-only-option"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "An lmi-dist-only option has no vLLM counterpart; LMI v15+ drops it silently"
+    looks_at = tuple(f"lmi:option.{k}" for k in LMI_DIST_ONLY) + ("lmi:option.load_format",)
+    tokens = tuple(t for k in LMI_DIST_ONLY for t in (k.encode(), k.upper().encode())) + (b"sagemaker_fast_model_loader",)
+    what = (
+        "In an lmi-dist configuration (not a T5-family model), reports `option.record_acceptance_rate`, "
+        "`option.speculative_telemetry`, `option.use_passive_workers` and "
+        "`option.load_format=sagemaker_fast_model_loader` when the target is LMI v15 or later."
+    )
+    why = (
+        "These fields exist only in `LmiDistRbProperties`. After LMI substitutes vLLM, the first three are neither "
+        "LMI vLLM options nor vLLM engine arguments, so the pass-through drops them. `sagemaker_fast_model_loader` "
+        "is an lmi-dist load format (0.32.0 only) that vLLM's `--load-format` does not accept."
+    )
+    fix_safety = (
+        "Safe for the three dropped keys: nothing reads them on the target. Unsafe for "
+        "`load_format=sagemaker_fast_model_loader`: removing it makes vLLM load with its default format."
+    )
+    evidence = (EV_LMIDIST_FIELDS, EV_BREAKING)
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine=Python\noption.model_id=x\noption.rolling_batch=lmi-dist\noption.max_model_len=4096\n"
+            "option.record_acceptance_rate=true\n",
+            fixed="engine=Python\noption.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
+            from_="lmi==v14", to="lmi==v15",
+        ),
+    )
+    valid = (
+        Example("serving.properties", "option.rolling_batch=lmi-dist\noption.record_acceptance_rate=true\n",
+                from_="lmi==v13", to="lmi==v14"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            if rolling_batch(scope) != "lmi-dist" or guarded_model(scope, ctx):
+                continue
+            for key in LMI_DIST_ONLY:
+                for s in scope.all("lmi", "option." + key):
+                    yield ctx.report(
+                        s, f"`{s.origin.raw_key}` is an lmi-dist-only option; LMI v15+ (vLLM) drops it silently",
+                        edits=ctx.edits(s.delete), fix_message=f"remove `{s.origin.raw_key}`",
+                    )
+            lf = get(scope, "option.load_format")
+            if value(lf) == "sagemaker_fast_model_loader":
+                yield ctx.report(
+                    lf, f"`{shown(lf)}` is an lmi-dist load format; vLLM (LMI v15+) does not accept it",
+                    edits=ctx.edits(lf.delete), applicability=Applicability.UNSAFE,
+                    fix_message="remove it (vLLM picks the load format)",
+                )
+
+
+def _number(text: str | None):
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return text.strip()
+
+
+def _spec_edits(ctx, scope, anchor, config: dict, remove: list):
+    edits = ctx.edits(anchor.rename, "option.speculative_config")
+    more = ctx.edits(anchor.set_value, json.dumps(config))
+    if edits is None or more is None:
+        return None
+    edits = edits + more
+    for s in remove:
+        d = ctx.edits(s.delete)
+        if d is None:
+            return None
+        edits += d
+    return edits
+
+
+class LmiDistSpeculative(Rule):
+    code = "LMI013"
+    name = "lmi-dist-speculative-draft-model"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.UNSAFE
+    summary = "lmi-dist draft-model keys (`speculative_draft_model`, `speculative_length`, `draft_model_tp_size`) become vLLM `speculative_config`"
+    looks_at = ("lmi:option.speculative_draft_model", "lmi:option.speculative_length", "lmi:option.draft_model_tp_size")
+    tokens = (b"speculative_draft_model", b"SPECULATIVE_DRAFT_MODEL")
+    what = (
+        "In an lmi-dist configuration (not a T5-family model) with `option.speculative_draft_model`, reports the "
+        "draft-model keys when the target is LMI v15 or later, and offers `option.speculative_config` JSON."
+    )
+    why = (
+        "After LMI substitutes vLLM for lmi-dist, the lmi-dist names reach vLLM's pass-through, which keeps only "
+        "EngineArgs fields: the bundled vLLM (0.8.4 in v15) has `speculative_config` only (the flat "
+        "`speculative_model` flags were removed in vLLM 0.8.3), so speculative decoding is silently off. The "
+        "vLLM keys are `model`, `num_speculative_tokens`, `draft_tensor_parallel_size`. An unset "
+        "`speculative_length` meant 4 from v12 (5 before; seed guides still say 5)."
+    )
+    fix_safety = (
+        "Unsafe: it turns speculative decoding on again under vLLM, whose draft-model support differs "
+        "(not with TP>1 and PP>1; vLLM V1 restricts draft models); the key mapping is inferred by the reference "
+        "and checked against vLLM 0.8.2's own mapping."
+    )
+    evidence = (EV_LMIDIST_FIELDS, EV_SPEC_VLLM, EV_SPEC_TESTS)
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine=Python\noption.model_id=meta-llama/Llama-2-70b-hf\noption.rolling_batch=lmi-dist\noption.max_model_len=4096\n"
+            "option.speculative_draft_model=TinyLlama/TinyLlama-1.1B-Chat-v1.0\noption.speculative_length=5\n"
+            "option.draft_model_tp_size=1\n",
+            fixed="engine=Python\noption.model_id=meta-llama/Llama-2-70b-hf\noption.rolling_batch=vllm\noption.max_model_len=4096\n"
+            "option.speculative_config={\"model\": \"TinyLlama/TinyLlama-1.1B-Chat-v1.0\", \"num_speculative_tokens\": 5, "
+            "\"draft_tensor_parallel_size\": 1}\n",
+            unsafe=True, from_="lmi==v14", to="lmi==v15",
+        ),
+    )
+    valid = (
+        Example("serving.properties", "option.rolling_batch=lmi-dist\noption.speculative_draft_model=x\n",
+                from_="lmi==v13", to="lmi==v14"),
+    )
+
+    def check(self, ctx):
+        pair = ctx.pair("lmi")
+        for scope in lmi_scopes(ctx):
+            if rolling_batch(scope) != "lmi-dist" or guarded_model(scope, ctx):
+                continue
+            draft = get(scope, "option.speculative_draft_model")
+            if draft is None:
+                continue
+            length = get(scope, "option.speculative_length")
+            tp = get(scope, "option.draft_model_tp_size")
+            config: dict = {"model": draft.text_value}
+            default_len = 5 if pair is not None and pair.from_ is not None and pair.from_.major < 12 else 4
+            config["num_speculative_tokens"] = _number(length.text_value) if length is not None else default_len
+            if tp is not None:
+                config["draft_tensor_parallel_size"] = _number(tp.text_value)
+            literal = all(s is None or s.literal for s in (draft, length, tp))
+            edits = _spec_edits(ctx, scope, draft, config, [s for s in (length, tp) if s is not None]) if literal else None
+            yield ctx.report(
+                draft,
+                f"`{draft.origin.raw_key}`: lmi-dist draft-model keys are dropped by vLLM (LMI v15+); use "
+                f"`option.speculative_config={json.dumps(config)}`",
+                edits=edits, fix_message="write `option.speculative_config`",
+            )
+
+
+#: vLLM <= 0.8.2 flat speculative fields -> speculative_config keys (vllm reference §3 D1).
+VLLM_SPEC_KEYS = {
+    "speculative_model": "model",
+    "num_speculative_tokens": "num_speculative_tokens",
+    "speculative_model_quantization": "quantization",
+    "speculative_max_model_len": "max_model_len",
+    "speculative_draft_tensor_parallel_size": "draft_tensor_parallel_size",
+    "speculative_disable_by_batch_size": "disable_by_batch_size",
+    "ngram_prompt_lookup_max": "prompt_lookup_max",
+    "ngram_prompt_lookup_min": "prompt_lookup_min",
+    "spec_decoding_acceptance_method": "acceptance_method",
+    "typical_acceptance_sampler_posterior_threshold": "posterior_threshold",
+    "typical_acceptance_sampler_posterior_alpha": "posterior_alpha",
+    "disable_logprobs_during_spec_decoding": "disable_logprobs",
+}
+
+
+class VllmSpeculativeModel(Rule):
+    code = "LMI014"
+    name = "vllm-speculative-model-keys"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.UNSAFE
+    summary = "`option.speculative_model` and its flat siblings are dropped by the vLLM bundled from LMI v15; use `option.speculative_config`"
+    looks_at = tuple(f"lmi:option.{k}" for k in VLLM_SPEC_KEYS)
+    tokens = (b"speculative_model", b"SPECULATIVE_MODEL", b"ngram_prompt_lookup", b"NGRAM_PROMPT_LOOKUP")
+    what = (
+        "On the vLLM backend (rolling batch `vllm`, `auto`, unset or async mode), reports "
+        "`option.speculative_model`, `option.num_speculative_tokens` and the other flat vLLM 0.6 speculative "
+        "keys when the target is LMI v15 or later, and offers the equivalent `option.speculative_config` JSON."
+    )
+    why = (
+        "LMI v12/v13 passed these as named fields; from v14 they go through the EngineArgs pass-through, which keeps "
+        "only fields of the bundled vLLM. vLLM 0.8.3 removed the flat fields in favour of `speculative_config`, and "
+        "LMI v15 bundles vLLM 0.8.4: the keys are dropped silently and speculative decoding is off. LMI's own "
+        "integration tests use `option.speculative_config` JSON from v17."
+    )
+    fix_safety = (
+        "Unsafe: speculative decoding starts working again, under a newer vLLM whose speculative methods differ "
+        "(draft models are restricted in vLLM V1). When only `num_speculative_tokens` is set (no model), the "
+        "finding has no fix."
+    )
+    evidence = (EV_SPEC_VLLM, EV_SPEC_TESTS)
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine=Python\noption.model_id=meta-llama/Llama-3.1-70B-Instruct\noption.rolling_batch=vllm\noption.max_model_len=4096\n"
+            "option.speculative_model=meta-llama/Llama-3.2-1B-Instruct\noption.num_speculative_tokens=5\n",
+            fixed="engine=Python\noption.model_id=meta-llama/Llama-3.1-70B-Instruct\noption.rolling_batch=vllm\noption.max_model_len=4096\n"
+            "option.speculative_config={\"model\": \"meta-llama/Llama-3.2-1B-Instruct\", \"num_speculative_tokens\": 5}\n",
+            unsafe=True, from_="lmi==v13", to="lmi==v15",
+        ),
+    )
+    valid = (
+        Example("serving.properties", "option.rolling_batch=vllm\noption.speculative_model=x\noption.num_speculative_tokens=5\n",
+                from_="lmi==v12", to="lmi==v13"),
+        Example("serving.properties", "option.rolling_batch=vllm\noption.speculative_config={\"model\": \"x\", \"num_speculative_tokens\": 5}\n",
+                from_="lmi==v16", to="lmi==v17"),
+    )
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            rb = rolling_batch(scope)
+            if rb not in (None, "auto", "vllm", "disable") or is_trt(scope) or is_neuron(scope):
+                continue
+            if rb == "disable" and value(get(scope, "option.async_mode")) != "true":
+                continue
+            found = [(s, VLLM_SPEC_KEYS[s.key[7:]]) for s in scope.settings
+                     if s.ns == "lmi" and s.key.startswith("option.") and s.key[7:] in VLLM_SPEC_KEYS]
+            if not found:
+                continue
+            anchor = next((s for s, k in found if k == "model"), None)
+            config = {k: _number(s.text_value) if k != "model" else s.text_value for s, k in found}
+            literal = all(s.literal for s, _ in found)
+            edits = None
+            if anchor is not None and literal and get(scope, "option.speculative_config") is None:
+                config = {"model": config.pop("model"), **config}
+                edits = _spec_edits(ctx, scope, anchor, config, [s for s, _ in found if s is not anchor])
+            yield ctx.report(
+                (anchor or found[0][0]),
+                f"`{(anchor or found[0][0]).origin.raw_key}`: the vLLM bundled with LMI v15+ has no flat speculative "
+                f"fields (removed in vLLM 0.8.3), so they are dropped; use `option.speculative_config={json.dumps(config)}`",
+                edits=edits, fix_message="write `option.speculative_config`",
+            )
+
+
+class SchedulerRemoved(Rule):
+    code = "LMI015"
+    name = "scheduler-rolling-batch-removed"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.ERROR
+    fix_applicability = Applicability.UNSAFE
+    summary = "`option.rolling_batch=scheduler` was removed in LMI v15 (0.33.0)"
+    looks_at = ("lmi:option.rolling_batch",)
+    tokens = (b"scheduler", b"SCHEDULER")
+    what = "Reports `option.rolling_batch=scheduler` when the target is LMI v15 or later."
+    why = (
+        "`scheduler` left `RollingBatchEnum` and `scheduler_rb_properties.py` was deleted in 0.33.0: pydantic "
+        "rejects the value at load. The breaking-changes page says: move to `option.rolling_batch=vllm`, or stay "
+        "on v14. A T5-family model cannot move to vLLM (see LMI009): use HF Accelerate with "
+        "`option.rolling_batch=disable` or TensorRT-LLM."
+    )
+    fix_safety = "Unsafe: vLLM replaces the HF-Accelerate-based scheduler, a different engine. No fix for T5-family models."
+    evidence = (EV_SCHEDULER,)
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine=Python\noption.model_id=tiiuae/falcon-40b\noption.rolling_batch=scheduler\noption.max_model_len=2048\n",
+            fixed="engine=Python\noption.model_id=tiiuae/falcon-40b\noption.rolling_batch=vllm\noption.max_model_len=2048\n",
+            unsafe=True, from_="lmi==v9", to="lmi==v15",
+        ),
+    )
+    valid = (Example("serving.properties", "option.rolling_batch=scheduler\n", from_="lmi==v13", to="lmi==v14"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            s = get(scope, "option.rolling_batch")
+            if value(s) != "scheduler":
+                continue
+            t5 = guarded_model(scope, ctx)
+            if t5:
+                yield ctx.report(
+                    s, f"`{shown(s)}` was removed in LMI v15 (0.33.0) and `{t5}` (T5 family) cannot move to vLLM; "
+                    "use `option.rolling_batch=disable` with `option.entryPoint=djl_python.huggingface`, or TensorRT-LLM",
+                )
+                continue
+            yield ctx.report(
+                s, f"`{shown(s)}` was removed in LMI v15 (0.33.0); use `vllm` (or stay on v14)",
+                edits=ctx.edits(s.set_value, "vllm"), fix_message="use `vllm`",
+            )
+
+
+SCHEDULER_KEYS = ("decoding_strategy", "max_sparsity", "max_splits", "multi_gpu", "disable_flash_attn")
+
+
+class SchedulerOnlyOption(Rule):
+    code = "LMI016"
+    name = "scheduler-only-option"
+    stack = "lmi"
+    changed_in = "15"
+    severity = Severity.WARNING
+    fix_applicability = Applicability.SAFE
+    summary = "A scheduler-backend option in a `rolling_batch=scheduler` configuration: nothing reads it from LMI v15"
+    looks_at = tuple(f"lmi:option.{k}" for k in SCHEDULER_KEYS)
+    tokens = (b"scheduler", b"SCHEDULER")
+    what = (
+        "With `option.rolling_batch=scheduler`, reports `option.decoding_strategy`, `option.max_sparsity`, "
+        "`option.max_splits`, `option.multi_gpu` and `option.disable_flash_attn` when the target is LMI v15 or later."
+    )
+    why = (
+        "They were fields of `SchedulerRbProperties`, deleted in 0.33.0 with the scheduler backend; vLLM ignores "
+        "them (they are not engine arguments)."
+    )
+    fix_safety = "Safe: the deleted keys are read by no handler of the target."
+    evidence = (
+        EV_SCHEDULER,
+        ev("djl-serving 0.32.0 (LMI v14)", PROPS + "scheduler_rb_properties.py",
+           "`class SchedulerRbProperties(HuggingFaceProperties)`: `decoding_strategy`, `disable_flash_attn`, "
+           "`max_sparsity`, `max_splits`, `multi_gpu`", "§2 v14→v15; R5"),
+    )
+    invalid = (
+        Example(
+            "serving.properties",
+            "engine=Python\noption.model_id=x\noption.rolling_batch=scheduler\noption.max_model_len=2048\n"
+            "option.decoding_strategy=contrastive\noption.max_sparsity=0.33\n",
+            fixed="engine=Python\noption.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=2048\n",
+            unsafe=True, from_="lmi==v9", to="lmi==v15",
+        ),
+    )
+    valid = (Example("serving.properties", "option.rolling_batch=disable\noption.disable_flash_attn=true\n",
+                     from_="lmi==v14", to="lmi==v15"),)
+
+    def check(self, ctx):
+        for scope in lmi_scopes(ctx):
+            if rolling_batch(scope) != "scheduler":
+                continue
+            for key in SCHEDULER_KEYS:
+                for s in scope.all("lmi", "option." + key):
+                    yield ctx.report(
+                        s, f"`{s.origin.raw_key}` was read only by the scheduler backend, removed in LMI v15 (0.33.0)",
+                        edits=ctx.edits(s.delete), fix_message=f"remove `{s.origin.raw_key}`",
+                    )
