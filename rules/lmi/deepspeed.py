@@ -149,7 +149,7 @@ class DeepSpeedRollingBatch(Rule):
             "compose.yaml",
             "services:\n  lmi:\n    image: deepjavalibrary/djl-serving:0.27.0-deepspeed\n    environment:\n"
             "      HF_MODEL_ID: TheBloke/Llama-2-13B-fp16\n      OPTION_ROLLING_BATCH: deepspeed\n",
-            fixed="services:\n  lmi:\n    image: deepjavalibrary/djl-serving:0.27.0-deepspeed\n    environment:\n"
+            fixed="services:\n  lmi:\n    image: deepjavalibrary/djl-serving:0.28.0-lmi\n    environment:\n"
             "      HF_MODEL_ID: TheBloke/Llama-2-13B-fp16\n      OPTION_ROLLING_BATCH: vllm\n",
             unsafe=True, from_="lmi==v9", to="lmi==v10",
         ),
