@@ -23,7 +23,7 @@ Flag spellings accepted by :meth:`Inventory.accepts_flag` (mirroring vLLM's ``Fl
   which options take JSON, so a dotted form of a non-JSON option is accepted too;
 * ``--no-foo`` where ``--foo`` is registered with ``argparse.BooleanOptionalAction`` (explicitly, or through
   ``get_kwargs`` for a bool-typed field) — the generator records these per release (``boolean_optional_flags``);
-* in releases whose parser pairs ``--enable-x`` with ``--disable-x`` (``EnableDisableAction``, v0.32.0+),
+* in releases whose parser pairs ``--enable-x`` with ``--disable-x`` (``EnableDisableAction``; v0.33.0 among the scanned releases),
   the opposite prefix (and ``--no-enable-x`` / ``--no-disable-x``) for such boolean options.
 
 "Removed in vN" in messages should mean: present in the scanned release before vN, absent in vN (see
@@ -68,7 +68,7 @@ class FlagRef(NamedTuple):
     subkey: str | None = None  # "mode" for --compilation-config.mode
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Inventory:
     version: Version
     cli_flags: frozenset[str]
@@ -90,6 +90,10 @@ class Inventory:
 
     def __hash__(self) -> int:
         return hash(self.version)
+
+    def __repr__(self) -> str:
+        return (f"<Inventory vllm {self.version}: {len(self.cli_flags)} cli_flags, "
+                f"{len(self.engine_args_fields)} engine_args_fields, {len(self.env_vars)} env_vars>")
 
     # ----------------------------------------------------------------- flags
 

@@ -492,10 +492,10 @@ def extract(src: Source) -> dict:
         # -O counts as rewritten only when the parser turns it into a long option (v0.6.5-v0.9.1 merely
         # re-split "-O3" for the add_argument("-O", "--compilation-config") alias)
         if re.search(r"""startswith\(\s*["']-O["']\s*\)|==\s*["']-O["']""", pseg):
-            # v0.9.2-v0.11.x: "-O3" -> "-O.level=3" (a sub-key of the -O/--compilation-config alias);
+            # v0.9.2-v0.11.x: "-O3" -> "-O.level=3" / "-O.mode=3" (a sub-key of the -O/--compilation-config alias);
             # v0.12.0+: "-O3" -> "--optimization-level 3"
             for target, pat in (("--optimization-level", r"""["']--optimization-level["']"""),
-                                ("--compilation-config", r"""["']--compilation-config["']|-O\.level""")):
+                                ("--compilation-config", r"""["']--compilation-config["']|-O\.(level|mode)""")):
                 if re.search(pat, pseg):
                     rewritten["-O"] = target
                     break
