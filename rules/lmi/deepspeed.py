@@ -101,7 +101,9 @@ class DeepSpeedEngine(Rule):
             if value(s) != "deepspeed":
                 continue
             edits = ctx.edits(s.set_value, "Python")
-            if edits is not None and not ctx.target_at_least("15") and get(scope, "option.mpi_mode") is None:
+            # lmi-dist (v10-v14) needs MPI; a scope moving to vLLM (`rolling_batch=deepspeed` -> `vllm`, LMI003) does not.
+            lmi_dist_next = rolling_batch(scope) in (None, "auto", "lmi-dist")
+            if edits is not None and lmi_dist_next and not ctx.target_at_least("15") and get(scope, "option.mpi_mode") is None:
                 more = ctx.edits(scope.insert, "lmi", "option.mpi_mode", "true")
                 edits = edits + more if more is not None else None
             yield ctx.report(
@@ -109,7 +111,7 @@ class DeepSpeedEngine(Rule):
                 f"`{shown(s)}`: the DeepSpeed engine was removed in LMI v10 (0.28.0); use `engine=Python` with "
                 f"{_target_backend(ctx)}",
                 edits=edits,
-                fix_message="set `engine=Python`" + ("" if ctx.target_at_least("15") else " and `option.mpi_mode=true`"),
+                fix_message="set `engine=Python`" + (" and `option.mpi_mode=true`" if edits and len(edits) > 1 else ""),
             )
 
 

@@ -79,6 +79,18 @@ def target_tag(flavour: str, hub: bool, to: int) -> str | None:
     return None
 
 
+def _blocked_model(ctx, to: int) -> str | None:
+    """A model in this file that the target cannot serve on the vLLM path (the T5 and MLlama guards): its image
+    is reported, never bumped."""
+    from .common import is_mllama, is_t5, lmi_scopes, model_id
+
+    for scope in lmi_scopes(ctx):
+        m = model_id(scope, ctx)
+        if (to >= 15 and is_t5(m)) or (to >= 17 and is_mllama(m)):
+            return m
+    return None
+
+
 class ImageTag(Rule):
     code = "LMI080"
     name = "lmi-image-tag"
@@ -96,7 +108,8 @@ class ImageTag(Rule):
         "is older than the target, and rewrites the tag to the target's published tag of the same flavour: "
         "`lmi` (`0.3x.0-lmiNN.0.0-cuXXX`; `deepspeed` images become `lmi` from v10), TensorRT-LLM "
         "(`0.3x.0-tensorrtllmX-cuXXX`). Where the target has no published tag (v25; TensorRT-LLM 0.31.0, 0.34.0+; "
-        "Docker Hub tags for v18+), it reports the image instead. Neuron images: LMI028/LMI081."
+        "Docker Hub tags for v18+), it reports the image instead, as it does in a file serving a T5-family model "
+        "(v15+) or MLlama (v17+), which the target cannot serve (LMI009, LMI037). Neuron images: LMI028/LMI081."
     )
     why = (
         "The image is what `--to` changes; leaving the old tag deploys the old release with a configuration "
@@ -135,6 +148,7 @@ class ImageTag(Rule):
         if pair is None:
             return
         to = int(pair.to.major)
+        blocked = _blocked_model(ctx, to)
         for unit in ctx.units:
             for rx, hub in ((_ECR, False), (_HUB, True)):
                 for m in rx.finditer(unit.text):
@@ -152,6 +166,10 @@ class ImageTag(Rule):
                     if new is None:
                         yield ctx.report((unit, start, end), f"`{tag}` is older than LMI v{to}, which has no published "
                                          f"{'Docker Hub' if hub else 'ECR'} {flavour} tag; pick the image by hand")
+                        continue
+                    if blocked and flavour != "trtllm":
+                        yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; not bumped to `{new}`: `{blocked}` "
+                                         f"cannot be served by LMI v{to} (see LMI009 / LMI037)")
                         continue
                     unsafe = flavour == "deepspeed" and to >= 10
                     yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; the LMI v{to} image is `{new}`",

@@ -110,8 +110,11 @@ class VllmNativeConflict(Rule):
 
     def check(self, ctx):
         for scope in lmi_scopes(ctx):
-            if is_trt(scope) or is_neuron(scope) or rolling_batch(scope) in ("lmi-dist", "scheduler", "?"):
+            rb = rolling_batch(scope)
+            if is_trt(scope) or is_neuron(scope) or rb in ("scheduler", "?"):
                 continue
+            if rb == "lmi-dist" and not ctx.target_at_least("15"):
+                continue  # lmi-dist has its own closed option model; from v15 LMI runs it on vLLM
             for native, lmi in CONFLICTS.items():
                 for s in scope.all("lmi", native):
                     other = get(scope, lmi)
