@@ -166,7 +166,7 @@ class AttentionEnvVarsRemoved(EnvVarRule):
     tokens = _env_tokens(ATTENTION)
     what = (
         "Reports the nine attention environment variables removed in 0.15.0 and moves each onto the vLLM launch "
-        "of the same file: `VLLM_ATTENTION_BACKEND=X` becomes `--attention-backend X`, the others fields of "
+        "of the same file: `VLLM_ATTENTION_BACKEND=X` becomes `--attention-backend X`, the others become fields of "
         "`--attention-config` (e.g. `VLLM_FLASH_ATTN_VERSION=3` -> `--attention-config '{\"flash_attn_version\": 3}'`)."
     )
     why = (
