@@ -179,3 +179,69 @@ def test_other_library_llm_is_never_a_scope():
     u = _unit("import vllm\nfrom langchain_community.llms import VLLM as LLM\nLLM(model='m', vllm_kwargs={})\n")
     assert u.scopes == []
     assert [c.qualname for c in u.python.calls] == ["langchain_community.llms.VLLM"]
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_PIECES = st.sampled_from([
+    "from vllm import LLM as L\n", "import os, vllm\n", "from sagemaker.model import Model\n", "L(", "Model(", ")", "(",
+    "model='m'", "env=", "{", "}", "'OPTION_X': ", "\"v\"", ", ", ",", "\n", "    ", "# c\n", "os.environ['A'] = ",
+    "dict(", "A=1", "**kw", "*a", "x for x in y", "é", "\r\n", "\\\n", "env = ", "=", ":", "'", "\"\"\"", "\x00",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30))
+def test_any_text_gives_scopes_or_parse_error(pieces):
+    text = "".join(pieces)
+    try:
+        parsed = surfaces.parse_file("x.py", text, "python")
+    except ParseError:
+        return
+    for scope in parsed.scopes():
+        for s in scope.settings:
+            assert 0 <= s.key_span[0] <= s.key_span[1] <= len(text)
+            for op in (s.delete, lambda: s.rename("other_key"), lambda: s.set_value("v")):
+                try:
+                    out = apply_edits(text, op())
+                except ValueError:
+                    continue
+                surfaces.parse_file("x.py", out, "python")  # an edit of valid Python stays valid
+        try:
+            out = apply_edits(text, scope.insert(scope.settings[0].ns if scope.settings else "env", "NEW_KEY", "1"))
+        except ValueError:
+            continue
+        surfaces.parse_file("x.py", out, "python")
+
+
+_SEPS = st.sampled_from([", ", ",", ",\n    ", " ,\n", ",  # note\n    ", ",\\\n  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a=1", "b='x'", "c=(2)", "d={'k': [1]}", "*rest", "**kw", "(pos)", "e=f(x)"]),
+             min_size=0, max_size=5, unique=True),
+    st.lists(_SEPS, min_size=5, max_size=5),
+    st.sampled_from(["", "\n    "]),
+    st.sampled_from(["", ",", ",\n", "\n", "  # end\n"]),
+)
+def test_call_edits_keep_valid_python(items, seps, lead, tail):
+    if tail.startswith(",") and (not items or items[-1].startswith("*")):
+        tail = ""
+    body = lead + "".join(item + (seps[i] if i < len(items) - 1 else "") for i, item in enumerate(items)) + tail
+    text = "from vllm import LLM\nLLM(" + body + ")\n"
+    try:
+        compile(text, "x", "exec")
+    except SyntaxError:
+        return
+    (scope,) = surfaces.parse_file("x.py", text, "python").scopes()
+    names = [s.key for s in scope.settings]
+    for s in scope.settings:
+        out = apply_edits(text, s.delete())
+        tree = ast.parse(out)
+        assert [k.arg for k in tree.body[1].value.keywords if k.arg] == [n for n in names if n != s.key]
+        out = apply_edits(text, scope.insert("vllm", "z", 0, after=s))
+        assert "z" in [k.arg for k in ast.parse(out).body[1].value.keywords]
+    out = apply_edits(text, scope.insert("vllm", "z", 0))
+    assert [k.arg for k in ast.parse(out).body[1].value.keywords][-1] == "z"

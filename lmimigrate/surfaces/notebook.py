@@ -42,13 +42,16 @@ def _lines(text: str) -> list[tuple[int, int, int]]:
     return out
 
 
-def _placeholder(line: str, at: int) -> str:
-    """`line` with the IPython syntax starting at `at` turned into `0#...` (a valid statement, same length)."""
+def _placeholder(line: str, at: int, comment: bool) -> str:
+    """`line` with the IPython syntax starting at `at` turned into `0#...` (a statement, so an indented block
+    holding only `!cmd` stays valid) or, with `comment`, into `#...`; the length stays the same."""
     rest = line[at + 1 :]
+    if comment:
+        return line[:at] + "#" + rest
     return line[:at] + "0" + ("#" + rest[1:] if rest else "")
 
 
-def mask_ipython(text: str) -> tuple[str, list[tuple[int, int]]]:
+def mask_ipython(text: str, comment: bool = False) -> tuple[str, list[tuple[int, int]]]:
     """A same-length copy of a cell in which IPython lines are valid Python, and the [start, end) ranges of
     the shell commands of its `!` lines (continuation lines included)."""
     out = []
@@ -63,13 +66,13 @@ def mask_ipython(text: str) -> tuple[str, list[tuple[int, int]]]:
             if shell:
                 shell[-1] = (shell[-1][0], end)
         elif body.startswith(("!", "%")):
-            out.append(_placeholder(line, at))
+            out.append(_placeholder(line, at, comment))
             if body.startswith("!"):
                 shell.append((start + at + 1, end))
         elif body.startswith("?"):
             out.append(line[:at] + "#" + body[1:])
         elif m := _ASSIGN_MAGIC.match(line):
-            out.append(_placeholder(line, m.end()))
+            out.append(_placeholder(line, m.end(), False))
             if line[m.end()] == "!":
                 shell.append((start + m.end() + 1, end))
         elif m := _HELP.match(line):
@@ -139,7 +142,15 @@ def _read_cell(unit: Unit, index: int) -> bool:
     from lmimigrate.surfaces import python
 
     masked, shell = mask_ipython(text)
-    python.parse(unit, source=masked)
+    try:
+        python.parse(unit, source=masked)
+    except ParseError:
+        # An indented `  !cmd` outside any block: IPython accepts it; as a comment, Python does too.
+        unit.scopes.clear()
+        alt = mask_ipython(text, comment=True)[0]
+        if alt == masked:
+            raise
+        python.parse(unit, source=alt)
     if shell and "vllm" in text:
         from lmimigrate.surfaces.cmdline import ShellSyntax, shell_words, vllm_scope
 
