@@ -245,3 +245,10 @@ def test_call_edits_keep_valid_python(items, seps, lead, tail):
         assert "z" in [k.arg for k in ast.parse(out).body[1].value.keywords]
     out = apply_edits(text, scope.insert("vllm", "z", 0))
     assert [k.arg for k in ast.parse(out).body[1].value.keywords][-1] == "z"
+
+
+def test_os_environ_insert_after_last_line_without_newline():
+    text = "import os\n\nif True:\n    os.environ['HF_MODEL_ID'] = 'm'"
+    (scope,) = _unit(text).scopes
+    out = apply_edits(text, scope.insert("lmi", "option.rolling_batch", "vllm"))
+    assert out == text + "\n    os.environ['OPTION_ROLLING_BATCH'] = 'vllm'"

@@ -355,29 +355,47 @@ class Call:
         self.module = module
         self.node = node
         self.qualname = qualname
-        offs = module.offsets
-        self.span = offs.span(node)
-        self.func_span = offs.span(node.func)
-        self.args: list[Arg] = []
-        self.keywords: list[Keyword] = []
-        entries = []
-        for a in node.args:
-            entries.append((offs.span(a), a))
-        for kw in node.keywords:
-            entries.append((offs.span(kw), kw))
+        self.span = module.offsets.span(node)
+        self._args: list[Arg] | None = None  # arguments are read on first use: most calls are never looked at
+        self._keywords: list[Keyword] = []
+        self._spans: list[tuple[int, int]] = []
+        self._items: Items | None = None
+
+    @property
+    def func_span(self) -> tuple[int, int]:
+        return self.module.offsets.span(self.node.func)
+
+    def _read_args(self) -> None:
+        offs = self.module.offsets
+        entries = [(offs.span(a), a) for a in self.node.args]
+        entries += [(offs.span(kw), kw) for kw in self.node.keywords]
         entries.sort(key=lambda x: x[0])
+        self._args = []
         for i, (span, n) in enumerate(entries):
             if isinstance(n, ast.keyword):
                 vs = offs.span(n.value)
                 ns = (span[0], span[0] + len(n.arg)) if n.arg else None
-                self.keywords.append(Keyword(n, n.arg, ns, vs, span, i, self))
+                self._keywords.append(Keyword(n, n.arg, ns, vs, span, i, self))
             else:
-                self.args.append(Arg(n, span, i, isinstance(n, ast.Starred), self))
+                self._args.append(Arg(n, span, i, isinstance(n, ast.Starred), self))
         self._spans = [span for span, _ in entries]
-        self._items: Items | None = None
+
+    @property
+    def args(self) -> list[Arg]:
+        if self._args is None:
+            self._read_args()
+        return self._args
+
+    @property
+    def keywords(self) -> list[Keyword]:
+        if self._args is None:
+            self._read_args()
+        return self._keywords
 
     @property
     def items(self) -> Items:
+        if self._args is None:
+            self._read_args()
         if self._items is None:
             text = self.module.text
             close = self.span[1] - 1
@@ -391,7 +409,8 @@ class Call:
         return next((k for k in self.keywords if k.name == name), None)
 
     def delete_span(self, index: int) -> tuple[int, int]:
-        return _delete_span(self.items, index, self._spans[index])
+        items = self.items  # reads the arguments first
+        return _delete_span(items, index, self._spans[index])
 
     @property
     def insert_at(self) -> int:
@@ -411,6 +430,7 @@ class PyModule:
         self.references: list[Reference] = []
         self.calls: list[Call] = []
         self.assignments: dict[str, list[ast.AST]] = {}  # simple `name = value` (and annotated) assignments
+        self.nodes: list[ast.AST] = []
         self._build()
 
     # ---- resolution ------------------------------------------------------------------------------------
@@ -439,9 +459,16 @@ class PyModule:
         offs = self.offsets
         candidates: dict[str, set[str]] = {}
         rebound: set[str] = set()
-        nodes = list(ast.walk(self.tree))
+        nodes = self.nodes = _walk(self.tree)
+        Import_, ImportFrom, Name, Assign, AnnAssign, arg = ast.Import, ast.ImportFrom, ast.Name, ast.Assign, ast.AnnAssign, ast.arg
+        defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        load = ast.Load
         for node in nodes:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
+            t = type(node)
+            if t is Name:
+                if type(node.ctx) is not load:
+                    rebound.add(node.id)
+            elif t is Import_ or t is ImportFrom:
                 imp = self._import(node)
                 self.imports.append(imp)
                 if imp.is_from and (imp.level or not imp.module):
@@ -456,18 +483,16 @@ class PyModule:
                     else:
                         q = n.name if n.asname else n.local
                     candidates.setdefault(n.local, set()).add(q)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                rebound.add(node.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                rebound.add(node.id)
-            elif isinstance(node, ast.arg):
+            elif t is arg:
                 rebound.add(node.arg)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            elif t is Assign or t is AnnAssign:
+                targets = node.targets if t is Assign else [node.target]
                 if node.value is not None:
-                    for t in targets:
-                        if isinstance(t, ast.Name):
-                            self.assignments.setdefault(t.id, []).append(node.value)
+                    for tg in targets:
+                        if type(tg) is Name:
+                            self.assignments.setdefault(tg.id, []).append(node.value)
+            elif t in defs:
+                rebound.add(node.name)
         # `try: from vllm import LLM / except ImportError: LLM = None` keeps LLM resolvable.
         for name, values in self.assignments.items():
             if name in candidates and all(isinstance(v, ast.Constant) and v.value is None for v in values):
@@ -478,23 +503,26 @@ class PyModule:
         if not self.bindings:
             return
         inner: set[int] = set()
+        Attribute, Call_ = ast.Attribute, ast.Call
+        bindings = self.bindings
         for node in nodes:
-            if isinstance(node, ast.Attribute):
+            t = type(node)
+            if t is Name:
+                if id(node) in inner or type(node.ctx) is not load:
+                    continue
+                q = bindings.get(node.id)
+                if q and _interesting(q):
+                    span = offs.span(node)
+                    self.references.append(Reference(q, node, span, span))
+            elif t is Attribute:
                 inner.add(id(node.value))
-                if id(node) in inner or not isinstance(node.ctx, ast.Load):
+                if id(node) in inner or type(node.ctx) is not load:
                     continue
                 q = self.resolve(node)
                 if q and _interesting(q):
                     span = offs.span(node)
                     self.references.append(Reference(q, node, span, (span[1] - len(node.attr), span[1])))
-            elif isinstance(node, ast.Name):
-                if id(node) in inner or not isinstance(node.ctx, ast.Load):
-                    continue
-                q = self.bindings.get(node.id)
-                if q and _interesting(q):
-                    span = offs.span(node)
-                    self.references.append(Reference(q, node, span, span))
-            elif isinstance(node, ast.Call):
+            elif t is Call_:
                 q = self.resolve(node.func)
                 if q:
                     self.calls.append(Call(self, node, q))
@@ -527,6 +555,25 @@ class PyModule:
             if dm:
                 module_span = (dm.start(), dm.end())
         return Import(node, span, True, node.module, node.level, module_span, names)
+
+
+def _walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node, parents before children (like ast.walk, faster, without the Load/Store markers)."""
+    out = [tree]
+    AST, ctx = ast.AST, ast.expr_context
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            v = getattr(node, name, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, AST):
+                        out.append(x)
+            elif isinstance(v, AST) and not isinstance(v, ctx):
+                out.append(v)
+    return out
 
 
 def _interesting(q: str) -> bool:
@@ -656,10 +703,16 @@ class PyEnvScope(Scope):
             return self.items.insert(entry, after.style["item"] if after else None, self.unit.newline)
         text = self.unit.text
         start, end = like.style["statement"]
-        if like.delete_span[1] <= end or text[_line_start(text, start) : start].strip(" \t\f"):
+        if not _alone(text, start, end):
             raise ValueError("the os.environ statement shares its line: cannot insert after it")
         le = _line_end(text, end)
         return [TextEdit(le, le, self.unit.newline + text[_line_start(text, start) : start] + entry)]
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Is the statement text[start:end] alone on its line(s) (a trailing `;` or comment aside)?"""
+    sig = _significant(text, end, _line_end(text, end))
+    return not text[_line_start(text, start) : start].strip(" \t\f") and all(ch == ";" for _, ch in sig) and len(sig) <= 1
 
 
 def _statement_delete(text: str, start: int, end: int) -> tuple[int, int]:
@@ -667,7 +720,7 @@ def _statement_delete(text: str, start: int, end: int) -> tuple[int, int]:
     ls = _line_start(text, start)
     le = _line_end(text, end)
     sig = _significant(text, end, le)
-    if not text[ls:start].strip(" \t\f") and all(ch == ";" for _, ch in sig) and len(sig) <= 1:
+    if _alone(text, start, end):
         return ls, _after_eol(text, end)
     if sig and sig[0][1] == ";":
         stop = sig[0][0] + 1
@@ -807,7 +860,9 @@ class _Builder:
         mod = self.mod
         scope = PyEnvScope(self.unit, "environ", "os.environ")
         offs = mod.offsets
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes:
+            if not isinstance(node, (ast.Assign, ast.Expr)):
+                continue
             key = vnode = target = None
             setdefault = False
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
