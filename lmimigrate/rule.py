@@ -21,8 +21,8 @@ from lmimigrate.ftypes import (
 from lmimigrate.versions import VersionPair
 
 #: When a rule fires, given the version pair of its stack:
-#: - "crossing": from < changed_in <= to; with an unknown `from`, whenever to >= changed_in
-#:   (removed / renamed things: they are invalid in the target however old the source is);
+#: - "crossing": from < changed_in <= to (or the same for removed_in, for deprecations); with an unknown
+#:   `from`, whenever to >= changed_in (removed / renamed things: invalid in the target however old the source);
 #: - "target": whenever to >= changed_in (invalid in the target), same as crossing with unknown `from`;
 #: - "default": a default changed; only when `from` is known and the pair crosses changed_in;
 #: - "always": not version-bound (typos, no-op keys).
@@ -67,7 +67,9 @@ class Rule:
             return pair.crosses_known(self.changed_in)
         if self.trigger == "target":
             return pair.target_at_least(self.changed_in)
-        return pair.crosses(self.changed_in)
+        # A deprecation window is crossed at either end: someone already on the deprecating release must
+        # still migrate before the removal.
+        return pair.crosses(self.changed_in) or bool(self.removed_in and pair.crosses(self.removed_in))
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
         return iter(())

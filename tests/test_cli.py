@@ -14,6 +14,8 @@ from lmimigrate.cli import main
 
 V11_CONFIG = "engine=Python\noption.model_id=meta-llama/Llama-3.1-70B\noption.rolling_batch=lmi-dist\n"
 CROSS_V12 = ["--from", "lmi==0.29.0", "--to", "lmi==0.30.0"]
+# The contract tests watch one rule (and the tool's own codes), so that new rules don't change their counts.
+CROSS = CROSS_V12 + ["--select", "LMI001,LMM"]
 
 
 @pytest.fixture
@@ -34,15 +36,15 @@ def run(capsys, *args):
 
 def test_exit_0_when_clean(repo, capsys):
     (repo / "serving.properties").write_text("option.model_id=x\noption.rolling_batch=trtllm\n")
-    code, out, _ = run(capsys, "check", *CROSS_V12)
+    code, out, _ = run(capsys, "check", *CROSS)
     assert code == 0
     assert "All checks passed!" in out
 
 
 def test_exit_1_with_findings_and_0_with_exit_zero(repo, capsys):
     (repo / "serving.properties").write_text(V11_CONFIG)
-    assert run(capsys, "check", *CROSS_V12)[0] == 1
-    assert run(capsys, "check", *CROSS_V12, "--exit-zero")[0] == 0
+    assert run(capsys, "check", *CROSS)[0] == 1
+    assert run(capsys, "check", *CROSS, "--exit-zero")[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -82,7 +84,7 @@ def test_lmi_036_is_ambiguous(repo, capsys):
 def test_python_dash_m(repo):
     (repo / "serving.properties").write_text(V11_CONFIG)
     proc = subprocess.run(
-        [sys.executable, "-m", "lmimigrate", "check", *CROSS_V12, "--output-format", "json"],
+        [sys.executable, "-m", "lmimigrate", "check", *CROSS, "--output-format", "json"],
         capture_output=True,
         text=True,
         cwd=repo,
@@ -96,7 +98,7 @@ def test_python_dash_m(repo):
 
 def test_json_format(repo, capsys):
     (repo / "serving.properties").write_text(V11_CONFIG)
-    code, out, _ = run(capsys, "check", "serving.properties", *CROSS_V12, "--output-format", "json")
+    code, out, _ = run(capsys, "check", "serving.properties", *CROSS, "--output-format", "json")
     (f,) = json.loads(out)
     assert set(f) == {"code", "message", "severity", "path", "line", "column", "end_line", "end_column", "fix", "url"}
     assert (f["code"], f["path"], f["line"], f["column"], f["severity"]) == ("LMI001", "serving.properties", 3, 1, "warning")
@@ -109,14 +111,14 @@ def test_json_format(repo, capsys):
 
 def test_github_format(repo, capsys):
     (repo / "serving.properties").write_text(V11_CONFIG)
-    _, out, _ = run(capsys, "check", "serving.properties", *CROSS_V12, "--output-format", "github")
+    _, out, _ = run(capsys, "check", "serving.properties", *CROSS, "--output-format", "github")
     assert out.startswith("::warning file=serving.properties,line=3,col=1,endLine=3,endColumn=30,title=lmimigrate LMI001::LMI001 ")
     assert out.count("\n") == 1
 
 
 def test_sarif_format_structure(repo, capsys):
     (repo / "serving.properties").write_text(V11_CONFIG)
-    _, out, _ = run(capsys, "check", "serving.properties", *CROSS_V12, "--output-format", "sarif")
+    _, out, _ = run(capsys, "check", "serving.properties", *CROSS, "--output-format", "sarif")
     doc = json.loads(out)
     assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
     (run_,) = doc["runs"]
@@ -136,7 +138,7 @@ def test_sarif_format_structure(repo, capsys):
 
 def test_text_format_plain_when_piped(repo, capsys):
     (repo / "serving.properties").write_text(V11_CONFIG)
-    _, out, _ = run(capsys, "check", *CROSS_V12)
+    _, out, _ = run(capsys, "check", *CROSS)
     assert "\x1b[" not in out
     assert "serving.properties:3:1: LMI001" in out
     assert "3 | option.rolling_batch=lmi-dist" in out
@@ -151,7 +153,7 @@ def test_diff_writes_nothing(repo, capsys):
     p = repo / "serving.properties"
     p.write_text(V11_CONFIG)
     before = p.stat().st_mtime_ns, p.read_bytes()
-    code, out, _ = run(capsys, "check", *CROSS_V12, "--diff", "--unsafe-fixes")
+    code, out, _ = run(capsys, "check", *CROSS, "--diff", "--unsafe-fixes")
     assert code == 1
     assert "+option.enable_chunked_prefill=true" in out and out.startswith("--- a/serving.properties")
     assert (p.stat().st_mtime_ns, p.read_bytes()) == before
@@ -160,18 +162,18 @@ def test_diff_writes_nothing(repo, capsys):
 def test_safe_fix_does_not_apply_unsafe(repo, capsys):
     p = repo / "serving.properties"
     p.write_text(V11_CONFIG)
-    code, _, _ = run(capsys, "check", *CROSS_V12, "--fix")
+    code, _, _ = run(capsys, "check", *CROSS, "--fix")
     assert code == 1 and p.read_text() == V11_CONFIG
 
 
 def test_fix_is_idempotent_and_exit_0(repo, capsys):
     p = repo / "serving.properties"
     p.write_text(V11_CONFIG)
-    code, out, _ = run(capsys, "check", *CROSS_V12, "--fix", "--unsafe-fixes")
+    code, out, _ = run(capsys, "check", *CROSS, "--fix", "--unsafe-fixes")
     assert code == 0 and "Fixed 1 finding" in out
     fixed = p.read_bytes()
     assert fixed == (V11_CONFIG + "option.enable_chunked_prefill=true\n").encode()
-    code, _, _ = run(capsys, "check", *CROSS_V12, "--fix", "--unsafe-fixes")
+    code, _, _ = run(capsys, "check", *CROSS, "--fix", "--unsafe-fixes")
     assert code == 0 and p.read_bytes() == fixed
 
 
@@ -189,7 +191,7 @@ def test_fix_keeps_line_endings_bom_and_final_newline(repo, capsys, raw, expecte
     p = repo / "serving.properties"
     p.write_bytes(raw)
     os.chmod(p, 0o640)
-    run(capsys, "check", *CROSS_V12, "--fix", "--unsafe-fixes")
+    run(capsys, "check", *CROSS, "--fix", "--unsafe-fixes")
     assert p.read_bytes() == expected
     assert p.stat().st_mode & 0o777 == 0o640
 
@@ -199,7 +201,7 @@ def test_unparsable_file_is_a_finding_and_untouched(repo, capsys):
     raw = b"env:\n  - name: OPTION_ROLLING_BATCH\n    value: [vllm\n"
     bad.write_bytes(raw)
     (repo / "serving.properties").write_text(V11_CONFIG)
-    code, out, _ = run(capsys, "check", *CROSS_V12, "--fix", "--unsafe-fixes", "--output-format", "json")
+    code, out, _ = run(capsys, "check", *CROSS, "--fix", "--unsafe-fixes", "--output-format", "json")
     codes = {(f["path"], f["code"]) for f in json.loads(out)}
     assert ("deploy.yaml", "LMM001") in codes
     assert code == 1  # a parse error is a finding, not exit 2
@@ -223,7 +225,7 @@ def test_unparsable_file_is_a_finding_and_untouched(repo, capsys):
 )
 def test_suppression_comments(repo, capsys, text, suppressed):
     (repo / "serving.properties").write_text(text)
-    code, out, _ = run(capsys, "check", *CROSS_V12, "--output-format", "json")
+    code, out, _ = run(capsys, "check", *CROSS, "--output-format", "json")
     assert (json.loads(out) == []) is suppressed
 
 
@@ -240,7 +242,7 @@ def test_select_and_ignore(repo, capsys):
 
 def test_pyproject_config_and_cli_precedence(repo, capsys):
     (repo / "pyproject.toml").write_text(
-        '[tool.lmimigrate]\nfrom = "lmi==0.29.0"\nto = "lmi==0.30.0"\nexclude = ["skipped"]\n'
+        '[tool.lmimigrate]\nfrom = "lmi==0.29.0"\nto = "lmi==0.30.0"\nexclude = ["skipped"]\nselect = ["LMI001"]\n'
         '[tool.lmimigrate.per-file-ignores]\n"legacy/*" = ["LMI001"]\n'
     )
     for d in ("skipped", "legacy", "live"):
@@ -273,10 +275,10 @@ def test_gitignore_and_default_excludes_honoured(repo, capsys):
     for d in ("ignored", "node_modules", "ok dir"):
         (repo / d).mkdir()
         (repo / d / "serving.properties").write_text(V11_CONFIG)
-    _, out, _ = run(capsys, "check", *CROSS_V12, "--output-format", "json")
+    _, out, _ = run(capsys, "check", *CROSS, "--output-format", "json")
     assert [f["path"] for f in json.loads(out)] == ["ok dir/serving.properties"]
     # A file named on the command line is always checked (pre-commit passes files).
-    _, out, _ = run(capsys, "check", "ignored/serving.properties", *CROSS_V12, "--output-format", "json")
+    _, out, _ = run(capsys, "check", "ignored/serving.properties", *CROSS, "--output-format", "json")
     assert [f["path"] for f in json.loads(out)] == ["ignored/serving.properties"]
 
 

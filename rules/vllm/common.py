@@ -152,26 +152,9 @@ from lmimigrate.rule import Rule as _Rule  # noqa: E402
 
 
 class VllmRule(_Rule):
-    """Base of the vLLM configuration rules. A deprecation window (`changed_in` ... `removed_in`) is crossed by
-    an upgrade that crosses either end: a user already on the deprecating release still has to migrate."""
+    """Base of the vLLM configuration rules."""
 
     stack = "vllm"
-
-    def active(self, pairs) -> bool:
-        if super().active(pairs):
-            return True
-        if self.removed_in and self.trigger == "crossing":
-            pair = pairs.get(self.stack)
-            if pair is None or (self.until is not None and pair.to >= _version(self.until)):
-                return False
-            return pair.crosses(self.removed_in)
-        return False
-
-
-def _version(text: str):
-    from packaging.version import Version
-
-    return Version(text)
 
 
 def show(scope, key: str, value=None) -> str:
