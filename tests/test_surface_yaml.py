@@ -140,7 +140,7 @@ def test_unrelated_yaml_has_no_scopes():
 
 def test_vllm_config_needs_two_flags_unless_named_vllm():
     assert list(_parse("model: m\nfoo: 1\n").scopes()) == []
-    (scope,) = _parse("model: m\n", "vllm.yaml").scopes()
+    (scope,) = _parse("model: m\nenforce-eager: true\n", "vllm.yaml").scopes()
     assert scope.kind == "vllm-config"
     assert list(_parse("apiVersion: v1\nmodel: m\nport: 1\n").scopes()) == []
 
@@ -292,3 +292,20 @@ def test_nested_vllm_config_value_can_be_replaced():
     assert _load(edited)[0]["compilation-config"] == {"level": 0, "use_cudagraph": False}
     (again,) = _parse(edited).scopes()
     assert again.get("vllm", "compilation_config").value == {"level": 0, "use_cudagraph": False}
+
+
+@pytest.mark.parametrize(
+    "name,text,is_vllm",
+    [
+        ("config.yaml", "model: bert-base\ntask: classification\nseed: 3\n", False),
+        ("config.yaml", "model: m\ntask: generate\nmax-model-len: 4096\n", False),
+        ("config.yaml", "model: m\ntensor-parallel-size: 2\nmax-model-len: 4096\n", True),
+        ("vllm.yaml", "model: m\nmax_num_seqs: 8\n", True),
+        ("vllm.yaml", "model: m\nport: 8000\n", False),
+    ],
+)
+def test_vllm_config_needs_vllm_specific_keys(name, text, is_vllm):
+    from lmimigrate.surfaces import yamlfile
+
+    parsed = yamlfile.parse_file(name, text)
+    assert any(s.kind == "vllm-config" for s in parsed.scopes()) is is_vllm

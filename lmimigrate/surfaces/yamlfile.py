@@ -61,6 +61,13 @@ _BUILTIN_VLLM_FLAGS = frozenset(
 )
 
 
+#: Flag names that unrelated YAML configs use just as often; they never identify a vLLM config on their own.
+_GENERIC_KEYS = frozenset(
+    """model task host port seed dtype revision tokenizer device runner api_key block_size download_dir
+    load_format served_model_name config trust_remote_code tokenizer_mode quantization""".split()
+)
+
+
 # ---- the tree ----------------------------------------------------------------------------------------
 
 
@@ -740,9 +747,12 @@ def _is_vllm_config(root: YNode, path: str) -> bool:
     if not keys or {"apiVersion", "kind", "services"} & set(keys):
         return False
     flags = vllm_flag_names()
-    known = sum(1 for k in keys if k.lstrip("-").replace("-", "_") in flags)
+    names = [k.lstrip("-").replace("-", "_") for k in keys]
+    known = sum(1 for n in names if n in flags)
+    # Words like `model` or `task` are in every ML config; only vLLM-specific keys identify a vLLM config.
+    distinctive = sum(1 for n in names if n in flags and n not in _GENERIC_KEYS)
     need = 1 if "vllm" in path.lower() else 2
-    return known >= need and known * 2 > len(keys)
+    return distinctive >= need and known * 2 > len(keys)
 
 
 def _is_option_map(node: YNode) -> bool:
