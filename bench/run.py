@@ -1,0 +1,232 @@
+"""The benchmark: every measurement in one run, interleaved round-robin, so that their ratios hold on a noisy machine.
+
+    python -m bench              # build/cache the corpora, 5 runs of each measurement, print the table
+    python -m bench --runs 7     # more runs
+    python -m bench --only single,a   # a subset: single, a, b, scale
+
+Child processes run with bytecode caching on (PYTHONDONTWRITEBYTECODE unset, PYTHONPYCACHEPREFIX under
+bench/.cache/pycache), as an installed lmimigrate would, after one unmeasured warm-up run of each command.
+Peak memory is the largest resident set of the process tree, sampled every 10 ms from /proc, and the
+kernel's ru_maxrss of the main process (os.wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+from bench import corpus
+
+LMIMIGRATE = [sys.executable, "-m", "lmimigrate"]
+PYCACHE = os.path.join(corpus.CACHE, "pycache")
+CST_PARSE = [sys.executable, "-m", "bench.cst_parse"]
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = PYCACHE
+    repo = os.path.dirname(corpus.HERE)
+    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def _tree_rss_kb(pid: int) -> int:
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class Measure:
+    def __init__(self, name: str, argv: list[str], cwd: str, before=None):
+        self.name, self.argv, self.cwd, self.before = name, argv, cwd, before
+        self.times: list[float] = []
+        self.tree_kb: list[int] = []
+        self.maxrss_kb: list[int] = []
+
+    def once(self, env: dict[str, str]) -> None:
+        if self.before:
+            self.before()
+        peak = [0]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(self.argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = threading.Event()
+
+        def sample():
+            while not done.wait(0.01):
+                peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        _, status, ru = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        done.set()
+        th.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode("utf-8", "replace")
+        proc.stderr.close()
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"bench: {self.name}: {' '.join(self.argv)} exited {proc.returncode}\n{err[-2000:]}")
+        self.times.append(elapsed)
+        self.tree_kb.append(peak[0])
+        self.maxrss_kb.append(ru.ru_maxrss)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def row(self) -> dict:
+        return {
+            "name": self.name,
+            "command": f"(cd {os.path.relpath(self.cwd, os.path.dirname(corpus.HERE))} && {' '.join(_show(a) for a in self.argv)})",
+            "median_s": round(self.median, 3),
+            "min_s": round(min(self.times), 3),
+            "max_s": round(max(self.times), 3),
+            "runs": len(self.times),
+            "peak_tree_mb": round(max(self.tree_kb) / 1024, 1),
+            "peak_maxrss_mb": round(max(self.maxrss_kb) / 1024, 1),
+        }
+
+
+def _show(a: str) -> str:
+    if a == sys.executable:
+        return "python"
+    return a
+
+
+def _rm_cache(root: str):
+    def go():
+        shutil.rmtree(os.path.join(root, ".lmimigrate_cache"), ignore_errors=True)
+
+    return go
+
+
+def _candidates(root: str, out: str) -> int:
+    """The Python files lmimigrate reads in `root` (its own discovery), for the plain libcst parse."""
+    from lmimigrate.discovery import Candidate, discover
+
+    files = [c.fs_path for c in discover(["."] if root == "." else [root]) if isinstance(c, Candidate) and c.surface == "python"]
+    with open(out, "w") as fh:
+        fh.write("\n".join(os.path.relpath(f, root) for f in files) + "\n")
+    return len(files)
+
+
+def build(only: set[str]) -> list[Measure]:
+    ms: list[Measure] = []
+    if "single" in only:
+        s = corpus.single_files()
+        ms.append(Measure("python -c pass (interpreter start-up, reference)", [sys.executable, "-c", "pass"], s))
+        ms.append(Measure("single: check serving.properties", LMIMIGRATE + ["check", "--no-cache", "serving.properties"], s))
+        ms.append(Measure("single: check app.py (300 lines, uses vLLM)", LMIMIGRATE + ["check", "--no-cache", "app.py"], s))
+    if "a" in only or "scale" in only:
+        a = corpus.corpus_a()
+        ms.append(Measure("A: lmimigrate check (cold)", LMIMIGRATE + ["check", "--exit-zero", "."], a, _rm_cache(a)))
+    if "a" in only:
+        ms.append(Measure("A: lmimigrate check (warm cache)", LMIMIGRATE + ["check", "--exit-zero", "."], a))
+        ms.append(Measure("A: ruff check --select UP --no-cache", ["ruff", "check", "--select", "UP", "--no-cache", "--exit-zero", "-q", "."], a))
+    if "scale" in only:
+        a5 = corpus.corpus_a5()
+        ms.append(Measure("A5 (5x A): lmimigrate check (cold)", LMIMIGRATE + ["check", "--exit-zero", "."], a5, _rm_cache(a5)))
+    if "b" in only:
+        b = corpus.corpus_b()
+        lst = os.path.join(corpus.CACHE, "corpus-b.python-files")
+        _candidates(b, lst)
+        ms.append(Measure("B: lmimigrate check (cold)", LMIMIGRATE + ["check", "--exit-zero", "."], b, _rm_cache(b)))
+        ms.append(Measure("B: lmimigrate check (warm cache)", LMIMIGRATE + ["check", "--exit-zero", "."], b))
+        ms.append(Measure("B: ruff check --select UP --no-cache", ["ruff", "check", "--select", "UP", "--no-cache", "--exit-zero", "-q", "."], b))
+        ms.append(Measure("B: libcst parse of the candidate .py files, 1 process", CST_PARSE + ["-j", "1", lst], b))
+        ms.append(Measure("B: libcst parse of the candidate .py files, 2 processes", CST_PARSE + ["-j", "2", lst], b))
+    return ms
+
+
+def _by(ms: list[Measure], prefix: str) -> Measure | None:
+    return next((m for m in ms if m.name.startswith(prefix)), None)
+
+
+def goals(ms: list[Measure]) -> list[tuple[str, str, str, bool]]:
+    out = []
+
+    def ratio(label, a, b, limit):
+        ma, mb = _by(ms, a), _by(ms, b)
+        if ma and mb:
+            r = ma.median / mb.median
+            out.append((label, f"{r:.2f}x", f"<= {limit}x", r <= limit))
+
+    ratio("A cold / ruff --select UP", "A: lmimigrate check (cold)", "A: ruff", 3)
+    ratio("B cold / libcst parse (2 processes)", "B: lmimigrate check (cold)", "B: libcst parse of the candidate .py files, 2", 0.5)
+    for label, prefix, limit in (("A warm", "A: lmimigrate check (warm", 0.5), ("B warm", "B: lmimigrate check (warm", 0.5),
+                                 ("single serving.properties", "single: check serving", 0.1),
+                                 ("single app.py", "single: check app.py", 0.6)):
+        m = _by(ms, prefix)
+        if m:
+            out.append((label, f"{m.median * 1000:.0f} ms", f"<= {limit * 1000:.0f} ms", m.median <= limit))
+    big = [m for m in ms if m.name[:2] in ("A:", "B:", "A5") and "lmimigrate" in m.name]
+    if big:
+        peak = max(max(m.tree_kb) for m in big) / 1024
+        out.append(("peak memory (process tree), any corpus check", f"{peak:.0f} MB", "<= 300 MB", peak <= 300))
+    a, a5 = _by(ms, "A: lmimigrate check (cold)"), _by(ms, "A5 (5x A)")
+    if a and a5:
+        r = a5.median / a.median
+        out.append(("scaling: A5 cold / A cold", f"{r:.2f}x", "5x +-25% (3.75-6.25)", 3.75 <= r <= 6.25))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--only", default="single,a,b,scale", help="comma-separated subset of: single, a, b, scale")
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = p.parse_args(argv)
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
+    ms = build(only)
+    env = child_env()
+    os.makedirs(PYCACHE, exist_ok=True)
+    for m in ms:  # warm-up: compiles bytecode, fills the OS page cache and the warm lmimigrate cache
+        m.once(env)
+        m.times.clear(), m.tree_kb.clear(), m.maxrss_kb.clear()
+    for i in range(args.runs):
+        for m in ms:
+            m.once(env)
+        print(f"bench: round {i + 1}/{args.runs} done", file=sys.stderr)
+    rows = [m.row() for m in ms]
+    print("| measurement | median | min | max | peak RSS (tree) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['name']} | {r['median_s']:.3f} s | {r['min_s']:.3f} s | {r['max_s']:.3f} s | {r['peak_tree_mb']} MB |")
+    print()
+    print("| goal | measured | target | met |")
+    print("| --- | ---: | --- | --- |")
+    g = goals(ms)
+    for label, got, target, ok in g:
+        print(f"| {label} | {got} | {target} | {'yes' if ok else 'NO'} |")
+    print()
+    print("Commands:")
+    for r in rows:
+        print(f"    {r['command']}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"rows": rows, "goals": [dict(zip(("goal", "measured", "target", "met"), x)) for x in g]}, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
