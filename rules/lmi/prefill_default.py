@@ -3,6 +3,7 @@ from __future__ import annotations
 from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
 from lmimigrate.lmi_env import is_lmi_scope
 from lmimigrate.rule import Rule
+from lmimigrate.rules.lmi.common import is_neuron, is_trt
 
 ROLLING_BATCHES = (None, "auto", "lmi-dist", "vllm")
 
@@ -94,12 +95,18 @@ class PrefillTokensDefault(Rule):
             from_="lmi==0.30.0",
             to="lmi==0.31.0",
         ),
+        Example(
+            "serving.properties",
+            "option.model_id=meta-llama/Llama-3.1-8B-Instruct\noption.entryPoint=djl_python.transformers_neuronx\n",
+            from_="lmi==0.29.0",
+            to="lmi==0.30.0",
+        ),
     )
 
     def check(self, ctx):
         for scope in ctx.scopes():
-            if not is_lmi_scope(scope):
-                continue
+            if not is_lmi_scope(scope) or is_neuron(scope) or is_trt(scope):
+                continue  # Neuron and TensorRT-LLM have their own prefill handling; the v12 change is lmi-dist/vLLM
             rb = scope.get("lmi", "option.rolling_batch")
             rb_value = (rb.text_value or "").strip().lower() if rb and rb.literal else None
             if rb is not None and not rb.literal:
