@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 
@@ -45,6 +44,13 @@ class Options:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     max_file_size: int = 10 * 1024 * 1024
     debug: bool = False
+    cache: bool = False  # read and write .lmimigrate_cache/ (report mode only); the CLI's default is on
+    jobs: int | None = None  # worker processes; None: os.cpu_count() when there is enough work
+
+
+#: Candidate files from which a run is spread over worker processes (pre-commit already splits file lists,
+#: and a process costs a fork plus sending results back).
+POOL_MIN_FILES = 256
 
 
 @dataclass
@@ -92,26 +98,6 @@ def version_pairs(opts: Options, detected: dict[str, detect_mod.Detection]) -> d
     return pairs
 
 
-def _prefilter(rules: list[Rule]) -> dict[str, re.Pattern | None]:
-    """Per surface: a regex of the tokens any active rule needs, or None when some rule needs none."""
-    from lmimigrate.surfaces import SURFACE_MODULES
-
-    out: dict[str, re.Pattern | None] = {}
-    for surface in SURFACE_MODULES:
-        tokens: set[bytes] = set()
-        always = False
-        for r in rules:
-            # Notebook cells are read as python/properties/env/...: a notebook needs every rule's tokens.
-            if r.surfaces and surface != "notebook" and surface not in r.surfaces:
-                continue
-            if not r.tokens:
-                always = True
-                break
-            tokens.update(r.tokens)
-        out[surface] = None if always else re.compile(b"|".join(re.escape(t) for t in sorted(tokens)) or b"(?!x)x")
-    return out
-
-
 def _per_file_ignored(path: str, codes_by_glob: dict[str, list[str]]) -> list[str]:
     norm = path.replace(os.sep, "/")
     out: list[str] = []
@@ -123,7 +109,7 @@ def _per_file_ignored(path: str, codes_by_glob: dict[str, list[str]]) -> list[st
 
 def run(opts: Options) -> Report:
     skipped: list[Skipped] = []
-    candidates: list[tuple[Candidate, bytes]] = []
+    candidates: list[tuple[Candidate, bytes | None]] = []
     detections: list[detect_mod.Detection] = []
     tool_findings: list[FileOutcome] = []
     for item in discover(opts.paths, opts.excludes):
@@ -146,35 +132,146 @@ def run(opts: Options) -> Report:
     rules = [r() for r in opts.rules]
     active = [r for r in rules if r.active(pairs)]
     engine = Engine(active, pairs, debug=opts.debug)
-    prefilter = _prefilter(active)
 
-    outcomes: list[FileOutcome] = list(tool_findings)
-    internal = False
-    for cand, data in candidates:
-        try:
-            outcome = check_one(engine, cand, data, opts, prefilter)
-        except Exception as exc:  # a bug in a surface: report it on this file and go on (exit 2)
-            msg = f"internal error while checking this file: {type(exc).__name__}: {exc}"
-            if opts.debug:
-                msg += "\n" + traceback.format_exc()
-            outcome = FileOutcome(cand.display, [tool_finding(INTERNAL_ERROR, msg, cand.display)], data)
-            outcome.internal_error = True
-        internal = internal or outcome.internal_error
-        outcomes.append(outcome)
+    cache = None
+    entries: list[bytes | None] = [None] * len(candidates)
+    results: list[FileOutcome | None] = [None] * len(candidates)
+    if opts.cache and opts.fix is None:
+        from lmimigrate import cache as cache_mod
+
+        cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
+        for i, (cand, data) in enumerate(candidates):
+            entries[i] = e = cache_mod.entry(data, cand.surface, cand.display)
+            if cache.clean(e):
+                results[i] = FileOutcome(cand.display, original=data)
+    todo = [i for i, r in enumerate(results) if r is None]
+    jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
+    if jobs > 1 and len(todo) >= POOL_MIN_FILES and _fork_ok():
+        for i in todo:  # the workers read the files again: the parent need not hold every file's bytes
+            candidates[i] = (candidates[i][0], None)
+        for i, outcome in zip(todo, _run_pool(engine, opts, [candidates[i][0] for i in todo], jobs)):
+            if outcome.original is None:
+                outcome.original = b""  # only a fixed file's original is used (by --diff), and it came back
+            results[i] = outcome
+    else:
+        for i in todo:
+            cand, data = candidates[i]
+            results[i] = _check_guarded(engine, cand, data, opts)
+    if cache is not None:
+        for i in todo:
+            o = results[i]
+            if not o.findings and not o.internal_error:
+                cache.add(entries[i])
+        cache.save()
+    outcomes: list[FileOutcome] = list(tool_findings) + results
+    internal = any(o.internal_error for o in outcomes)
     return Report(outcomes, pairs, detections, skipped, len(candidates), internal)
 
 
-def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options, prefilter) -> FileOutcome:
-    outcome = FileOutcome(cand.display, original=data)
-    rx = prefilter.get(cand.surface)
-    if rx is not None and not rx.search(data):
+def _key_parts(opts: Options, active: list[Rule], pairs: dict[str, VersionPair]) -> list[str]:
+    """What, besides a file's bytes, decides its findings: rules, versions, configuration, and the code."""
+    parts = [",".join(r.code for r in active)]
+    parts += [f"{p.stack}:{p.from_}:{p.to}:{p.from_source is not None}" for p in pairs.values()]
+    parts.append(repr(sorted(opts.per_file_ignores.items())))
+    parts.append(str(opts.max_file_size))
+    # An edited rule or surface (a development checkout, a plugin upgrade) must not reuse old verdicts.
+    import sys
+
+    mods = {type(r).__module__ for r in active} | {"lmimigrate.engine", "lmimigrate.surfaces"}
+    for name in sorted(mods):
+        f = getattr(sys.modules.get(name), "__file__", None)
+        if f:
+            d = os.path.dirname(f)
+            for path in sorted({f, *(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".py"))}):
+                try:
+                    st = os.stat(path)
+                    parts.append(f"{path}:{st.st_mtime_ns}:{st.st_size}")
+                except OSError:
+                    pass
+    return parts
+
+
+def _check_guarded(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> FileOutcome:
+    try:
+        return check_one(engine, cand, data, opts)
+    except Exception as exc:  # a bug in a surface: report it on this file and go on (exit 2)
+        msg = f"internal error while checking this file: {type(exc).__name__}: {exc}"
+        if opts.debug:
+            msg += "\n" + traceback.format_exc()
+        outcome = FileOutcome(cand.display, [tool_finding(INTERNAL_ERROR, msg, cand.display)], data)
+        outcome.internal_error = True
         return outcome
+
+
+# ---- worker processes ------------------------------------------------------------------------------------
+
+_WORKER: tuple | None = None  # (engine, opts, candidates), inherited through fork
+
+
+def _fork_ok() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int) -> list[FileOutcome]:
+    """Check the files in forked workers; results come back in input order, so output is the same as serial."""
+    import multiprocessing
+
+    global _WORKER
+    _WORKER = (engine, opts, cands)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        chunk = max(1, min(64, len(cands) // (jobs * 8)))
+        with ctx.Pool(jobs) as pool:
+            return pool.map(_pool_check, range(len(cands)), chunksize=chunk)
+    finally:
+        _WORKER = None
+
+
+def _pool_check(i: int) -> FileOutcome:
+    engine, opts, cands = _WORKER
+    cand = cands[i]
+    data = read_candidate(cand, opts.max_file_size)
+    if isinstance(data, Skipped):  # it changed since it was read: report as the serial run would have
+        out = FileOutcome(cand.display, [tool_finding(UNREADABLE, data.reason, cand.display)])
+        out.original = None
+        return out
+    outcome = _check_guarded(engine, cand, data, opts)
+    return _detach(outcome)
+
+
+def _detach(outcome: FileOutcome) -> FileOutcome:
+    """What the parent needs of an outcome, without parse trees (they do not pickle, and weigh)."""
+    from lmimigrate.ftypes import Unit
+
+    copies: dict[int, Unit] = {}
+    for f in outcome.findings:
+        u = f.unit
+        if u is None:
+            continue
+        c = copies.get(id(u))
+        if c is None:
+            c = copies[id(u)] = Unit(text=u.text, surface=u.surface, cell=u.cell, newline=u.newline,
+                                     comment_prefixes=u.comment_prefixes)
+        f.unit = c
+    if outcome.fixed is None:
+        outcome.original = None  # the parent has the bytes
+    return outcome
+
+
+def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options, prefilter=None) -> FileOutcome:
+    """`prefilter` is unused (kept for callers of the old signature): the engine prefilters per rule."""
+    outcome = FileOutcome(cand.display, original=data)
     decoded = decode(data, cand.display)
     if isinstance(decoded, Finding):
         outcome.findings.append(decoded)
         return outcome
+    needed = engine.rules_for(cand.surface, data)
+    if not needed:
+        return outcome  # the byte-level prefilter: no rule can fire here, so the file is never parsed
     ignored = _per_file_ignored(cand.display, opts.per_file_ignores)
-    findings, text, applied, crashed = engine.check_text(cand.display, decoded.text, cand.surface, opts.fix)
+    findings, text, applied, crashed = engine.check_text(cand.display, decoded.text, cand.surface, opts.fix, needed)
     outcome.internal_error = crashed
     outcome.findings = [f for f in findings if not (ignored and matches(f.code, ignored))]
     if applied:
@@ -186,7 +283,7 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options, prefi
                 problem = writer.write_atomic(cand.fs_path, data, new)
                 if problem:
                     # Nothing changed on disk: report what the file still contains.
-                    findings, _, _, _ = engine.check_text(cand.display, decoded.text, cand.surface, None)
+                    findings, _, _, _ = engine.check_text(cand.display, decoded.text, cand.surface, None, needed)
                     outcome.findings = [f for f in findings if not (ignored and matches(f.code, ignored))]
                     outcome.findings.append(tool_finding(WRITE_FAILED, problem, cand.display))
                     outcome.fixed = None

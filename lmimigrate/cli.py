@@ -162,6 +162,7 @@ def cmd_check(args) -> int:
         per_file_ignores=cfg.per_file_ignores,
         max_file_size=cfg.max_file_size,
         debug=args.debug,
+        cache=not args.no_cache,
     )
     report = api.run(opts)
     _print_detections(report, from_)

@@ -124,18 +124,56 @@ def _suppressed(f: Finding, table: dict[int, frozenset[str] | None]) -> bool:
 # ---- running rules -------------------------------------------------------------------------------------
 
 
+_WORDY = re.compile(rb"[\w.:/\-]+")
+_WORD_RUNS = re.compile(rb"[\w.:/\-]+")
+
+
+def _doc_only(rule: Rule) -> bool:
+    """The tool's own diagnostics are rules for their docs only: the engine emits them, `check` never does."""
+    return type(rule).check is Rule.check
+
+
 @dataclass
 class Engine:
     rules: Sequence[Rule]
     pairs: dict[str, VersionPair]
     debug: bool = False
+    _plans: dict = field(default_factory=dict, repr=False)
 
-    def run_rules(self, parsed: ParsedFile, path: str) -> tuple[list[Finding], bool]:
+    def plan(self, surface: str) -> list[tuple[Rule, frozenset[bytes]]]:
+        """The rules that can read a file of this surface, each with its prefilter tokens (empty: always)."""
+        plan = self._plans.get(surface)
+        if plan is None:
+            plan = []
+            for r in self.rules:
+                # Notebook cells are read as python/properties/env/...: a notebook needs every rule.
+                if _doc_only(r) or (r.surfaces and surface != "notebook" and surface not in r.surfaces):
+                    continue
+                plan.append((r, frozenset(r.tokens)))
+            self._plans[surface] = plan
+            tokens = {t for _, ts in plan for t in ts}
+            # Tokens made of word characters (and . : / -) can only occur inside one such run of the file:
+            # they are searched in the file's distinct runs, joined, which is much shorter than the file.
+            worded = tuple(sorted(t for t in tokens if _WORDY.fullmatch(t)))
+            self._plans[surface, "tokens"] = (worded, tuple(sorted(tokens.difference(worded))))
+        return plan
+
+    def rules_for(self, surface: str, data: bytes) -> list[Rule]:
+        """The byte-level prefilter: the rules one of whose tokens occurs in the file (or that need none).
+        No rule: the file is never parsed."""
+        plan = self.plan(surface)
+        worded, other = self._plans[surface, "tokens"]
+        runs = b"\n".join(set(_WORD_RUNS.findall(data)))
+        present = {t for t in worded if t in runs}
+        present.update(t for t in other if t in data)
+        return [r for r, tokens in plan if not tokens or not present.isdisjoint(tokens)]
+
+    def run_rules(self, parsed: ParsedFile, path: str, rules: Sequence[Rule] | None = None) -> tuple[list[Finding], bool]:
         ctx = Context(path, parsed, self.pairs)
         present = {u.surface for u in parsed.units}
         findings: list[Finding] = []
         crashed = False
-        for rule in self.rules:
+        for rule in self.rules if rules is None else rules:
             if rule.surfaces and present.isdisjoint(rule.surfaces):
                 continue
             ctx.rule = rule
@@ -153,15 +191,17 @@ class Engine:
         kept.sort(key=lambda f: (f.cell if f.cell is not None else -1, f.line, f.column, f.code))
         return _dedupe(kept), crashed
 
-    def check_text(self, path: str, text: str, surface: str, fix: Applicability | None) -> tuple[list[Finding], str, int, bool]:
-        """Returns (remaining findings, final text, fixes applied, crashed)."""
+    def check_text(self, path: str, text: str, surface: str, fix: Applicability | None,
+                   rules: Sequence[Rule] | None = None) -> tuple[list[Finding], str, int, bool]:
+        """Returns (remaining findings, final text, fixes applied, crashed). `rules`: the prefiltered subset
+        for this text (recomputed after each round of fixes, whose edits may bring in other rules' tokens)."""
         try:
             parsed = surfaces.parse_file(path, text, surface)
         except ParseError as err:
             return [parse_error_finding(err, path, text)], text, 0, False
         except RecursionError:
             return [tool_finding(PARSE_ERROR, "cannot parse: nested too deeply; file left untouched", path)], text, 0, False
-        findings, crashed = self.run_rules(parsed, path)
+        findings, crashed = self.run_rules(parsed, path, rules)
         applied_total = 0
         dropped: list[Finding] = []
         if fix is None:
@@ -177,7 +217,9 @@ class Engine:
                 break
             applied_total += applied
             text, parsed = new_text, new_parsed
-            findings, crashed2 = self.run_rules(parsed, path)
+            if rules is not None:
+                rules = self.rules_for(surface, text.encode("utf-8", "surrogatepass"))
+            findings, crashed2 = self.run_rules(parsed, path, rules)
             crashed = crashed or crashed2
         else:
             if _choose_fixes(findings, fix):
