@@ -39,7 +39,9 @@ def _specs(values: list[str], what: str) -> dict:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(hpu_arguments: bool = True) -> argparse.ArgumentParser:
+    """`hpu_arguments=False` leaves out the hpu-buckets options (and the import of that module) when the
+    command line does not use them: a pre-commit `check` run starts faster."""
     p = argparse.ArgumentParser(
         prog="lmimigrate",
         description="Find and fix what breaks when you upgrade AWS LMI (DJL Serving), vLLM or Intel Gaudi deployments.",
@@ -77,14 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--output-format", choices=("text", "markdown", "json"), default="text")
 
     h = sub.add_parser("hpu-buckets", help="compute Gaudi linear warm-up bucket variables")
-    from lmimigrate import hpu_buckets
+    if hpu_arguments:
+        from lmimigrate import hpu_buckets
 
-    hpu_buckets.add_arguments(h)
+        hpu_buckets.add_arguments(h)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(hpu_arguments="hpu-buckets" in words or not any(w in words for w in ("check", "rules", "explain", "plan")))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
