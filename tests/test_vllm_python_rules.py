@@ -137,3 +137,43 @@ def test_notebook_compilation_level_fix_in_one_cell(tmp_path):
     path, _ = run(tmp_path, "nb.ipynb", nb, "vllm==0.11.0", "vllm==0.11.1", Applicability.SAFE)
     cells = json.loads(path.read_text())["cells"]
     assert "".join(cells[0]["source"]) == "from vllm.config import CompilationMode\nlvl = CompilationMode.VLLM_COMPILE\n"
+
+
+def test_lone_cr_line_endings_are_reported_and_fixed(tmp_path):
+    # ast ends lines at a lone \r too: offsets come from the Python surface, which counts them (no IndexError)
+    src = "import os\rfrom vllm.sampling_params import GuidedDecodingParams\rp = GuidedDecodingParams(json={})\r"
+    _, rep = run(tmp_path, "a.py", src, "vllm==0.10.2", "vllm==0.12.0")
+    found = [f for f in rep.findings if f.code == "VLLM220"]
+    assert found and all(f.fix is not None for f in found)
+    path, _ = run(tmp_path, "b.py", src, "vllm==0.10.2", "vllm==0.12.0", Applicability.SAFE)
+    fixed = path.read_bytes().decode()
+    assert fixed == "import os\rfrom vllm.sampling_params import StructuredOutputsParams\rp = StructuredOutputsParams(json={})\r"
+    compile(fixed, "b.py", "exec")
+    src = "import os\r    \rfrom vllm.entrypoints.openai.protocol import ChatCompletionRequest, CompletionRequest\r"
+    _, rep = run(tmp_path, "c.py", src, "vllm==0.14.0", "vllm==0.15.0")
+    assert codes(rep) == ["VLLM203"]
+    path, _ = run(tmp_path, "c.py", src, "vllm==0.14.0", "vllm==0.15.0", Applicability.SAFE)
+    fixed = path.read_bytes().decode()
+    assert fixed == ("import os\r    \rfrom vllm.entrypoints.openai.chat_completion.protocol import ChatCompletionRequest\r"
+                     "from vllm.entrypoints.openai.completion.protocol import CompletionRequest\r")
+    compile(fixed, "c.py", "exec")
+
+
+def test_rename_follows_a_name_used_under_an_attribute_store(tmp_path):
+    src = ("from vllm.sampling_params import GuidedDecodingParams\n\n"
+           "GuidedDecodingParams.extra = 1\np = GuidedDecodingParams(json={})\n")
+    path, _ = run(tmp_path, "a.py", src, "vllm==0.10.2", "vllm==0.12.0", Applicability.SAFE)
+    assert path.read_text() == src.replace("GuidedDecodingParams", "StructuredOutputsParams")
+
+
+def test_notebook_name_rebound_in_another_cell_is_not_followed(tmp_path):
+    nb = _notebook("from vllm import SamplingParams\n", "SamplingParams = dict\n", "sp = SamplingParams(best_of=2)\n")
+    _, rep = run(tmp_path, "nb.ipynb", nb, "vllm==0.11.2", "vllm==0.12.0")
+    assert "VLLM241" not in codes(rep)
+
+
+def test_notebook_rename_with_a_use_in_another_cell_has_no_fix(tmp_path):
+    nb = _notebook("from vllm.sampling_params import GuidedDecodingParams\n", "p = GuidedDecodingParams(json={})\n")
+    path, rep = run(tmp_path, "nb.ipynb", nb, "vllm==0.10.2", "vllm==0.12.0", Applicability.SAFE)
+    assert path.read_text() == nb
+    assert [f.fix for f in rep.findings if f.code == "VLLM220"] == [None]

@@ -1,8 +1,9 @@
 """vLLM offline Python API changes: class renames and `SamplingParams` / `LLM.generate` keyword arguments.
 
 Reference vllm_breaking_changes.md §3.3 C3, §3.7 G2, §3.12 P1, P2, P4-P6. Only names that resolve to vLLM
-through the file's own imports are looked at (see python_resolve). `LLM(...)` / `EngineArgs(...)` keyword
-arguments that are engine args are the configuration rules' business (rules/vllm/data.py): not repeated here.
+through the file's own imports are looked at (the Python surface's resolver, see python_program).
+`LLM(...)` / `EngineArgs(...)` keyword arguments that are engine args are the configuration rules' business
+(rules/vllm/data.py): not repeated here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from packaging.version import Version
 
 from lmimigrate.ftypes import Applicability, Evidence, Example, Severity, TextEdit
 from lmimigrate.rule import Rule
+from lmimigrate.surfaces.python import Call
 
-from .python_resolve import PyProgram, function_scopes, program
+from .python_program import PyProgram, program
 
 SAMPLING_PARAMS = ("vllm.SamplingParams", "vllm.sampling_params.SamplingParams")
 LLM_CLASS = ("vllm.LLM", "vllm.entrypoints.llm.LLM")
@@ -25,52 +27,53 @@ def _ev(release, file, quote, row):
     return Evidence(release, file, quote, f"vllm {row}")
 
 
-def _rename_class(ctx, prog: PyProgram, modules: tuple[str, ...], old: str, new: str,
+def _rename_class(prog: PyProgram, modules: tuple[str, ...], old: str, new: str,
                   members: dict[str, str]) -> Iterator[tuple[tuple, str, list[TextEdit] | None]]:
     """(at, what, edits) for every import of `old` from `modules` and every `module.old` reference.
     Edits rename the import and its uses (and enum members); None when a use cannot be followed."""
-    for imp in prog.imports:
-        if imp.module not in modules:
+    for imp_unit, _, imp in prog.imports():
+        if not imp.is_from or imp.level or imp.module not in modules:
             continue
-        for name, asname, span in imp.names:
-            if name != old:
+        for n in imp.names:
+            if n.name != old:
                 continue
-            local = asname or old
-            edits: list[TextEdit] | None = [TextEdit(span[0], span[1], new)]
-            if local in prog.rebound:
+            edits: list[TextEdit] | None = [TextEdit(*n.span, new)]
+            if n.local in prog.stored:
                 edits = None
             else:
-                for unit, offs, node in prog.walk():
-                    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == local:
-                        if node.attr in members:
-                            if unit is not imp.unit:
-                                edits = None  # a use in another notebook cell: one finding edits one unit
-                                break
-                            end = offs.at(node.end_lineno, node.end_col_offset)
-                            edits.append(TextEdit(end - len(node.attr), end, members[node.attr]))
-                if edits is not None and not asname:
-                    for unit, offs, node in prog.name_refs(local):
-                        if unit is not imp.unit:
-                            edits = None  # a use in another notebook cell: one finding edits one unit
-                            break
-                        s, e = offs.span(node)
-                        edits.append(TextEdit(s, e, new))
-            yield (imp.unit, *span), f"`{old}` (from `{imp.module}`)", edits
-    parents: dict[int, ast.Attribute] = {}
-    for _, _, node in prog.walk():
-        if isinstance(node, ast.Attribute):
-            parents[id(node.value)] = node
-    for unit, offs, node in prog.walk():
-        if isinstance(node, ast.Attribute) and node.attr == old:
-            q = prog.qualname(node)
-            if q and q.rsplit(".", 1)[0] in modules:
-                end = offs.at(node.end_lineno, node.end_col_offset)
-                edits = [TextEdit(end - len(old), end, new)]
-                member = parents.get(id(node))
-                if member is not None and member.attr in members:
-                    mend = offs.at(member.end_lineno, member.end_col_offset)
-                    edits.append(TextEdit(mend - len(member.attr), mend, members[member.attr]))
-                yield (unit, end - len(old), end), f"`{q}`", edits
+                for unit, mod, node in prog.nodes():
+                    if isinstance(node, ast.Name) and node.id == n.local and isinstance(node.ctx, ast.Load):
+                        renames = [] if n.asname else [(mod.offsets.span(node), new)]
+                    elif (isinstance(node, ast.Attribute) and node.attr in members
+                          and isinstance(node.value, ast.Name) and node.value.id == n.local):
+                        renames = [(_attr_span(mod, node), members[node.attr])]
+                    else:
+                        continue
+                    if renames and unit is not imp_unit:
+                        edits = None  # a use in another notebook cell: one finding edits one unit
+                        break
+                    edits += [TextEdit(*span, text) for span, text in renames]
+            yield (imp_unit, *n.span), f"`{old}` (from `{imp.module}`)", edits
+    for unit, mod in prog.units:
+        parents = None
+        for node in mod.nodes:
+            if isinstance(node, ast.Attribute) and node.attr == old:
+                q = prog.resolve(node)
+                if q and q.rsplit(".", 1)[0] in modules:
+                    span = _attr_span(mod, node)
+                    edits = [TextEdit(*span, new)]
+                    if parents is None:  # id(x) -> the `x.attr` node around it
+                        parents = {id(n.value): n for n in mod.nodes if isinstance(n, ast.Attribute)}
+                    member = parents.get(id(node))
+                    if member is not None and member.attr in members:
+                        edits.append(TextEdit(*_attr_span(mod, member), members[member.attr]))
+                    yield (unit, *span), f"`{q}`", edits
+
+
+def _attr_span(mod, node: ast.Attribute) -> tuple[int, int]:
+    """The span of the attribute name of `x.attr`."""
+    end = mod.offsets.at(node.end_lineno, node.end_col_offset)
+    return end - len(node.attr), end
 
 
 class _RenameRule(Rule):
@@ -89,7 +92,7 @@ class _RenameRule(Rule):
         if prog is None:
             return
         sev = Severity.ERROR if ctx.pair().to >= Version(self.REMOVED) else Severity.WARNING
-        for at, what, edits in _rename_class(ctx, prog, self.MODULES, self.OLD, self.NEW, self.MEMBERS):
+        for at, what, edits in _rename_class(prog, self.MODULES, self.OLD, self.NEW, self.MEMBERS):
             yield ctx.report(at, f"{what}: {self.summary}", edits=edits, severity=sev,
                              fix_message=f"rename `{self.OLD}` to `{self.NEW}`")
 
@@ -211,10 +214,10 @@ class CompilationLevelRenamed(_RenameRule):
 
 
 def _keywords(prog: PyProgram, qualnames: tuple[str, ...], names: tuple[str, ...]):
-    for unit, offs, call, q in prog.calls(*qualnames):
+    for unit, call in prog.calls(*qualnames):
         for kw in call.keywords:
-            if kw.arg in names:
-                yield unit, offs, call, kw
+            if kw.name in names:
+                yield unit, call, kw
 
 
 class GuidedDecodingKwargRenamed(Rule):
@@ -261,11 +264,10 @@ class GuidedDecodingKwargRenamed(Rule):
         if prog is None:
             return
         sev = Severity.ERROR if ctx.pair().to >= Version("0.12.0") else Severity.WARNING
-        for unit, offs, call, kw in _keywords(prog, SAMPLING_PARAMS, ("guided_decoding",)):
-            s = offs.at(kw.lineno, kw.col_offset)
-            dup = any(k.arg == "structured_outputs" for k in call.keywords)
-            edits = None if dup else [TextEdit(s, s + len("guided_decoding"), "structured_outputs")]
-            yield ctx.report((unit, s, s + len("guided_decoding")), self.summary, edits=edits, severity=sev,
+        for unit, call, kw in _keywords(prog, SAMPLING_PARAMS, ("guided_decoding",)):
+            dup = call.keyword("structured_outputs") is not None
+            edits = None if dup else [TextEdit(*kw.name_span, "structured_outputs")]
+            yield ctx.report((unit, *kw.name_span), self.summary, edits=edits, severity=sev,
                              fix_message="rename to `structured_outputs=`")
 
 
@@ -282,10 +284,9 @@ class _RemovedKwarg(Rule):
         prog = program(ctx)
         if prog is None:
             return
-        for unit, offs, call, kw in _keywords(prog, SAMPLING_PARAMS, self.KEYS):
-            s = offs.at(kw.lineno, kw.col_offset)
-            yield ctx.report((unit, s, s + len(kw.arg)),
-                             f"`SamplingParams({kw.arg}=...)` was removed in vllm {self.changed_in}: {self.ADVICE}")
+        for unit, call, kw in _keywords(prog, SAMPLING_PARAMS, self.KEYS):
+            yield ctx.report((unit, *kw.name_span),
+                             f"`SamplingParams({kw.name}=...)` was removed in vllm {self.changed_in}: {self.ADVICE}")
 
 
 class BeamSearchSamplingRemoved(_RemovedKwarg):
@@ -450,28 +451,26 @@ class PromptTokenIdsRemoved(Rule):
         if prog is None:
             return
         inst = prog.instances(LLM_CLASS)
-        scopes = function_scopes(prog)
-        for unit, offs, node in prog.walk():
+        scopes = prog.function_scopes()
+        for unit, mod, node in prog.nodes():
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("generate", "encode")):
+                    and node.func.attr in ("generate", "encode")
+                    and any(k.arg == "prompt_token_ids" for k in node.keywords)):
                 continue
             recv = node.func.value
             if isinstance(recv, ast.Name):
                 if not inst.get((scopes.get(id(node), 0), recv.id)):
                     continue
-            elif not (isinstance(recv, ast.Call) and prog.qualname(recv.func) in LLM_CLASS):
+            elif not (isinstance(recv, ast.Call) and prog.resolve(recv.func) in LLM_CLASS):
                 continue
-            kw = next((k for k in node.keywords if k.arg == "prompt_token_ids"), None)
-            if kw is None:
-                continue
-            s = offs.at(kw.lineno, kw.col_offset)
-            e = offs.at(kw.value.end_lineno, kw.value.end_col_offset)
+            call = Call(mod, node, f"vllm.LLM.{node.func.attr}")
+            kw = call.keyword("prompt_token_ids")
             edits = None
-            has_prompts = bool(node.args) or any(k.arg == "prompts" for k in node.keywords)
-            new = None if has_prompts else _token_prompts(kw.value)
+            has_prompts = bool(call.args) or call.keyword("prompts") is not None
+            new = None if has_prompts else _token_prompts(kw.node.value)
             if new is not None:
-                edits = [TextEdit(s, e, f"prompts={new}")]
-            yield ctx.report((unit, s, s + len("prompt_token_ids")),
+                edits = [TextEdit(*kw.span, f"prompts={new}")]
+            yield ctx.report((unit, *kw.name_span),
                              f"`.{node.func.attr}(prompt_token_ids=...)` was removed in vllm 0.10.2: pass "
                              "`prompts=[{\"prompt_token_ids\": [...]}]` (or `TokensPrompt`) instead",
                              edits=edits, applicability=Applicability.UNSAFE,

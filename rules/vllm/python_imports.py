@@ -15,7 +15,7 @@ from packaging.version import Version
 from lmimigrate.ftypes import Applicability, Evidence, Example, Severity, TextEdit
 from lmimigrate.rule import Rule
 
-from .python_resolve import program
+from .python_program import program
 
 
 @dataclass(frozen=True)
@@ -377,16 +377,16 @@ class _ImportRule(Rule):
         row = self.ROW
         removed = Version(row.removed_in or row.changed_in)
         severity = Severity.ERROR if pair.to >= removed else Severity.WARNING
-        for imp in prog.imports:
-            if imp.module is None:
+        for unit, mod, imp in prog.imports():
+            if not imp.is_from:
                 if not row.module_gone:
                     continue
-                for name, _, span in imp.names:
-                    if any(_matches(m, row.old_modules) for m in _prefixes(name)):
-                        yield ctx.report((imp.unit, *span), f"`import {name}`: {row.summary}; update the module "
+                for n in imp.names:
+                    if any(_matches(m, row.old_modules) for m in _prefixes(n.name)):
+                        yield ctx.report((unit, *n.span), f"`import {n.name}`: {row.summary}; update the module "
                                          "path and its uses by hand", severity=severity)
                 continue
-            if not _matches(imp.module, row.old_modules):
+            if imp.level or not imp.module or not _matches(imp.module, row.old_modules):
                 continue
             hop = _SECOND_HOP.get(imp.module)
             if hop and pair.to < Version(hop[1]):
@@ -394,47 +394,44 @@ class _ImportRule(Rule):
             if row.module_gone:
                 names = list(imp.names)
             else:  # the module stays: only the moved names matter
-                names = [n for n in imp.names if (imp.module, n[0]) in row.moves]
+                names = [n for n in imp.names if (imp.module, n.name) in row.moves]
                 if not names:
                     continue
-            homes = [self._new_home(imp.module, n[0], pair.to) for n in names]
+            homes = [self._new_home(imp.module, n.name, pair.to) for n in names]
             edits = None
-            clean = "#" not in imp.text and "\\" not in imp.text
+            stmt = unit.text[imp.span[0] : imp.span[1]]
+            clean = "#" not in stmt and "\\" not in stmt
             if clean and names and all(h is not None for h in homes):
                 if all(h.new_module == imp.module for h in homes):
-                    edits = []
-                    for (name, asname, span), h in zip(names, homes):
-                        if h.new_name and span[0] >= 0:
-                            edits.append(TextEdit(span[0], span[1], h.new_name if asname else f"{h.new_name} as {name}"))
+                    edits = [TextEdit(*n.span, h.new_name if n.asname else f"{h.new_name} as {n.name}")
+                             for n, h in zip(names, homes) if h.new_name]
                 elif len(names) == len(imp.names):
-                    edits = self._rewrite(imp, homes)
-            what = ", ".join(f"`{n[0]}`" for n in names)
+                    edits = self._rewrite(unit, mod, imp, homes)
+            what = ", ".join(f"`{n.name}`" for n in names)
             if not edits:
-                missing = [n[0] for n, h in zip(names, homes) if h is None]
+                missing = [n.name for n, h in zip(names, homes) if h is None]
                 hint = f" ({', '.join(missing)}: no verified new home; update by hand)" if missing else ""
-                yield ctx.report((imp.unit, *imp.span), f"`from {imp.module} import` {what}: {row.summary}{hint}",
+                yield ctx.report((unit, *imp.span), f"`from {imp.module} import` {what}: {row.summary}{hint}",
                                  severity=severity)
             else:
-                yield ctx.report((imp.unit, *imp.span), f"`from {imp.module} import` {what}: {row.summary}",
+                yield ctx.report((unit, *imp.span), f"`from {imp.module} import` {what}: {row.summary}",
                                  edits=edits, applicability=Applicability.SAFE,
                                  fix_message="import from the new location" + (": " + row.fix_note if row.fix_note else ""),
                                  severity=severity)
 
     @staticmethod
-    def _rewrite(imp, homes: list[Move]) -> list[TextEdit] | None:
+    def _rewrite(unit, mod, imp, homes: list[Move]) -> list[TextEdit] | None:
         groups: dict[str, list[str]] = {}
-        for (name, asname, _), home in zip(imp.names, homes):
-            new_name = home.new_name or name
-            local = asname or name
-            groups.setdefault(home.new_module, []).append(new_name if new_name == local else f"{new_name} as {local}")
-        text = imp.unit.text
-        line_start = text.rfind("\n", 0, imp.span[0]) + 1
-        indent = text[line_start : imp.span[0]]
+        for n, home in zip(imp.names, homes):
+            new_name = home.new_name or n.name
+            groups.setdefault(home.new_module, []).append(new_name if new_name == n.local else f"{new_name} as {n.local}")
+        text = unit.text
+        indent = text[mod.offsets.at(imp.node.lineno, 0) : imp.span[0]]
         if indent.strip():  # `x = 1; from a import b`: leave it to the user
             return None
-        nl = imp.unit.newline or "\n"
-        new = (nl + indent).join(f"from {mod} import {', '.join(ns)}" for mod, ns in groups.items())
-        if new == imp.text:
+        nl = unit.newline or "\n"
+        new = (nl + indent).join(f"from {mod_} import {', '.join(ns)}" for mod_, ns in groups.items())
+        if new == text[imp.span[0] : imp.span[1]]:
             return None
         return [TextEdit(imp.span[0], imp.span[1], new)]
 

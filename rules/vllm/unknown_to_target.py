@@ -15,7 +15,7 @@ from packaging.version import Version
 from lmimigrate.ftypes import Evidence, Example, Severity
 from lmimigrate.rule import Rule
 
-from .python_resolve import program
+from .python_program import program
 
 LLM_QUALNAMES = ("vllm.LLM", "vllm.entrypoints.llm.LLM")
 ENGINE_ARGS_QUALNAMES = ("vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs")
@@ -248,22 +248,22 @@ class UnknownEngineKwarg(Rule):
         extra_async = set(getattr(inv, "async_engine_args_extra_fields", ()) or ())
         llm_params = set(getattr(inv, "llm_init_params", ()) or ())
         llm_params |= {p for p, since in LLM_ONLY_PARAMS.items() if pair.to >= Version(since)}
-        for unit, offs, call, q in prog.calls(*LLM_QUALNAMES, *ENGINE_ARGS_QUALNAMES, *ASYNC_ENGINE_ARGS_QUALNAMES):
+        for unit, call in prog.calls(*LLM_QUALNAMES, *ENGINE_ARGS_QUALNAMES, *ASYNC_ENGINE_ARGS_QUALNAMES):
+            q = call.qualname
             accepted = set(fields)
             if q in LLM_QUALNAMES:
                 accepted |= llm_params
             if q in ASYNC_ENGINE_ARGS_QUALNAMES:
                 accepted |= extra_async
             for kw in call.keywords:
-                if kw.arg is None or kw.arg in accepted or _handled_now(ctx, kw.arg):
+                if kw.name is None or kw.name in accepted or _handled_now(ctx, kw.name):
                     continue
-                s = offs.at(kw.lineno, kw.col_offset)
-                guess = _suggest(kw.arg, accepted)
-                msg = (f"`{kw.arg}=` is not an engine argument of vllm {pair.to}"
-                       + _removed_text("engine_args_fields", kw.arg, pair.to))
+                guess = _suggest(kw.name, accepted)
+                msg = (f"`{kw.name}=` is not an engine argument of vllm {pair.to}"
+                       + _removed_text("engine_args_fields", kw.name, pair.to))
                 if guess:
                     msg += f"; did you mean `{guess}`?"
-                yield ctx.report((unit, s, s + len(kw.arg)), msg + " (TypeError when the engine is built)")
+                yield ctx.report((unit, *kw.name_span), msg + " (TypeError when the engine is built)")
 
 
 # ---- VLLM_* environment variables ----------------------------------------------------------------------------------
