@@ -186,6 +186,7 @@ class Engine:
                 if self.debug:
                     msg += "\n" + traceback.format_exc()
                 findings.append(tool_finding(INTERNAL_ERROR, msg, path))
+        findings = _drop_generic_duplicates(findings, {r.code for r in self.rules if r.generic})
         tables = {id(u): suppressions(u) for u in parsed.units}
         kept = [f for f in findings if f.unit is None or not _suppressed(f, tables[id(f.unit)])]
         kept.sort(key=lambda f: (f.cell if f.cell is not None else -1, f.line, f.column, f.code))
@@ -225,6 +226,25 @@ class Engine:
             if _choose_fixes(findings, fix):
                 dropped.append(tool_finding(FIX_DROPPED, f"fixes did not converge after {MAX_ITERATIONS} rounds", path))
         return findings + dropped, text, applied_total, crashed
+
+
+def _drop_generic_duplicates(findings: list[Finding], generic: set[str]) -> list[Finding]:
+    if not generic:
+        return findings
+    specific: dict[int, list[tuple[int, int]]] = {}
+    for f in findings:
+        if f.code not in generic and f.unit is not None:
+            specific.setdefault(id(f.unit), []).append(f.span)
+    out = []
+    for f in findings:
+        if f.code in generic and f.unit is not None:
+            spans = specific.get(id(f.unit), ())
+            # Same setting: a specific finding inside the generic one's span (a finding about the whole
+            # command or file is wider and does not count).
+            if any(f.span[0] <= a and b <= f.span[1] for a, b in spans):
+                continue
+        out.append(f)
+    return out
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

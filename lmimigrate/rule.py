@@ -40,6 +40,9 @@ class Rule:
     trigger: ClassVar[str] = "crossing"
     severity: ClassVar[Severity] = Severity.WARNING
     fix_applicability: ClassVar[Applicability | None] = None  # the strongest fix it offers
+    #: A catch-all rule ("unknown to the target"): its findings are dropped where a specific rule reports on
+    #: the same setting, so a user sees the precise explanation once, not a generic one beside it.
+    generic: ClassVar[bool] = False
     looks_at: ClassVar[tuple[str, ...]] = ()  # "lmi:option.rolling_batch", "env:VLLM_USE_V1", "python:vllm.LLM"
     #: Byte substrings; a file containing none of them is never parsed for this rule. Empty: always.
     tokens: ClassVar[tuple[bytes, ...]] = ()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from lmimigrate import api, registry
 from lmimigrate.versions import parse_spec
 
-from rules.vllm.unknown_to_target import KNOWN_HANDLED
 
 
 def run(tmp_path, files: dict[str, str], *specs: str):
@@ -24,11 +23,6 @@ def run(tmp_path, files: dict[str, str], *specs: str):
 
 def found(report, code):
     return [f.message for f in report.findings if f.code == code]
-
-
-def test_known_handled_comes_from_the_flag_table():
-    handled = KNOWN_HANDLED()
-    assert {"swap_space", "use_v2_block_manager"} <= handled
 
 
 def test_specific_rule_wins_when_it_applies_generic_rule_otherwise(tmp_path):
@@ -71,10 +65,15 @@ def test_env_vars_need_evidence_of_vllm(tmp_path):
 
 
 def test_env_vars_message_depends_on_the_target(tmp_path):
-    files = {"Dockerfile": "FROM vllm/vllm-openai:v0.17.0\nENV VLLM_FUSED_MOE_CHUNK_SIZE=32768\n"}
+    files = {"Dockerfile": "FROM vllm/vllm-openai:v0.17.0\nENV VLLM_LOGGING_LEVL=DEBUG\n"}
     rep = run(tmp_path, files, "vllm==0.17.0", "vllm==0.18.0")
     msgs = found(rep, "VLLM302")
     assert len(msgs) == 1 and "Unknown vLLM environment variable detected" in msgs[0]
+    assert "did you mean `VLLM_LOGGING_LEVEL`" in msgs[0]
+    # A variable that a specific rule explains (VLLM165: removed in 0.18.0) is reported once, by that rule.
+    files = {"Dockerfile": "FROM vllm/vllm-openai:v0.17.0\nENV VLLM_FUSED_MOE_CHUNK_SIZE=32768\n"}
+    rep = run(tmp_path, files, "vllm==0.17.0", "vllm==0.18.0")
+    assert found(rep, "VLLM165") and not found(rep, "VLLM302")
 
 
 def test_gaudi_files_and_variables_are_left_to_the_hpu_rules(tmp_path):

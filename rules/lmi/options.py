@@ -45,6 +45,7 @@ def backend_of(scope) -> str | None:
 
 class OptionTooNew(Rule):
     code = "LMI060"
+    generic = True
     name = "option-not-in-target"
     stack = "lmi"
     changed_in = "9"
@@ -96,6 +97,7 @@ class OptionTooNew(Rule):
 
 class OptionUnknown(Rule):
     code = "LMI061"
+    generic = True
     name = "option-unknown"
     stack = "lmi"
     changed_in = "9"

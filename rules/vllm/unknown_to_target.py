@@ -8,7 +8,6 @@ codes VLLM001-199) already reports for the same version pair are skipped here, s
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from packaging.version import Version
 
@@ -78,36 +77,6 @@ def _removed_text(kind: str, name: str, to: Version) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
-def handled_keys() -> dict[str, tuple[str, ...]]:
-    """EngineArgs keys whose removal or rename a specific rule reports: key -> the codes of those rules."""
-    try:
-        from .data import FLAG_ROWS
-    except ImportError:
-        return {}
-    out: dict[str, tuple[str, ...]] = {}
-    for row in FLAG_ROWS:
-        for key in row.keys:
-            out[key] = out.get(key, ()) + (row.code,)
-    return out
-
-
-#: Exposed for other packs and tests: keys the specific vLLM rules own.
-def KNOWN_HANDLED() -> set[str]:  # noqa: N802 - a table, computed lazily from rules/vllm/data.py
-    return set(handled_keys())
-
-
-def _handled_now(ctx, key: str) -> bool:
-    """A specific rule for this key is active for this version pair (it reports the key itself)."""
-    from lmimigrate.registry import by_code
-
-    for code in handled_keys().get(key, ()):
-        rule = by_code(code)
-        if rule is not None and rule().active(ctx.pairs):
-            return True
-    return False
-
-
 def _dash(key: str) -> str:
     return "--" + key.replace("_", "-")
 
@@ -121,6 +90,7 @@ def _ev(release, file, quote, row):
 
 class UnknownCliFlag(Rule):
     code = "VLLM300"
+    generic = True
     name = "unknown-cli-flag"
     stack = "vllm"
     changed_in = "0.5.5"
@@ -181,8 +151,6 @@ class UnknownCliFlag(Rule):
                     candidates.append(_dash(key[3:]))
                 if any(inv.accepts_flag(c) for c in candidates):
                     continue
-                if _handled_now(ctx, key) or (key.startswith("no_") and _handled_now(ctx, key[3:])):
-                    continue
                 shown = base if scope.kind == "cli" else s.raw_key
                 guess = _suggest(_dash(key), [f for f in inv.cli_flags if f.startswith("--")])
                 if scope.kind != "cli" and guess:
@@ -198,6 +166,7 @@ class UnknownCliFlag(Rule):
 
 class UnknownEngineKwarg(Rule):
     code = "VLLM301"
+    generic = True
     name = "unknown-engine-kwarg"
     stack = "vllm"
     changed_in = "0.5.5"
@@ -256,14 +225,14 @@ class UnknownEngineKwarg(Rule):
             if q in ASYNC_ENGINE_ARGS_QUALNAMES:
                 accepted |= extra_async
             for kw in call.keywords:
-                if kw.name is None or kw.name in accepted or _handled_now(ctx, kw.name):
+                if kw.name is None or kw.name in accepted:
                     continue
                 guess = _suggest(kw.name, accepted)
                 msg = (f"`{kw.name}=` is not an engine argument of vllm {pair.to}"
                        + _removed_text("engine_args_fields", kw.name, pair.to))
                 if guess:
                     msg += f"; did you mean `{guess}`?"
-                yield ctx.report((unit, *kw.name_span), msg + " (TypeError when the engine is built)")
+                yield ctx.report((unit, kw.name_span[0], kw.value_span[1]), msg + " (TypeError when the engine is built)")
 
 
 # ---- VLLM_* environment variables ----------------------------------------------------------------------------------
@@ -284,6 +253,7 @@ def _vllm_in_use(ctx, scope, known: set[str]) -> bool:
 
 class UnknownEnvVar(Rule):
     code = "VLLM302"
+    generic = True
     name = "unknown-vllm-env-var"
     stack = "vllm"
     changed_in = "0.5.5"
@@ -343,7 +313,7 @@ class UnknownEnvVar(Rule):
             if not names or not _vllm_in_use(ctx, scope, known):
                 continue
             for s in names:
-                if s.key in known or s.key.startswith(GAUDI_ENV_PREFIXES) or _handled_now(ctx, s.key):
+                if s.key in known or s.key.startswith(GAUDI_ENV_PREFIXES):
                     continue
                 guess = _suggest(s.key, known)
                 msg = f"`{s.key}` is not read by vllm {pair.to}" + _removed_text("env_vars", s.key, pair.to)
@@ -380,6 +350,7 @@ _VLLM_BACKENDS = (None, "", "auto", "vllm", "disable")
 
 class LmiOptionDropped(Rule):
     code = "VLLM303"
+    generic = True
     name = "lmi-option-silently-dropped"
     stack = "lmi"
     changed_in = "14"
