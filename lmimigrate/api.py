@@ -267,7 +267,7 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options, prefi
     if isinstance(decoded, Finding):
         outcome.findings.append(decoded)
         return outcome
-    needed = engine.rules_for(cand.surface, data)
+    needed = engine.rules_for(cand.surface, data, cand.display)
     if not needed:
         return outcome  # the byte-level prefilter: no rule can fire here, so the file is never parsed
     ignored = _per_file_ignored(cand.display, opts.per_file_ignores)

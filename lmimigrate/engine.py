@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -158,10 +159,13 @@ class Engine:
             self._plans[surface, "tokens"] = (worded, tuple(sorted(tokens.difference(worded))))
         return plan
 
-    def rules_for(self, surface: str, data: bytes) -> list[Rule]:
-        """The byte-level prefilter: the rules one of whose tokens occurs in the file (or that need none).
-        No rule: the file is never parsed."""
+    def rules_for(self, surface: str, data: bytes, path: str = "") -> list[Rule]:
+        """The byte-level prefilter: the rules one of whose tokens occurs in the file or its name (or that
+        need none). No rule: the file is never parsed. The name counts because surfaces use it: a vLLM
+        `--config` file is recognised as `vllm*.yaml` even when its content never says "vllm"."""
         plan = self.plan(surface)
+        if path:
+            data = data + b"\n" + os.path.basename(path).encode("utf-8", "surrogateescape")
         worded, other = self._plans[surface, "tokens"]
         runs = b"\n".join(set(_WORD_RUNS.findall(data)))
         present = {t for t in worded if t in runs}
@@ -219,7 +223,7 @@ class Engine:
             applied_total += applied
             text, parsed = new_text, new_parsed
             if rules is not None:
-                rules = self.rules_for(surface, text.encode("utf-8", "surrogatepass"))
+                rules = self.rules_for(surface, text.encode("utf-8", "surrogatepass"), path)
             findings, crashed2 = self.run_rules(parsed, path, rules)
             crashed = crashed or crashed2
         else:
