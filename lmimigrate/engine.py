@@ -233,22 +233,27 @@ class Engine:
 
 
 def _drop_generic_duplicates(findings: list[Finding], generic: set[str]) -> list[Finding]:
+    """Drop a generic finding when a specific one covers the same setting: the specific finding lies inside
+    the generic one's span (same setting), or its fix edits that span (it rewrites the setting). A note about
+    a whole command or file is wider and edits nothing there, so it does not count."""
     if not generic:
         return findings
-    specific: dict[int, list[tuple[int, int]]] = {}
+    specific: dict[int, list[Finding]] = {}
     for f in findings:
         if f.code not in generic and f.unit is not None:
-            specific.setdefault(id(f.unit), []).append(f.span)
-    out = []
-    for f in findings:
-        if f.code in generic and f.unit is not None:
-            spans = specific.get(id(f.unit), ())
-            # Same setting: a specific finding inside the generic one's span (a finding about the whole
-            # command or file is wider and does not count).
-            if any(f.span[0] <= a and b <= f.span[1] for a, b in spans):
-                continue
-        out.append(f)
-    return out
+            specific.setdefault(id(f.unit), []).append(f)
+
+    def covered(f: Finding, g: Finding) -> bool:
+        if f.span[0] <= g.span[0] and g.span[1] <= f.span[1]:
+            return True
+        edits = g.fix.edits if g.fix is not None else ()
+        return any(e.start < f.span[1] and f.span[0] < e.end for e in edits)
+
+    return [
+        f
+        for f in findings
+        if not (f.code in generic and f.unit is not None and any(covered(f, g) for g in specific.get(id(f.unit), ())))
+    ]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -105,3 +105,14 @@ def test_lmi_options_before_pass_through_and_other_backends(tmp_path):
                  "option.entryPoint=djl_python.lmi_vllm.vllm_async_service\noption.max_model_lenght=4096\n")
     msgs = found(run(tmp_path, {"serving.properties": asyncmode}, "lmi==v16", "lmi==v17"), "VLLM303")
     assert len(msgs) == 1 and "max_model_lenght" in msgs[0]
+
+
+def test_generic_rule_yields_to_a_fold_of_several_flags(tmp_path):
+    # VLLM060 folds both flags into --speculative-config; VLLM300 must not report the second one beside it.
+    script = {"run.sh": "#!/bin/sh\nvllm serve m \\\n  --speculative-model d \\\n  --num-speculative-tokens 5\n"}
+    rep = run(tmp_path, script, "vllm==0.8.2", "vllm==0.11.0")
+    assert found(rep, "VLLM060") and not found(rep, "VLLM300")
+    # A flag no specific rule explains is still reported by the generic rule.
+    script = {"run.sh": "#!/bin/sh\nvllm serve m --speculative-model d --max-model-length 4\n"}
+    rep = run(tmp_path, script, "vllm==0.8.2", "vllm==0.11.0")
+    assert any("--max-model-length" in m for m in found(rep, "VLLM300"))

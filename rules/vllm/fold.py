@@ -85,8 +85,10 @@ class FoldRule(VllmRule):
             edits = None
             if ok:
                 edits = self._edits(ctx, scope, olds, new)
+            # The finding covers every folded setting, so it is about all of them (and a generic
+            # "unknown flag" finding on one of them yields to it).
             yield ctx.report(
-                olds[0],
+                (scope.unit, min(s.span[0] for s in olds), max(s.span[1] for s in olds)),
                 self.message(ctx, olds, gone),
                 edits=edits,
                 applicability=self.fix_applicability,
