@@ -29,8 +29,8 @@ settings.register_profile("dev", derandomize=True, max_examples=20, **_COMMON)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)
 
-#: Multiplier applied by `examples()`: the long profile runs ~20x the CI count.
-SCALE = {"ci": 1.0, "long": 20.0, "dev": 0.2}.get(PROFILE, 1.0)
+#: Multiplier applied by `examples()`: the long profile runs ~20x the CI count (HYPOTHESIS_SCALE overrides).
+SCALE = float(os.environ.get("HYPOTHESIS_SCALE") or {"ci": 1.0, "long": 20.0, "dev": 0.2}.get(PROFILE, 1.0))
 
 
 def examples(n: int) -> int:
