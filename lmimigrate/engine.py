@@ -207,6 +207,7 @@ class Engine:
         except RecursionError:
             return [tool_finding(PARSE_ERROR, "cannot parse: nested too deeply; file left untouched", path)], text, 0, False
         findings, crashed = self.run_rules(parsed, path, rules)
+        first_codes = {f.code for f in findings}
         applied_total = 0
         dropped: list[Finding] = []
         if fix is None:
@@ -229,7 +230,15 @@ class Engine:
         else:
             if _choose_fixes(findings, fix):
                 dropped.append(tool_finding(FIX_DROPPED, f"fixes did not converge after {MAX_ITERATIONS} rounds", path))
+        if applied_total:
+            findings = self._only_original_default_notes(findings, first_codes)
         return findings + dropped, text, applied_total, crashed
+
+    def _only_original_default_notes(self, findings: list[Finding], first_codes: set[str]) -> list[Finding]:
+        """Default-change notes describe the source configuration. One that appears only after our own
+        fixes (deleting `--disable-log-requests` hides that logging was already off) is not about it."""
+        default = {r.code for r in self.rules if r.trigger == "default"}
+        return [f for f in findings if f.code not in default or f.code in first_codes]
 
 
 def _drop_generic_duplicates(findings: list[Finding], generic: set[str]) -> list[Finding]:

@@ -299,3 +299,16 @@ def test_rules_listing(capsys):
     code, out, _ = run(capsys, "rules", "--output-format", "json")
     rows = json.loads(out)
     assert code == 0 and {r["code"] for r in rows} == {r.code for r in registry.all_rules()}
+
+
+def test_fix_does_not_raise_default_notes_the_source_did_not_have(repo, capsys):
+    # Deleting `--disable-log-requests` (VLLM080) must not make VLLM081 ("logging is now off by default,
+    # add --enable-log-requests") appear: the source had logging off already.
+    script = repo / "run.sh"
+    script.write_text("#!/bin/sh\nvllm serve m --disable-log-requests\n")
+    args = ["check", "--from", "vllm==0.8.2", "--to", "vllm==0.11.0", "--select", "VLLM080,VLLM081", "--output-format", "json"]
+    _, out, _ = run(capsys, *args)
+    assert [f["code"] for f in json.loads(out)] == ["VLLM080"]
+    code, out, _ = run(capsys, *args, "--fix")
+    assert json.loads(out) == [] and code == 0
+    assert script.read_text() == "#!/bin/sh\nvllm serve m\n"

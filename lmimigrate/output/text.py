@@ -76,7 +76,10 @@ def summary_line(findings: list[Finding], fixed: int, mode_fix: Applicability | 
     if n == 0:
         parts.append("no findings left" if fixed else "All checks passed!")
     else:
-        parts.append(f"{'Found' if not fixed else 'left'} {n} finding{'s' if n != 1 else ''}")
+        if fixed:
+            parts.append(f"{n} remain{'s' if n == 1 else ''}")
+        else:
+            parts.append(f"Found {n} finding{'s' if n != 1 else ''}")
         hints = []
         if safe and mode_fix is None:
             hints.append(f"{safe} fixable with --fix")
