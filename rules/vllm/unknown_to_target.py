@@ -326,23 +326,18 @@ class UnknownEnvVar(Rule):
 
 # ---- LMI option.* pass-through ----------------------------------------------------------------------------------
 
-#: LMI's own option names on the vLLM backend (reference lmi_ground_truth.md §3.1, §3.2 era B, §7.2): read by
-#: LMI itself, not forwarded to `EngineArgs`. Conservative: an LMI key missing here would be reported wrongly,
-#: so every key the reference names for the vLLM or common path is listed.
-LMI_OPTIONS = frozenset({
-    # §3.1 common
-    "model_id", "revision", "trust_remote_code", "task", "entryPoint", "rolling_batch", "max_rolling_batch_size",
-    "tensor_parallel_degree", "pipeline_parallel_degree", "dtype", "mpi_mode", "async_mode", "enable_streaming",
-    "output_formatter", "tgi_compat", "bedrock_compat", "enable_lora", "model_loading_timeout", "predict_timeout",
-    "parallel_loading", "pythonExecutable", "env", "enable_venv", "handler", "lmcache_auto_config",
-    "lmcache_config_file", "enable_stateful_sessions", "sessions_path", "sessions_expiration", "kv_transfer_config",
-    "s3url", "engine", "default_accept", "model_dir", "model_name", "entrypoint",
-    # §3.2 era B: LMI names mapped to vLLM args, and LMI-only fields
-    "quantize", "max_rolling_batch_prefill_tokens", "cpu_offload_gb_per_gpu", "max_loras",
-    "enable_auto_tool_choice", "tool_call_parser", "enable_reasoning", "reasoning_parser", "chat_template",
-    "chat_template_content_format", "normalize", "long_lora_scaling_factors", "device", "preloaded_model",
-    "override_neuron_config", "use_v2_block_manager",
-})
+#: LMI keys read outside djl_python's properties managers (Java side or handler-specific: reference
+#: lmi_ground_truth.md §2 v17 item 6, §3.1, §4.4), which the extracted LMI inventory cannot list.
+LMI_KEYS_OUTSIDE_INVENTORY = frozenset({"entryPoint", "entrypoint", "default_accept", "model_name", "normalize",
+                                        "lmcache_auto_config"})
+
+
+def _lmi_options(lmi_major: int) -> frozenset[str]:
+    """Option names LMI itself reads on the vLLM backend of `lmi_major` (not forwarded to EngineArgs)."""
+    from lmimigrate.rules.lmi.inventory import known_keys
+
+    return frozenset(known_keys(lmi_major, "vllm")) | LMI_KEYS_OUTSIDE_INVENTORY
+
 
 #: rolling_batch values whose options go to vLLM (async mode uses `disable`).
 _VLLM_BACKENDS = (None, "", "auto", "vllm", "disable")
@@ -404,6 +399,7 @@ class LmiOptionDropped(Rule):
         if inv is None:
             return
         fields = set(inv.engine_args_fields)
+        lmi_options = _lmi_options(int(pair.to.major))
         for scope in ctx.scopes():
             if not is_lmi_scope(scope):
                 continue
@@ -424,9 +420,9 @@ class LmiOptionDropped(Rule):
                 if s.ns != "lmi" or not s.key.startswith("option."):
                     continue
                 key = s.key[len("option."):]
-                if key in LMI_OPTIONS or key in fields or key.lower() in fields:
+                if key in lmi_options or key in fields or key.lower() in fields:
                     continue
-                guess = _suggest(key, LMI_OPTIONS | fields)
+                guess = _suggest(key, lmi_options | fields)
                 msg = (f"`{s.origin.raw_key}` is neither an LMI option nor an engine argument of vLLM {vllm_to} "
                        f"(bundled with LMI v{pair.to}): LMI drops it silently")
                 if guess:
