@@ -590,7 +590,10 @@ def _edit_case(name: str, text: str, data) -> None:
                 expected = before[:k] + [(s.ns, new, before[k][2])] + before[k + 1 :]
             elif op == "set":
                 assume(s.value_span is not None and s.literal)
-                value = _new_value(data, scope, s.ns)
+                if s.key == "O":  # -O takes a number; `-O word` reads as a bare -O, by design of the flag
+                    value = data.draw(st.sampled_from("0123"), label="value")
+                else:
+                    value = _new_value(data, scope, s.ns)
                 note(f"-> {value!r}")
                 edits = s.set_value(value)
                 expected = before[:k] + [(s.ns, s.key, _expect_text(value))] + before[k + 1 :]
