@@ -134,7 +134,7 @@ def run(opts: Options) -> Report:
     engine = Engine(active, pairs, debug=opts.debug)
 
     cache = None
-    entries: list[bytes | None] = [None] * len(candidates)
+    entries: list[str | None] = [None] * len(candidates)
     results: list[FileOutcome | None] = [None] * len(candidates)
     if opts.cache and opts.fix is None:
         from lmimigrate import cache as cache_mod
@@ -142,8 +142,9 @@ def run(opts: Options) -> Report:
         cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
         for i, (cand, data) in enumerate(candidates):
             entries[i] = e = cache_mod.entry(data, cand.surface, cand.display)
-            if cache.clean(e):
-                results[i] = FileOutcome(cand.display, original=data)
+            findings = cache.get(e, lambda data=data: _text(data))
+            if findings is not None:
+                results[i] = FileOutcome(cand.display, findings, original=data)
     todo = [i for i, r in enumerate(results) if r is None]
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) >= POOL_MIN_FILES and _fork_ok():
@@ -160,12 +161,19 @@ def run(opts: Options) -> Report:
     if cache is not None:
         for i in todo:
             o = results[i]
-            if not o.findings and not o.internal_error:
-                cache.add(entries[i])
+            if not o.internal_error:
+                cache.add(entries[i], o.findings, _text(candidates[i][1]) if o.findings else None)
         cache.save()
     outcomes: list[FileOutcome] = list(tool_findings) + results
     internal = any(o.internal_error for o in outcomes)
     return Report(outcomes, pairs, detections, skipped, len(candidates), internal)
+
+
+def _text(data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    decoded = decode(data, "")
+    return None if isinstance(decoded, Finding) else decoded.text
 
 
 def _key_parts(opts: Options, active: list[Rule], pairs: dict[str, VersionPair]) -> list[str]:

@@ -8,7 +8,9 @@ in, and are never written through. FIFOs, sockets and devices are skipped.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -37,17 +39,21 @@ class Skipped:
     reason: str
 
 
+@functools.lru_cache(maxsize=16)
+def _exclude_regexes(excludes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """(any path part matches a pattern, the whole path matches `pat` or `pat/*`), as two compiled regexes."""
+    pats = [p.rstrip("/") for p in excludes]
+    part = "|".join(fnmatch.translate(p) for p in pats) or "(?!x)x"
+    whole = "|".join(fnmatch.translate(p) + "|" + fnmatch.translate(p + "/*") for p in pats) or "(?!x)x"
+    return re.compile(part), re.compile(whole)
+
+
 def _excluded(rel: str, excludes: tuple[str, ...]) -> bool:
-    parts = rel.replace(os.sep, "/").split("/")
-    for pat in excludes:
-        pat = pat.rstrip("/")
-        if any(fnmatch.fnmatchcase(p, pat) for p in parts):
-            return True
-        if fnmatch.fnmatchcase(rel.replace(os.sep, "/"), pat) or fnmatch.fnmatchcase(
-            rel.replace(os.sep, "/"), pat + "/*"
-        ):
-            return True
-    return False
+    norm = rel.replace(os.sep, "/")
+    part_rx, whole_rx = _exclude_regexes(tuple(excludes))
+    if whole_rx.match(norm):
+        return True
+    return any(part_rx.match(p) for p in norm.split("/"))
 
 
 def _is_pin_file(rel: str) -> bool:
