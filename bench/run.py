@@ -6,7 +6,8 @@
 
 Child processes run with bytecode caching on (PYTHONDONTWRITEBYTECODE unset, PYTHONPYCACHEPREFIX under
 bench/.cache/pycache), as an installed lmimigrate would, after one unmeasured warm-up run of each command.
-Peak memory is the largest resident set of the process tree, sampled every 10 ms from /proc, and the
+Peak memory is the largest proportional set size (PSS) of the process tree, summed over its processes and
+sampled every 10 ms from /proc (PSS counts a page shared by a parent and its forked workers once), and the
 kernel's ru_maxrss of the main process (os.wait4).
 """
 
@@ -39,14 +40,16 @@ def child_env() -> dict[str, str]:
 
 
 def _tree_rss_kb(pid: int) -> int:
+    """The memory of a process and its children: the sum of their proportional set sizes (PSS), so that pages
+    a forked worker shares with its parent count once (summed RSS would count them in every process)."""
     total = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as fh:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
                         break
             with open(f"/proc/{p}/task/{p}/children") as fh:
@@ -208,10 +211,11 @@ def main(argv: list[str] | None = None) -> int:
             m.once(env)
         print(f"bench: round {i + 1}/{args.runs} done", file=sys.stderr)
     rows = [m.row() for m in ms]
-    print("| measurement | median | min | max | peak RSS (tree) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| measurement | median | min | max | peak PSS (tree) | ru_maxrss (main) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['name']} | {r['median_s']:.3f} s | {r['min_s']:.3f} s | {r['max_s']:.3f} s | {r['peak_tree_mb']} MB |")
+        print(f"| {r['name']} | {r['median_s']:.3f} s | {r['min_s']:.3f} s | {r['max_s']:.3f} s | {r['peak_tree_mb']} MB "
+              f"| {r['peak_maxrss_mb']} MB |")
     print()
     print("| goal | measured | target | met |")
     print("| --- | ---: | --- | --- |")

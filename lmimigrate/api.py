@@ -51,6 +51,8 @@ class Options:
 #: Candidate files from which a run is spread over worker processes (pre-commit already splits file lists,
 #: and a process costs a fork plus sending results back).
 POOL_MIN_FILES = 256
+#: File contents held in memory between reading (for version detection) and checking; beyond, re-read.
+KEEP_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -112,6 +114,9 @@ def run(opts: Options) -> Report:
     candidates: list[tuple[Candidate, bytes | None]] = []
     detections: list[detect_mod.Detection] = []
     tool_findings: list[FileOutcome] = []
+    use_cache = opts.cache and opts.fix is None
+    entries: list[str | None] = []
+    kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
     for item in discover(opts.paths, opts.excludes):
         if isinstance(item, Skipped):
             skipped.append(item)
@@ -126,7 +131,12 @@ def run(opts: Options) -> Report:
             continue
         detections.extend(detect_mod.detect(item.display, data))
         if item.surface is not None:
-            candidates.append((item, data))
+            if use_cache:
+                from lmimigrate import cache as cache_mod
+
+                entries.append(cache_mod.entry(data, item.surface, item.display))
+            kept += len(data)
+            candidates.append((item, data if kept <= KEEP_BYTES else None))
 
     pairs = version_pairs(opts, detect_mod.oldest_per_stack(detections))
     rules = [r() for r in opts.rules]
@@ -134,17 +144,15 @@ def run(opts: Options) -> Report:
     engine = Engine(active, pairs, debug=opts.debug)
 
     cache = None
-    entries: list[str | None] = [None] * len(candidates)
     results: list[FileOutcome | None] = [None] * len(candidates)
-    if opts.cache and opts.fix is None:
+    if use_cache:
         from lmimigrate import cache as cache_mod
 
         cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
         for i, (cand, data) in enumerate(candidates):
-            entries[i] = e = cache_mod.entry(data, cand.surface, cand.display)
-            findings = cache.get(e, lambda data=data: _text(data))
+            findings = cache.get(entries[i], lambda cand=cand, data=data: _text(_data(cand, data, opts)))
             if findings is not None:
-                results[i] = FileOutcome(cand.display, findings, original=data)
+                results[i] = FileOutcome(cand.display, findings, original=data or b"")
     todo = [i for i, r in enumerate(results) if r is None]
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) >= POOL_MIN_FILES and _fork_ok():
@@ -157,20 +165,29 @@ def run(opts: Options) -> Report:
     else:
         for i in todo:
             cand, data = candidates[i]
+            data = _data(cand, data, opts)
+            if isinstance(data, Skipped):  # it changed since it was read
+                results[i] = FileOutcome(cand.display, [tool_finding(UNREADABLE, data.reason, cand.display)])
+                continue
             results[i] = _check_guarded(engine, cand, data, opts)
     if cache is not None:
         for i in todo:
             o = results[i]
             if not o.internal_error:
-                cache.add(entries[i], o.findings, _text(candidates[i][1]) if o.findings else None)
+                text = _text(_data(candidates[i][0], candidates[i][1], opts)) if o.findings else None
+                cache.add(entries[i], o.findings, text)
         cache.save()
     outcomes: list[FileOutcome] = list(tool_findings) + results
     internal = any(o.internal_error for o in outcomes)
     return Report(outcomes, pairs, detections, skipped, len(candidates), internal)
 
 
-def _text(data: bytes | None) -> str | None:
-    if data is None:
+def _data(cand: Candidate, data: bytes | None, opts: Options) -> bytes | Skipped:
+    return read_candidate(cand, opts.max_file_size) if data is None else data
+
+
+def _text(data: bytes | Skipped | None) -> str | None:
+    if data is None or isinstance(data, Skipped):
         return None
     decoded = decode(data, "")
     return None if isinstance(decoded, Finding) else decoded.text
