@@ -21,8 +21,6 @@ Profiles (tests/conftest.py): "ci" is derandomized with a few thousand examples 
 from __future__ import annotations
 
 import codecs
-import collections
-import importlib
 import json
 import re
 
@@ -37,17 +35,6 @@ from lmimigrate.ftypes import Applicability, Finding, ParseError
 from lmimigrate.surfaces.cmdline import BOOL_FLAGS, SHORT_ALIASES
 from tests.conftest import examples
 
-
-def _has_surface(name: str) -> bool:
-    try:
-        importlib.import_module(surfaces.SURFACE_MODULES[name])
-        return True
-    except ImportError:
-        return False
-
-
-needs_notebook = pytest.mark.skipif(not _has_surface("notebook"), reason="notebook surface not landed yet")
-needs_python = pytest.mark.skipif(not _has_surface("python"), reason="python surface not landed yet")
 
 # ---- building blocks --------------------------------------------------------------------------------------
 
@@ -381,8 +368,7 @@ GENERATORS = {
     "python": python_file(),
     "notebook": notebook_file(),
 }
-MARKS = {"python": [needs_python], "notebook": [needs_notebook]}
-SURFACE_PARAMS = [pytest.param(s, marks=MARKS.get(s, []), id=s) for s in GENERATORS]
+SURFACE_PARAMS = [pytest.param(s, id=s) for s in GENERATORS]
 FILENAMES = {"properties": "serving.properties", "env": ".env", "shell": "run.sh", "dockerfile": "Dockerfile",
              "yaml": "deploy.yaml", "json": "model.json", "python": "serve.py", "notebook": "nb.ipynb"}
 
