@@ -29,7 +29,6 @@ import argparse
 import ast
 import glob
 import json
-import os
 import re
 import subprocess
 import sys

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lmimigrate.ftypes import Evidence, Example, Severity
 
-from .common import FORK, GAUDI_VLLM_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, env_tokens, ev, is_gaudi_scope, linear_on
+from .common import FORK, GAUDI_VLLM_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, ev, is_gaudi_scope, linear_on
 
 
 @dataclass(frozen=True)

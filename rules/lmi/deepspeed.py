@@ -10,7 +10,7 @@ from __future__ import annotations
 from lmimigrate.ftypes import Applicability, Example, Severity
 from lmimigrate.rule import Rule
 
-from .common import PROPS, RELEASE_NOTES, ev, get, lmi_scopes, rolling_batch, shown, value
+from .common import PROPS, ev, get, lmi_scopes, rolling_batch, shown, value
 
 DS_DOC = "serving/docs/lmi/announcements/deepspeed-deprecation.md (branch 0.28.0-dlc)"
 EV_DOC = ev(

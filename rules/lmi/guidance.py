@@ -13,7 +13,7 @@ from lmimigrate.ftypes import Applicability, Example, Severity
 from lmimigrate.rule import Rule
 
 from .async_mode import async_path
-from .common import BREAKING, PROPS, RELEASE_NOTES, ev, get, is_neuron, is_trt, lmi_scopes, model_id, rolling_batch, value
+from .common import BREAKING, PROPS, RELEASE_NOTES, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
 
 SCHEMA = "serving/docs/lmi/user_guides/lmi_input_output_schema.md"
 V10_NOTES = "serving/docs/lmi/user_guides/release_notes.md (branch 0.29.0-dlc, titled LMI V10)"

@@ -12,7 +12,7 @@ from lmimigrate.ftypes import Applicability, Example, Severity
 from lmimigrate.lmi_env import env_to_lmi_key
 from lmimigrate.rule import Rule
 
-from .common import ENTRYPOINT_SH, MODEL_INFO, PROPS, RELEASE_NOTES, ev, get, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, shown, value
+from .common import ENTRYPOINT_SH, MODEL_INFO, PROPS, ev, get, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, shown, value
 from .inventory import LMI_OPTIONS
 
 SERVER = "serving/src/main/java/ai/djl/serving/ModelServer.java"

@@ -18,7 +18,7 @@ import difflib
 from lmimigrate.ftypes import Example, Severity
 from lmimigrate.rule import Rule
 
-from .common import PROPS, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch
+from .common import PROPS, ev, is_neuron, is_trt, lmi_scopes, rolling_batch
 from .inventory import CLOSED, LMI_OPTIONS, known_keys, option_range
 
 EV_LMIDIST = ev("djl-serving 0.27.0-0.32.0 (LMI v9-v14)", PROPS + "lmi_dist_rb_properties.py",

@@ -101,8 +101,8 @@ class SdkDjlDeepspeed(Rule):
                 vs = kw(scope, "version")
                 if vs is not None and vs.literal and vs.value_span is not None and djl:
                     edits.append(TextEdit(vs.value_span[0], vs.value_span[1], _quote_like(scope, vs, djl)))
-            yield ctx.report(fs or scope, f"`framework=\"djl-deepspeed\"` has no image from 0.28.0 (LMI v10); use "
-                             f"`framework=\"djl-lmi\"`" + (f" with `version=\"{djl}\"`" if djl else ""),
+            yield ctx.report(fs or scope, "`framework=\"djl-deepspeed\"` has no image from 0.28.0 (LMI v10); use "
+                             "`framework=\"djl-lmi\"`" + (f" with `version=\"{djl}\"`" if djl else ""),
                              edits=edits, fix_message="use `djl-lmi`" + (f" {djl}" if djl else ""))
 
 

@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 from lmimigrate.ftypes import Applicability, Example, Severity, TextEdit
-from lmimigrate.rule import Rule
 
 from .common import VllmRule
 

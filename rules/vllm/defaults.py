@@ -221,7 +221,7 @@ def _make(row: DefaultRow) -> type[Rule]:
         code=row.code, name=row.name, row=row, summary=row.summary, changed_in=row.changed_in,
         severity=row.severity, fix_applicability=Applicability.UNSAFE if row.restore else None,
         looks_at=tuple(f"vllm:{k}" for k in row.keys) or ("vllm:*",), tokens=(b"vllm", b"VLLM", b"LLM"),
-        what=(f"Reports each vLLM launch (command line, vLLM `--config` file, `LLM(...)`) "
+        what=("Reports each vLLM launch (command line, vLLM `--config` file, `LLM(...)`) "
               + (f"that does not set {', '.join(f'`{k}`' for k in row.keys)} " if row.keys else "")
               + f"when the upgrade crosses vllm {row.changed_in} (known `--from` only)."),
         why=row.why,

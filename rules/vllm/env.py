@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
 
 from .common import VllmRule
 
@@ -340,7 +339,7 @@ class MoeKernelEnvVarsRemoved(VllmRule):
         Example("compose.yaml", "services:\n  vllm:\n    image: vllm/vllm-openai:v0.23.0\n    environment:\n"
                 "      VLLM_USE_FBGEMM: \"1\"\n    command: --model facebook/opt-125m\n"),
     )
-    valid = (Example("Dockerfile", f"FROM vllm/vllm-openai:v0.23.0\nENV VLLM_USE_FLASHINFER_MOE_FP8=1\n", to="vllm==0.23.0"),)
+    valid = (Example("Dockerfile", "FROM vllm/vllm-openai:v0.23.0\nENV VLLM_USE_FLASHINFER_MOE_FP8=1\n", to="vllm==0.23.0"),)
 
     def check(self, ctx):
         for name, hint in MOE_HINTS.items():

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
 
 from .common import VllmRule
 

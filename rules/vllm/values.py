@@ -8,7 +8,6 @@ import json
 import re
 
 from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
 
 from .common import VllmRule
 
@@ -68,8 +67,8 @@ class TaskToRunnerConvert(VllmRule):
     invalid = (
         Example("run.sh", f"vllm serve {MODEL} --task generate --max-model-len 4096\n",
                 fixed=f"vllm serve {MODEL} --runner generate --max-model-len 4096\n", to="vllm==0.13.0"),
-        Example("run.sh", f"vllm serve intfloat/e5-mistral-7b-instruct --task=embed\n",
-                fixed=f"vllm serve intfloat/e5-mistral-7b-instruct --runner=pooling --convert embed\n",
+        Example("run.sh", "vllm serve intfloat/e5-mistral-7b-instruct --task=embed\n",
+                fixed="vllm serve intfloat/e5-mistral-7b-instruct --runner=pooling --convert embed\n",
                 unsafe=True, to="vllm==0.13.0"),
         Example("vllm-config.yaml", "model: BAAI/bge-reranker-v2-m3\ntask: score\nmax_model_len: 512\n", to="vllm==0.13.0"),
         Example("vllm-config.yaml", "model: BAAI/bge-base-en-v1.5\ntask: embedding\nmax_model_len: 512\n",
@@ -370,14 +369,14 @@ class QuantizationMethodRemoved(VllmRule):
            "v0.23.0 / v0.27.0, absent v0.24.0 / v0.28.0; issue vllm-project/vllm#39583", "§3.9 K3, K4"),
     )
     invalid = (
-        Example("run.sh", f"vllm serve TheBloke/Llama-2-7B-GGUF -q gguf --max-model-len 4096\n", to="vllm==0.24.0"),
+        Example("run.sh", "vllm serve TheBloke/Llama-2-7B-GGUF -q gguf --max-model-len 4096\n", to="vllm==0.24.0"),
         Example("vllm-config.yaml", "model: nvidia/Llama-3.1-8B-Instruct-FP4\nquantization: nvfp4\nmax_model_len: 4096\n",
                 fixed="model: nvidia/Llama-3.1-8B-Instruct-FP4\nquantization: modelopt_fp4\nmax_model_len: 4096\n",
                 to="vllm==0.9.0"),
         Example("run.sh", f"vllm serve {MODEL} --quantization marlin\n", to="vllm==0.33.0"),
     )
     valid = (
-        Example("run.sh", f"vllm serve TheBloke/Llama-2-7B-GGUF -q gguf\n", to="vllm==0.23.0"),
+        Example("run.sh", "vllm serve TheBloke/Llama-2-7B-GGUF -q gguf\n", to="vllm==0.23.0"),
         Example("run.sh", f"vllm serve {MODEL} --quantization awq\n", to="vllm==0.33.0"),
     )
 
@@ -415,7 +414,7 @@ class LoadFormatRemoved(VllmRule):
            "quantization\" (v0.27.0); gguf / bitsandbytes loaders absent v0.24.0 / v0.28.0", "§3.9 K3, K4"),
     )
     invalid = (
-        Example("run.sh", f"vllm serve unsloth/llama-3-8b-bnb-4bit --load-format bitsandbytes --quantization bitsandbytes\n",
+        Example("run.sh", "vllm serve unsloth/llama-3-8b-bnb-4bit --load-format bitsandbytes --quantization bitsandbytes\n",
                 to="vllm==0.28.0"),
         Example("vllm-config.yaml", "model: /models/llama.gguf\nload_format: gguf\nmax_model_len: 4096\n", to="vllm==0.24.0"),
     )
