@@ -150,7 +150,7 @@ class Engine:
                 # Notebook cells are read as python/properties/env/...: a notebook needs every rule.
                 if _doc_only(r) or (r.surfaces and surface != "notebook" and surface not in r.surfaces):
                     continue
-                plan.append((r, frozenset(r.tokens)))
+                plan.append((r, frozenset(r.tokens_for(surface))))
             self._plans[surface] = plan
             tokens = {t for _, ts in plan for t in ts}
             # Tokens made of word characters (and . : / -) can only occur inside one such run of the file:

@@ -45,7 +45,15 @@ class Rule:
     generic: ClassVar[bool] = False
     looks_at: ClassVar[tuple[str, ...]] = ()  # "lmi:option.rolling_batch", "env:VLLM_USE_V1", "python:vllm.LLM"
     #: Byte substrings; a file containing none of them is never parsed for this rule. Empty: always.
-    tokens: ClassVar[tuple[bytes, ...]] = ()
+    #: A dict gives them per file surface, with "*" for the others (a vLLM --config YAML file may contain
+    #: nothing more specific than underscores; a Python file must name vllm).
+    tokens: ClassVar[tuple[bytes, ...] | dict[str, tuple[bytes, ...]]] = ()
+
+    @classmethod
+    def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
+        if isinstance(cls.tokens, dict):
+            return cls.tokens.get(surface, cls.tokens.get("*", ()))
+        return cls.tokens
     #: Surfaces it reads; empty: all.
     surfaces: ClassVar[tuple[str, ...]] = ()
     # Documentation, rendered by `lmimigrate explain` under ruff's headings.

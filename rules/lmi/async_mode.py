@@ -205,7 +205,8 @@ class MllamaV17(Rule):
     severity = Severity.ERROR
     summary = "MLlama (Llama 3.2 Vision) is not supported by the vLLM V1 engine bundled from LMI v17 (0.35.0)"
     looks_at = ("lmi:option.model_id",)
-    tokens = (b"Vision", b"vision", b"mllama", b"MLlama")
+    # In Python the model comes from an env dict or a `model_id=` argument.
+    tokens = {"python": (b"HF_MODEL_ID", b"OPTION_MODEL_ID", b"model_id"), "*": (b"Vision", b"vision", b"mllama", b"MLlama")}
     what = (
         "Reports a Llama-3.2-*-Vision (`mllama`) model served by vLLM or lmi-dist (explicit, `auto` or unset rolling "
         "batch; not TensorRT-LLM) when the target is LMI v17 or later. It is never rewritten to another backend."

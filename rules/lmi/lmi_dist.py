@@ -245,7 +245,8 @@ class EngineMpi(Rule):
     fix_applicability = Applicability.SAFE
     summary = "`engine=MPI` re-enables MPI mode after LMI v15 moves lmi-dist to vLLM; use `engine=Python`"
     looks_at = ("lmi:engine",)
-    tokens = (b"MPI", b"mpi")
+    # In Python, LMI settings only come from env dicts: `OPTION_ENGINE`.
+    tokens = {"python": (b"OPTION_ENGINE",), "*": (b"MPI", b"mpi")}
     what = (
         "Reports `engine=MPI` (`OPTION_ENGINE=MPI`) in an lmi-dist or vLLM configuration (explicit, `auto` or "
         "unset rolling batch; not TensorRT-LLM, Neuron, or a T5-family model) when the target is LMI v15 or later."

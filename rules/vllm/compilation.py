@@ -149,7 +149,8 @@ class CompilationLevelToMode(CompilationKeysRule):
     olds = ("level",)
     summary = "`compilation_config.level` was renamed `mode` (deprecated 0.11.1, removed 0.18.0)"
     looks_at = ("vllm:compilation_config", "vllm:compilation_config.level", "vllm:O")
-    tokens = tokens_for("level")
+    # In Python the key only occurs inside a `compilation_config=` value.
+    tokens = {"python": (b"compilation_config",), "*": tokens_for("level")}
     what = (
         "Reports the key `level` in a compilation config (`--compilation-config '{\"level\": 3}'`, `-O.level=3`, "
         "`-cc.level=3`, `compilation_config={\"level\": 3}`) and renames it `mode`."

@@ -359,6 +359,11 @@ class _ImportRule(Rule):
     surfaces = ("python", "notebook")
     ROW: ImportRow
 
+    @classmethod
+    def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
+        # Only names imported from vllm are rewritten: a Python file that never says "vllm" has none.
+        return (b"vllm",) if surface == "python" else super().tokens_for(surface)
+
     def _new_home(self, module: str, name: str, to: Version) -> Move | None:
         mv = self.ROW.moves.get((module, name))
         if mv is None or to < Version(mv.since):

@@ -98,7 +98,9 @@ class UnknownCliFlag(Rule):
     severity = Severity.ERROR
     summary = "A `vllm serve` flag or vLLM `--config` key that the target release does not accept"
     looks_at = ("vllm:*",)
-    tokens = (b"vllm", b"--", b"_")  # --config YAML keys: most EngineArgs names have an underscore
+    # A --config YAML file may name no "vllm" and only flag-like keys (most EngineArgs names have an
+    # underscore); everywhere else a vLLM launch names vllm.
+    tokens = {"yaml": (b"vllm", b"--", b"_", b"-"), "*": (b"vllm",)}
     what = (
         "Reports every flag of a vLLM server command line (`vllm serve`, `python -m vllm.entrypoints.openai.api_server`) "
         "and every key of a vLLM `--config` YAML file that the target release's argument parser does not define "
