@@ -18,6 +18,8 @@ any other value writes that value after the flag (rules rename a switch into a v
 
 from __future__ import annotations
 
+import abc
+
 import json
 import os
 import re
@@ -37,13 +39,14 @@ class Word:
 # ---- syntaxes ---------------------------------------------------------------------------------------------
 
 
-class WordSyntax:
+class WordSyntax(abc.ABC):
     """How a host writes words. `new_words` given to `insert_after` are word values; the syntax quotes them."""
 
     separator = re.compile(r"[ \t]*")  # text that may sit between two words of one list
 
+    @abc.abstractmethod
     def quote(self, value: str) -> str:
-        raise NotImplementedError
+        """One word as source text."""
 
     def default_gap(self) -> str:
         return " "

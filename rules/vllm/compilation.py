@@ -9,6 +9,8 @@ keys keep underscores (vLLM does not convert dashes after the first dot).
 
 from __future__ import annotations
 
+import abc
+
 import json
 from typing import Any
 
@@ -69,7 +71,7 @@ def _json_edits(ctx, s, new: dict, kind: str):
     return ctx.edits(s.set_value, value)
 
 
-class CompilationKeysRule(VllmRule):
+class CompilationKeysRule(VllmRule, abc.ABC):
     """Base: renames inside a compilation config. `section` is "" (top level) or "pass_config"."""
 
     stack = "vllm"
@@ -79,12 +81,13 @@ class CompilationKeysRule(VllmRule):
     section = ""
     olds: tuple[str, ...] = ()
 
+    @abc.abstractmethod
     def map_key(self, key: str, value: Any, d: dict) -> list[tuple[str, Any]] | None:
         """Replacement items for one old key, or None when no unambiguous mapping exists."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def describe(self, keys: list[str]) -> str:
-        raise NotImplementedError
+        """The finding's message for these old keys."""
 
     def check(self, ctx):
         gone = ctx.target_at_least(self.removed_in or self.changed_in)
