@@ -312,3 +312,19 @@ def test_fix_does_not_raise_default_notes_the_source_did_not_have(repo, capsys):
     code, out, _ = run(capsys, *args, "--fix")
     assert json.loads(out) == [] and code == 0
     assert script.read_text() == "#!/bin/sh\nvllm serve m\n"
+
+
+def test_color_output_in_a_narrow_terminal_keeps_frames_aligned(repo, capsys, monkeypatch):
+    import re
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "40")
+    (repo / "serving.properties").write_text("option.model_id=meta-llama/Llama-3.1-70B-Instruct\n"
+                                           "option.rolling_batch" + " " * 40 + "= lmi-dist\n")
+    _, out, _ = run(capsys, "check", *CROSS)
+    assert "\x1b[" in out  # rich drew it
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out).splitlines()
+    i = next(n for n, line in enumerate(plain) if line.startswith("2 | "))
+    assert plain[i + 1].startswith("  | ^")  # the caret row follows its code row: nothing wrapped between
+    assert all(len(line) <= 40 for line in plain[i : i + 2])

@@ -104,6 +104,8 @@ def render(findings: list[Finding], fixed: int, mode_fix: Applicability | None, 
 
         console = Console(file=stream, highlight=False, soft_wrap=False)
         for row in rows:
-            console.print(Text.assemble(*row) if row else "")
+            # Code-frame rows are cropped, never wrapped, so the carets stay under the code they mark.
+            frame = bool(row) and row[0][1] == "blue" and row[0][0].endswith("| ")
+            console.print(Text.assemble(*row) if row else "", no_wrap=frame, overflow="ellipsis" if frame else "fold")
     else:
         stream.write("".join("".join(t for t, _ in row) + "\n" for row in rows))
