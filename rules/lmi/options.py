@@ -13,9 +13,9 @@ keys it lists (e.g. `max_model_len`, `speculative_draft_model` >= 0.27.0, `enabl
 
 from __future__ import annotations
 
-import difflib
 
 from lmimigrate.ftypes import Example, Severity
+from lmimigrate.inventory import suggest
 from lmimigrate.rule import Rule
 
 from .common import PROPS, ev, is_neuron, is_trt, lmi_scopes, rolling_batch
@@ -148,8 +148,8 @@ class OptionUnknown(Rule):
                 key = s.key[7:]
                 if key in everything or key.lower() in _ALWAYS:
                     continue
-                guess = difflib.get_close_matches(key, known_keys(to, be), n=1, cutoff=0.8)
+                guess = suggest(key, known_keys(to, be), cutoff=0.8)
                 msg = f"`{s.origin.raw_key}` is not an option {be} reads on LMI v{to}; it is ignored silently"
                 if guess:
-                    msg += f"; did you mean `option.{guess[0]}`?"
+                    msg += f"; did you mean `option.{guess}`?"
                 yield ctx.report(s, msg)
