@@ -12,6 +12,7 @@ import re
 from packaging.version import Version
 
 from lmimigrate.ftypes import Evidence, Example, Severity
+from lmimigrate.inventory import for_version, last_release_with, suggest
 from lmimigrate.rule import Rule
 
 from .python_program import program
@@ -35,41 +36,16 @@ GAUDI_ENV_PREFIXES = (
 _GAUDI_WORDS = re.compile(r"habana|gaudi|\bhpu\b|vllm-fork|vllm_gaudi|vllm-gaudi", re.I)
 
 
-def _inventory_module():
-    try:
-        from lmimigrate import inventory
-    except ImportError:  # the inventory ships with the package; without it these rules stay silent
-        return None
-    return inventory
-
-
 def _inv(version: Version | None):
-    mod = _inventory_module()
-    if mod is None or version is None:
-        return None
-    return mod.for_version(version)
+    return for_version(version) if version is not None else None
 
 
 def _suggest(name: str, candidates) -> str | None:
-    mod = _inventory_module()
-    if mod is None:
-        return None
-    return mod.suggest(name, sorted(candidates))
-
-
-def _last_release(kind: str, name: str):
-    mod = _inventory_module()
-    fn = getattr(mod, "last_release_with", None) if mod else None
-    if fn is None:
-        return None
-    try:
-        return fn(kind, name)
-    except (TypeError, KeyError, ValueError):
-        return None
+    return suggest(name, sorted(candidates))
 
 
 def _removed_text(kind: str, name: str, to: Version) -> str:
-    last = _last_release(kind, name)
+    last = last_release_with(kind, name)
     if last is None:
         return ""
     if Version(str(last)) < to:
@@ -216,8 +192,8 @@ class UnknownEngineKwarg(Rule):
         if prog is None:
             return
         fields = set(inv.engine_args_fields)
-        extra_async = set(getattr(inv, "async_engine_args_extra_fields", ()) or ())
-        llm_params = set(getattr(inv, "llm_init_params", ()) or ())
+        extra_async = set(inv.async_engine_args_extra_fields)
+        llm_params = set(inv.llm_init_params)
         llm_params |= {p for p, since in LLM_ONLY_PARAMS.items() if pair.to >= Version(since)}
         for unit, call in prog.calls(*LLM_QUALNAMES, *ENGINE_ARGS_QUALNAMES, *ASYNC_ENGINE_ARGS_QUALNAMES):
             q = call.qualname
@@ -248,7 +224,7 @@ def _vllm_in_use(ctx, scope, known: set[str]) -> bool:
     if "vllm/vllm-openai" in text or "vllm serve" in text or "vllm.entrypoints" in text:
         return True
     return any(
-        s.ns == "env" and s.key.startswith("VLLM_") and (s.key in known or _last_release("env_vars", s.key) is not None)
+        s.ns == "env" and s.key.startswith("VLLM_") and (s.key in known or last_release_with("env_vars", s.key) is not None)
         for s in scope.settings
     )
 
