@@ -125,7 +125,7 @@ def _rm_cache(root: str):
 
 def _candidates(root: str, out: str) -> int:
     """The Python files lmimigrate reads in `root` (its own discovery), for the plain libcst parse."""
-    from lmimigrate.discovery import Candidate, discover
+    from lmimigrate.core.discovery import Candidate, discover
 
     files = [c.fs_path for c in discover(["."] if root == "." else [root]) if isinstance(c, Candidate) and c.surface == "python"]
     with open(out, "w") as fh:

@@ -25,7 +25,7 @@ def _codes(values: list[str] | None) -> list[str]:
 
 
 def _specs(values: list[str], what: str) -> dict:
-    from lmimigrate.versions import VersionError, parse_spec
+    from lmimigrate.core.versions import VersionError, parse_spec
 
     out = {}
     for v in values:
@@ -80,7 +80,7 @@ def build_parser(hpu_arguments: bool = True) -> argparse.ArgumentParser:
 
     h = sub.add_parser("hpu-buckets", help="compute Gaudi linear warm-up bucket variables")
     if hpu_arguments:
-        from lmimigrate import hpu_buckets
+        from lmimigrate.stacks.gaudi import buckets as hpu_buckets
 
         hpu_buckets.add_arguments(h)
     return p
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return cmd_plan(args)
         if args.command == "hpu-buckets":
-            from lmimigrate import hpu_buckets
+            from lmimigrate.stacks.gaudi import buckets as hpu_buckets
 
             return hpu_buckets.run(args)
     except UsageError as e:
@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_check(args) -> int:
-    from lmimigrate import api, config, registry
-    from lmimigrate.ftypes import Applicability
+    from lmimigrate.core import api, config, registry
+    from lmimigrate.core.ftypes import Applicability
 
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise UsageError("--unsafe-fixes needs --fix or --diff")
@@ -199,7 +199,7 @@ def cmd_check(args) -> int:
 
 
 def _print_detections(report, given: dict) -> None:
-    from lmimigrate.versions import display
+    from lmimigrate.core.versions import display
 
     for stack, pair in report.pairs.items():
         if stack in given or pair.from_ is None or not pair.from_source:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from lmimigrate import registry
-from lmimigrate.rule import Rule
+from lmimigrate.core import registry
+from lmimigrate.core.rule import Rule
 
 FIX_WORDS = {None: "no fix", "safe": "safe fix", "unsafe": "unsafe fix", "display-only": "suggestion only"}
 

@@ -7,9 +7,9 @@ import sys
 
 from packaging.version import Version
 
-from lmimigrate import registry
+from lmimigrate.core import registry
 from lmimigrate.explain import _fix_word
-from lmimigrate.versions import VersionError, VersionPair, display, lmi_bundled_vllm, parse_spec
+from lmimigrate.core.versions import VersionError, VersionPair, display, lmi_bundled_vllm, parse_spec
 
 
 def changes(stack: str, frm: Version, to: Version) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lmimigrate import registry
+from lmimigrate.core import registry
 from lmimigrate.explain import _fix_word, markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules"

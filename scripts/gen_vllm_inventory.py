@@ -1,8 +1,8 @@
-"""Regenerate lmimigrate/data/vllm_inventory.json from the official vLLM release wheels.
+"""Regenerate lmimigrate/stacks/vllm/inventory.json from the official vLLM release wheels.
 
 Usage:
     python scripts/gen_vllm_inventory.py --wheel-dir /tmp/vllm-wheels [--download]
-        [--versions 0.11.0,0.33.0] [--out lmimigrate/data/vllm_inventory.json]
+        [--versions 0.11.0,0.33.0] [--out lmimigrate/stacks/vllm/inventory.json]
         [--compare /work/shared/reference/vllm_engine_args.json] [--cache-dir DIR] [--keep-wheels]
 
 Method (same as /work/shared/reference/README.md, "How it was extracted"):
@@ -38,7 +38,7 @@ from pathlib import Path
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "lmimigrate" / "data" / "vllm_inventory.json"
+DEFAULT_OUT = ROOT / "lmimigrate" / "stacks" / "vllm" / "inventory.json"
 
 # The 49 releases of the reference inventory (tags + intermediate_tags).
 DEFAULT_VERSIONS = (

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from lmimigrate import api, registry, surfaces
-from lmimigrate.ftypes import Applicability
-from lmimigrate.versions import NEWEST, parse_spec
+from lmimigrate.core import api, registry
+from lmimigrate import surfaces
+from lmimigrate.core.ftypes import Applicability
+from lmimigrate.core.versions import NEWEST, parse_spec
 
 
 def versions_for(rule, ex) -> tuple[dict, dict]:

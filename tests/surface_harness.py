@@ -24,8 +24,8 @@ import json
 from pathlib import Path
 
 from lmimigrate import surfaces
-from lmimigrate.engine import apply_edits, decode
-from lmimigrate.ftypes import Setting
+from lmimigrate.core.engine import apply_edits, decode
+from lmimigrate.core.ftypes import Setting
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surfaces"
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from lmimigrate import api, registry
+from lmimigrate.core import api, registry
 from lmimigrate.cli import main
 
 V11_CONFIG = "engine=Python\noption.model_id=meta-llama/Llama-3.1-70B\noption.rolling_batch=lmi-dist\n"
@@ -69,7 +69,7 @@ def test_pool_gives_the_serial_results(tmp_path, monkeypatch):
 
     def run(jobs):
         opts = api.Options(paths=[str(tmp_path)], from_={}, to={}, rules=list(registry.all_rules()), jobs=jobs)
-        from lmimigrate.versions import parse_spec
+        from lmimigrate.core.versions import parse_spec
 
         opts.from_ = dict([parse_spec("lmi==0.29.0")])
         opts.to = dict([parse_spec("lmi==0.30.0")])

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from lmimigrate import registry
+from lmimigrate.core import registry
 from lmimigrate.cli import main
 
 V11_CONFIG = "engine=Python\noption.model_id=meta-llama/Llama-3.1-70B\noption.rolling_batch=lmi-dist\n"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from lmimigrate.engine import apply_edits
-from lmimigrate.ftypes import ParseError, Unit
+from lmimigrate.core.engine import apply_edits
+from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.surfaces.cmdline import (
     JsonArraySyntax,
     ShellSyntax,

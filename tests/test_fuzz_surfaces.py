@@ -29,9 +29,10 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from lmimigrate import api, registry, surfaces
-from lmimigrate.engine import PARSE_ERROR, TEMPLATE_SKIPPED, Engine, apply_edits, decode
-from lmimigrate.ftypes import Applicability, Finding, ParseError
+from lmimigrate.core import api, registry
+from lmimigrate import surfaces
+from lmimigrate.core.engine import PARSE_ERROR, TEMPLATE_SKIPPED, Engine, apply_edits, decode
+from lmimigrate.core.ftypes import Applicability, Finding, ParseError
 from lmimigrate.surfaces.cmdline import BOOL_FLAGS, SHORT_ALIASES
 from tests.conftest import examples
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from lmimigrate import hpu_buckets as hb
+from lmimigrate.stacks.gaudi import buckets as hb
 
 SEED_ARGS = ["--input-len", "8096", "--output-len", "1024", "--range-ratio", "0.8", "--bs-list", "4,8,16,32,64"]
 

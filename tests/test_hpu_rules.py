@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from lmimigrate import api, registry
+from lmimigrate.core import api, registry
 from lmimigrate.cli import main
-from lmimigrate.ftypes import Applicability
-from lmimigrate.versions import parse_spec
+from lmimigrate.core.ftypes import Applicability
+from lmimigrate.core.versions import parse_spec
 from lmimigrate.rules.gaudi import common
 
 BUCKETS = "".join(f"{v}=128\n" for v in common.LINEAR_BUCKET_VARS)

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from lmimigrate import api, registry, surfaces
-from lmimigrate.engine import MAX_ITERATIONS, Engine, apply_edits, decode
-from lmimigrate.ftypes import Applicability, Example, Finding, TextEdit
-from lmimigrate.rule import Rule
-from lmimigrate.versions import parse_spec
+from lmimigrate.core import api, registry
+from lmimigrate import surfaces
+from lmimigrate.core.engine import MAX_ITERATIONS, Engine, apply_edits, decode
+from lmimigrate.core.ftypes import Applicability, Example, Finding, TextEdit
+from lmimigrate.core.rule import Rule
+from lmimigrate.core.versions import parse_spec
 from tests.rule_examples import versions_for
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""lmimigrate.inventory: the per-release vLLM inventory shipped in lmimigrate/data/vllm_inventory.json.
+"""lmimigrate.stacks.vllm.inventory: the per-release vLLM inventory shipped in lmimigrate/stacks/vllm/inventory.json.
 
 The reference JSON (/work/shared/reference/vllm_engine_args.json, verified ground truth) is the oracle for
 cli_flags / engine_args_fields / env_vars of every release; the spot checks come from
@@ -16,8 +16,8 @@ import textwrap
 import pytest
 from packaging.version import Version
 
-from lmimigrate import inventory as inv_mod
-from lmimigrate.inventory import (
+from lmimigrate.stacks.vllm import inventory as inv_mod
+from lmimigrate.stacks.vllm.inventory import (
     first_release_with,
     for_version,
     last_release_with,
@@ -282,7 +282,7 @@ def test_suggest():
 
 
 def test_data_file_compact_and_small():
-    path = ROOT / "lmimigrate/data/vllm_inventory.json"
+    path = ROOT / "lmimigrate/stacks/vllm/inventory.json"
     text = path.read_text(encoding="utf-8")
     assert path.stat().st_size < 400_000
     data = json.loads(text)
@@ -296,8 +296,8 @@ def test_import_does_not_read_json():
     code = textwrap.dedent("""
         import sys
         opened = []
-        sys.addaudithook(lambda ev, args: opened.append(str(args[0])) if ev == "open" and "vllm_inventory" in str(args[0]) else None)
-        import lmimigrate.inventory as inv
+        sys.addaudithook(lambda ev, args: opened.append(str(args[0])) if ev == "open" and str(args[0]).endswith("inventory.json") else None)
+        import lmimigrate.stacks.vllm.inventory as inv
         assert opened == [], opened
         assert inv._load.cache_info().currsize == 0
         inv.releases(); inv.for_version("0.11.0"); inv.first_release_with("env_vars", "VLLM_USE_V1")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmimigrate.ftypes import ParseError
+from lmimigrate.core.ftypes import ParseError
 from lmimigrate.surfaces.jsonpos import MAX_DEPTH, parse, parse_prefix, to_python, walk
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from lmimigrate import api, registry
-from lmimigrate.ftypes import Applicability
+from lmimigrate.core import api, registry
+from lmimigrate.core.ftypes import Applicability
 from lmimigrate.rules.lmi.common import is_mllama, is_t5
 
 

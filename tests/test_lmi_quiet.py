@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from lmimigrate import api, registry
+from lmimigrate.core import api, registry
 
 UNRELATED = {
     ".env": "MAX_BATCH_SIZE=32\nMODEL_ID=t5-small\nTASK=text-generation\nENGINE=MPI\nCUDA_MEMORY_FRACTION=0.5\n",

@@ -7,7 +7,7 @@ import json
 import pytest
 from packaging.version import Version
 
-from lmimigrate import registry
+from lmimigrate.core import registry
 from lmimigrate.cli import main
 
 ARGS = ["plan", "--from", "vllm==0.8.2", "--to", "vllm==0.12.0"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lmimigrate import registry
+from lmimigrate.core import registry
 from tests.rule_examples import all_examples, check_invalid, check_valid
 
 

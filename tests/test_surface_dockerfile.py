@@ -1,6 +1,6 @@
 import pytest
 
-from lmimigrate.ftypes import ParseError, Unit
+from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.surfaces import envfile
 from tests.surface_harness import cases, run_case
 
@@ -58,7 +58,7 @@ def test_exec_form_that_is_not_json_is_shell_form():
 
 
 def test_stage_facts_and_empty_stage_insert():
-    from lmimigrate.engine import apply_edits
+    from lmimigrate.core.engine import apply_edits
 
     text = "FROM base:1 AS b\nRUN x\nFROM b\n"
     unit = parse(text)

@@ -1,6 +1,6 @@
 import pytest
 
-from lmimigrate.ftypes import ParseError, Unit
+from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.surfaces import envfile
 from tests.surface_harness import cases, run_case
 

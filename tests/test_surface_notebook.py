@@ -11,8 +11,8 @@ def test_notebook_case(case):
 import json
 
 from lmimigrate import surfaces
-from lmimigrate.engine import apply_edits
-from lmimigrate.ftypes import ParseError
+from lmimigrate.core.engine import apply_edits
+from lmimigrate.core.ftypes import ParseError
 from lmimigrate.surfaces.notebook import mask_ipython
 
 

@@ -11,8 +11,8 @@ def test_python_case(case):
 import ast
 
 from lmimigrate import surfaces
-from lmimigrate.engine import apply_edits
-from lmimigrate.ftypes import ParseError, Unit
+from lmimigrate.core.engine import apply_edits
+from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.surfaces import python as P
 
 

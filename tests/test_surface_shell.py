@@ -1,6 +1,6 @@
 import pytest
 
-from lmimigrate.ftypes import ParseError, Unit
+from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.surfaces import envfile
 from tests.surface_harness import cases, run_case
 
@@ -17,7 +17,7 @@ def parse(text):
 
 
 def apply(text, fn):
-    from lmimigrate.engine import apply_edits
+    from lmimigrate.core.engine import apply_edits
 
     unit = parse(text)
     return apply_edits(text, fn(unit))

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lmimigrate import surfaces
-from lmimigrate.engine import apply_edits
-from lmimigrate.ftypes import ParseError
+from lmimigrate.core.engine import apply_edits
+from lmimigrate.core.ftypes import ParseError
 from tests.surface_harness import cases, run_case
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from lmimigrate import api, registry
-from lmimigrate.ftypes import Applicability, TextEdit
-from lmimigrate.versions import parse_spec
+from lmimigrate.core import api, registry
+from lmimigrate.core.ftypes import Applicability, TextEdit
+from lmimigrate.core.versions import parse_spec
 
 MINE = [r for r in registry.all_rules() if re.fullmatch(r"VLLM(\d{3})", r.code) and int(r.code[4:]) < 200]
 
@@ -205,7 +205,7 @@ def test_merge_deletions_takes_the_continuation_of_trailing_words():
 
 
 def test_dict_value_reads_json_and_python_literals():
-    from lmimigrate.ftypes import Scope, Setting, Unit
+    from lmimigrate.core.ftypes import Scope, Setting, Unit
     from lmimigrate.rules.vllm.common import dict_value
 
     scope = Scope(Unit("x", "shell"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from lmimigrate import api, registry
-from lmimigrate.ftypes import Applicability
-from lmimigrate.versions import parse_spec
+from lmimigrate.core import api, registry
+from lmimigrate.core.ftypes import Applicability
+from lmimigrate.core.versions import parse_spec
 
 
 def run(tmp_path, name: str, text: str, frm: str, to: str, fix: Applicability | None = None):

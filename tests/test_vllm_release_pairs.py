@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from lmimigrate import inventory
+from lmimigrate.stacks.vllm import inventory
 from lmimigrate.cli import main
 from lmimigrate.surfaces import parse_file
 from lmimigrate.surfaces.cmdline import BOOL_FLAGS
@@ -26,7 +26,7 @@ def _releases() -> list[Version]:
         if found is not None:
             values = found() if callable(found) else found
             return sorted({Version(str(v).lstrip("v")) for v in values})
-    raise AssertionError("lmimigrate.inventory lists no releases")
+    raise AssertionError("lmimigrate.stacks.vllm.inventory lists no releases")
 
 
 RELEASES = _releases()

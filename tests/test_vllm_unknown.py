@@ -3,8 +3,8 @@ did-you-mean, removal releases, and the guards against other projects' names and
 
 from __future__ import annotations
 
-from lmimigrate import api, registry
-from lmimigrate.versions import parse_spec
+from lmimigrate.core import api, registry
+from lmimigrate.core.versions import parse_spec
 
 
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from lmimigrate import writer
+from lmimigrate.core import writer
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Finding, TextEdit
+from lmimigrate.core.ftypes import Finding, TextEdit
 
 
 def edit_positions(f: Finding, e: TextEdit) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from lmimigrate.ftypes import Applicability, Finding
+from lmimigrate.core.ftypes import Applicability, Finding
 
 Segment = tuple[str, str]  # (text, rich style)
 

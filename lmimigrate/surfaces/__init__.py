@@ -11,7 +11,7 @@ import fnmatch
 import importlib
 import os
 
-from lmimigrate.ftypes import ParsedFile, Unit
+from lmimigrate.core.ftypes import ParsedFile, Unit
 
 # (glob on the file name, surface). First match wins; names are matched case-sensitively except
 # the extension globs, which are lower-cased first.

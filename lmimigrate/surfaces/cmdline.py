@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lmimigrate.ftypes import ParseError, Scope, Setting, TextEdit, Unit
+from lmimigrate.core.ftypes import ParseError, Scope, Setting, TextEdit, Unit
 
 
 @dataclass(frozen=True)

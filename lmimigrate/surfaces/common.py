@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmimigrate.ftypes import Scope, Setting
-from lmimigrate.lmi_env import env_to_lmi_key, lmi_key_to_env
+from lmimigrate.core.ftypes import Scope, Setting
+from lmimigrate.stacks.lmi.env import env_to_lmi_key, lmi_key_to_env
 
 
 def env_name_for(ns: str, key: str) -> str:

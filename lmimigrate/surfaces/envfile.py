@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-from lmimigrate.ftypes import ParseError, Scope, Setting, Unit
+from lmimigrate.core.ftypes import ParseError, Scope, Setting, Unit
 from lmimigrate.surfaces.cmdline import (
     Command,
     JsonArraySyntax,

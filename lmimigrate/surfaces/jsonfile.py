@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lmimigrate.ftypes import Scope, Setting, Unit
+from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces import jsonpos
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.jsonpos import JNode

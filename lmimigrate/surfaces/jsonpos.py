@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from lmimigrate.ftypes import ParseError
+from lmimigrate.core.ftypes import ParseError
 
 MAX_DEPTH = 256
 CONTAINERS = ("object", "array")

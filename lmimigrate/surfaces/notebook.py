@@ -18,7 +18,7 @@ import importlib
 import json
 import re
 
-from lmimigrate.ftypes import ParsedFile, ParseError, Unit
+from lmimigrate.core.ftypes import ParsedFile, ParseError, Unit
 from lmimigrate.surfaces import jsonpos
 from lmimigrate.surfaces.jsonpos import JNode
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmimigrate.ftypes import Scope, Setting, Unit
+from lmimigrate.core.ftypes import Scope, Setting, Unit
 
 _SEPARATORS = "=:"
 _WS = " \t\f"

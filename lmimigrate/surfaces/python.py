@@ -21,7 +21,7 @@ import ast
 import re
 from typing import Any, Iterator
 
-from lmimigrate.ftypes import ParseError, Scope, Setting, TextEdit, Unit
+from lmimigrate.core.ftypes import ParseError, Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 
 #: A file without any of these cannot hold a setting this surface extracts. Such files are not even parsed

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lmimigrate.ftypes import ParsedFile, ParseError, Scope, Setting, TextEdit, Unit
+from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces import cmdline
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.jsonfile import _element_delete_span, _own_line
@@ -730,7 +730,7 @@ def vllm_flag_names() -> frozenset[str]:
     try:
         from packaging.version import Version
 
-        from lmimigrate.inventory import for_version, releases
+        from lmimigrate.stacks.vllm.inventory import for_version, releases
 
         newest = max(Version(str(getattr(r, "version", r))) for r in releases())
         flags = getattr(for_version(newest), "cli_flags", None) or ()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Example, Severity
+from lmimigrate.core.rule import Rule
 
 
 class _Diagnostic(Rule):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from lmimigrate.ftypes import Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Example, Severity
+from lmimigrate.core.rule import Rule
 
 
 class DuplicateKey(Rule):

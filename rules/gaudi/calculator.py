@@ -6,8 +6,8 @@ no check logic: `lmimigrate check` never reports HPU900.
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Severity
+from lmimigrate.core.rule import Rule
 
 from .exponential_default import POST1_HISTORY
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from lmimigrate.ftypes import Evidence, Scope, Setting
-from lmimigrate.rule import Context, Rule
-from lmimigrate.versions import VersionPair
+from lmimigrate.core.ftypes import Evidence, Scope, Setting
+from lmimigrate.core.rule import Context, Rule
+from lmimigrate.core.versions import VersionPair
 
 FORK = "vllm-fork"
 PLUGIN = "vllm-gaudi"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lmimigrate.ftypes import Evidence, Example, Severity
+from lmimigrate.core.ftypes import Evidence, Example, Severity
 
 from .common import FORK, GAUDI_VLLM_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, ev, is_gaudi_scope, linear_on
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import ForkRule, all_of, env_scopes, env_tokens, ev, names_list
 

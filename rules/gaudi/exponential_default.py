@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import (
     EXP_FLAG,

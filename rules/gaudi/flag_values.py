@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
 
 from .common import EXP_FLAG, FORK, SKIP_WARMUP, WIDENED_TRUE, ForkRule, env_scopes, env_tokens, ev, literal_text
 from .exponential_default import POST1_HISTORY

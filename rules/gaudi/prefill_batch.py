@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Example, Severity
+from lmimigrate.core.ftypes import Example, Severity
 
 from .common import PluginRule, env_scopes, env_tokens, ev
 

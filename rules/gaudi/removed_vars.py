@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
 
 from .common import FORK, LIMIT_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, env_tokens, ev, fork_reports
 

@@ -4,8 +4,8 @@ rules R11-R14. The seed starting guide's "MAX_BATCH_SIZE ... defaults to 256" is
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .common import RECOMMENDER, RELEASE_NOTES, ev, entry_point, get, is_mllama, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, shown, value
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from lmimigrate.ftypes import Evidence, Scope, Setting
-from lmimigrate.lmi_env import is_lmi_scope, lmi_key_to_env
+from lmimigrate.core.ftypes import Evidence, Scope, Setting
+from lmimigrate.stacks.lmi.env import is_lmi_scope, lmi_key_to_env
 
 #: The djl-serving files the reference (lmi_ground_truth.md) quotes most, for evidence entries.
 BREAKING = "serving/docs/lmi/announcements/breaking_changes.md"

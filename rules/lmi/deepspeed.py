@@ -7,8 +7,8 @@ starting guide's `image_uris.retrieve(framework="djl-deepspeed", version="0.27.0
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .common import PROPS, ev, get, lmi_scopes, rolling_batch, shown, value
 

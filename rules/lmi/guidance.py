@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .async_mode import async_path
 from .common import BREAKING, PROPS, RELEASE_NOTES, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from lmimigrate.ftypes import Applicability, Example, Severity, TextEdit
-from lmimigrate.rule import Rule
-from lmimigrate.versions import LMI_RELEASES, VersionError, lmi_major
+from lmimigrate.core.ftypes import Applicability, Example, Severity, TextEdit
+from lmimigrate.core.rule import Rule
+from lmimigrate.core.versions import LMI_RELEASES, VersionError, lmi_major
 
 from .common import ev
 

@@ -8,9 +8,9 @@ setting take effect that never did, or picks a different backend, is UNSAFE.
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.lmi_env import env_to_lmi_key
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.stacks.lmi.env import env_to_lmi_key
+from lmimigrate.core.rule import Rule
 
 from .common import ENTRYPOINT_SH, MODEL_INFO, PROPS, ev, get, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, shown, value
 from .inventory import LMI_OPTIONS

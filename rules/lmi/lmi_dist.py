@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .common import (
     BREAKING,

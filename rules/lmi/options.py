@@ -14,9 +14,9 @@ keys it lists (e.g. `max_model_len`, `speculative_draft_model` >= 0.27.0, `enabl
 from __future__ import annotations
 
 
-from lmimigrate.ftypes import Example, Severity
-from lmimigrate.inventory import suggest
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Example, Severity
+from lmimigrate.stacks.vllm.inventory import suggest
+from lmimigrate.core.rule import Rule
 
 from .common import PROPS, ev, is_neuron, is_trt, lmi_scopes, rolling_batch
 from .inventory import CLOSED, LMI_OPTIONS, known_keys, option_range

@@ -12,8 +12,8 @@ layout) are not compared; the precedence is documented here and in each rule:
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .common import MODEL_INFO, ev
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
-from lmimigrate.lmi_env import is_lmi_scope
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.stacks.lmi.env import is_lmi_scope
+from lmimigrate.core.rule import Rule
 from lmimigrate.rules.lmi.common import is_neuron, is_trt
 
 ROLLING_BATCHES = (None, "auto", "lmi-dist", "vllm")

@@ -4,9 +4,9 @@ R15, R19, R22). Reads "python-call" scopes (ns "call", facts["qualname"]) of Pyt
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Applicability, Example, Severity, TextEdit
-from lmimigrate.rule import Rule
-from lmimigrate.versions import LMI_RELEASES
+from lmimigrate.core.ftypes import Applicability, Example, Severity, TextEdit
+from lmimigrate.core.rule import Rule
+from lmimigrate.core.versions import LMI_RELEASES
 
 from .common import ev
 

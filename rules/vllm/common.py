@@ -6,7 +6,7 @@ import ast
 import json
 from typing import Any, Iterator
 
-from lmimigrate.ftypes import Evidence, Setting
+from lmimigrate.core.ftypes import Evidence, Setting
 
 MODEL = "facebook/opt-125m"  # the model every example serves
 
@@ -108,7 +108,7 @@ def merge_deletions(text: str, edits):
     """Several deletions in one fix: surfaces compute each setting's delete span on its own, so two adjacent
     settings may both claim the blank between them. Overlapping deletions are merged into one; a merged
     deletion that reaches the end of its line also takes the blanks before it (no trailing space is left)."""
-    from lmimigrate.ftypes import TextEdit
+    from lmimigrate.core.ftypes import TextEdit
 
     dels = sorted(e for e in edits if e.content == "" and e.start < e.end)
     others = [e for e in edits if not (e.content == "" and e.start < e.end)]
@@ -148,7 +148,7 @@ def _back_over_blanks(text: str, start: int) -> int:
     return start
 
 
-from lmimigrate.rule import Rule as _Rule  # noqa: E402
+from lmimigrate.core.rule import Rule as _Rule  # noqa: E402
 
 
 class VllmRule(_Rule):

@@ -14,7 +14,7 @@ import abc
 import json
 from typing import Any
 
-from lmimigrate.ftypes import Applicability, Example, Severity, TextEdit
+from lmimigrate.core.ftypes import Applicability, Example, Severity, TextEdit
 
 from .common import VllmRule
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lmimigrate.ftypes import Applicability, Evidence
+from lmimigrate.core.ftypes import Applicability, Evidence
 
 from .common import ev
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lmimigrate.ftypes import Applicability, Evidence, Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .common import VllmRule
 

@@ -7,8 +7,8 @@ command lines (shell, Dockerfile, Kubernetes/compose args, notebooks), vLLM `--c
 
 from __future__ import annotations
 
-from lmimigrate.ftypes import Example, Severity
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .common import VllmRule
 

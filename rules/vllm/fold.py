@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import VllmRule
 

@@ -13,8 +13,8 @@ from typing import Iterator
 
 from packaging.version import Version
 
-from lmimigrate.ftypes import Applicability, Evidence, Example, Severity, TextEdit
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity, TextEdit
+from lmimigrate.core.rule import Rule
 from lmimigrate.surfaces.python import Call
 
 from .python_program import PyProgram, program

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from packaging.version import Version
 
-from lmimigrate.ftypes import Applicability, Evidence, Example, Severity, TextEdit
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity, TextEdit
+from lmimigrate.core.rule import Rule
 
 from .python_program import program
 

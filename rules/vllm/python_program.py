@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from lmimigrate.ftypes import ParseError, Unit
+from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.surfaces.python import Call, Import, PyModule, build_module
 
 

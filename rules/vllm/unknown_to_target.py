@@ -1,4 +1,4 @@
-"""Generic "unknown to the target release" rules, driven by the per-release inventory (`lmimigrate.inventory`).
+"""Generic "unknown to the target release" rules, driven by the per-release inventory (`lmimigrate.stacks.vllm.inventory`).
 
 They catch what no specific rule names: typos, flags removed without a table row, env vars a release no
 longer reads, LMI `option.*` keys the bundled vLLM drops. Removals that a specific rule (rules/vllm/data.py,
@@ -11,9 +11,9 @@ import re
 
 from packaging.version import Version
 
-from lmimigrate.ftypes import Evidence, Example, Severity
-from lmimigrate.inventory import for_version, last_release_with, suggest
-from lmimigrate.rule import Rule
+from lmimigrate.core.ftypes import Evidence, Example, Severity
+from lmimigrate.stacks.vllm.inventory import for_version, last_release_with, suggest
+from lmimigrate.core.rule import Rule
 
 from .python_program import program
 
@@ -366,8 +366,8 @@ class LmiOptionDropped(Rule):
     )
 
     def check(self, ctx):
-        from lmimigrate.lmi_env import is_lmi_scope
-        from lmimigrate.versions import lmi_bundled_vllm
+        from lmimigrate.stacks.lmi.env import is_lmi_scope
+        from lmimigrate.core.versions import lmi_bundled_vllm
 
         pair = ctx.pair("lmi")
         if pair is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from lmimigrate.ftypes import Applicability, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import VllmRule
 
@@ -316,7 +316,7 @@ class SpecTokenTreeRemoved(SpecKeysRule):
     def check(self, ctx):
         for f in super().check(ctx):
             if f.fix is not None:
-                from lmimigrate.ftypes import Fix
+                from lmimigrate.core.ftypes import Fix
 
                 f.fix = Fix(Applicability.UNSAFE, f.fix.message, f.fix.edits)
             yield f

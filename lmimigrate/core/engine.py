@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from lmimigrate import surfaces
-from lmimigrate.ftypes import Applicability, Finding, Fix, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
-from lmimigrate.rule import Context, Rule
-from lmimigrate.versions import VersionPair
+from lmimigrate.core.ftypes import Applicability, Finding, Fix, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
+from lmimigrate.core.rule import Context, Rule
+from lmimigrate.core.versions import VersionPair
 
 MAX_ITERATIONS = 10
 

@@ -12,7 +12,7 @@ import pkgutil
 from functools import lru_cache
 from types import ModuleType
 
-from lmimigrate.rule import Rule
+from lmimigrate.core.rule import Rule
 
 BUILTIN = "lmimigrate.rules"
 

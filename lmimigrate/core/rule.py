@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterable, Iterator
 
 from lmimigrate import DOCS_URL
-from lmimigrate.ftypes import (
+from lmimigrate.core.ftypes import (
     Applicability,
     Evidence,
     Example,
@@ -18,7 +18,7 @@ from lmimigrate.ftypes import (
     TextEdit,
     Unit,
 )
-from lmimigrate.versions import VersionPair
+from lmimigrate.core.versions import VersionPair
 
 #: When a rule fires, given the version pair of its stack:
 #: - "crossing": from < changed_in <= to (or the same for removed_in, for deprecations); with an unknown
@@ -91,7 +91,7 @@ class Rule:
 
     @classmethod
     def version_text(cls) -> str:
-        from lmimigrate.versions import display
+        from lmimigrate.core.versions import display
 
         if cls.changed_in is None:
             return "any version"

@@ -7,10 +7,10 @@ import os
 import traceback
 from dataclasses import dataclass, field
 
-from lmimigrate import detect as detect_mod
-from lmimigrate import writer
-from lmimigrate.discovery import Candidate, Skipped, discover, read_candidate
-from lmimigrate.engine import (
+from lmimigrate.stacks import detect as detect_mod
+from lmimigrate.core import writer
+from lmimigrate.core.discovery import Candidate, Skipped, discover, read_candidate
+from lmimigrate.core.engine import (
     INTERNAL_ERROR,
     TOO_LARGE,
     UNREADABLE,
@@ -20,10 +20,10 @@ from lmimigrate.engine import (
     decode,
     tool_finding,
 )
-from lmimigrate.ftypes import Applicability, Finding, Severity
-from lmimigrate.registry import matches
-from lmimigrate.rule import Rule
-from lmimigrate.versions import NEWEST, VersionPair, lmi_bundled_vllm
+from lmimigrate.core.ftypes import Applicability, Finding, Severity
+from lmimigrate.core.registry import matches
+from lmimigrate.core.rule import Rule
+from lmimigrate.core.versions import NEWEST, VersionPair, lmi_bundled_vllm
 from packaging.version import Version
 
 
@@ -132,7 +132,7 @@ def run(opts: Options) -> Report:
         detections.extend(detect_mod.detect(item.display, data))
         if item.surface is not None:
             if use_cache:
-                from lmimigrate import cache as cache_mod
+                from lmimigrate.core import cache as cache_mod
 
                 entries.append(cache_mod.entry(data, item.surface, item.display))
             kept += len(data)
@@ -146,7 +146,7 @@ def run(opts: Options) -> Report:
     cache = None
     results: list[FileOutcome | None] = [None] * len(candidates)
     if use_cache:
-        from lmimigrate import cache as cache_mod
+        from lmimigrate.core import cache as cache_mod
 
         cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
         for i, (cand, data) in enumerate(candidates):
@@ -202,7 +202,7 @@ def _key_parts(opts: Options, active: list[Rule], pairs: dict[str, VersionPair])
     # An edited rule or surface (a development checkout, a plugin upgrade) must not reuse old verdicts.
     import sys
 
-    mods = {type(r).__module__ for r in active} | {"lmimigrate.engine", "lmimigrate.surfaces"}
+    mods = {type(r).__module__ for r in active} | {"lmimigrate.core.engine", "lmimigrate.surfaces"}
     for name in sorted(mods):
         f = getattr(sys.modules.get(name), "__file__", None)
         if f:
@@ -268,7 +268,7 @@ def _pool_check(i: int) -> FileOutcome:
 
 def _detach(outcome: FileOutcome) -> FileOutcome:
     """What the parent needs of an outcome, without parse trees (they do not pickle, and weigh)."""
-    from lmimigrate.ftypes import Unit
+    from lmimigrate.core.ftypes import Unit
 
     copies: dict[int, Unit] = {}
     for f in outcome.findings:

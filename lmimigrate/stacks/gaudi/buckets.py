@@ -22,7 +22,7 @@ from typing import Sequence
 
 from packaging.version import Version
 
-from lmimigrate.versions import NEWEST, OLDEST, VersionError, parse_spec
+from lmimigrate.core.versions import NEWEST, OLDEST, VersionError, parse_spec
 
 PROG = "lmimigrate hpu-buckets"
 DEFAULT_TARGET = "vllm-fork==1.21.2"

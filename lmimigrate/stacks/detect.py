@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from lmimigrate.versions import VersionError, lmi_major
+from lmimigrate.core.versions import VersionError, lmi_major
 
 
 @dataclass(frozen=True)

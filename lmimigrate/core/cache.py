@@ -69,7 +69,7 @@ def encode(findings: list, text: str | None) -> list:
 
 
 def decode(value: list, text: str | None) -> list:
-    from lmimigrate.ftypes import Applicability, Finding, Fix, Severity, TextEdit, Unit
+    from lmimigrate.core.ftypes import Applicability, Finding, Fix, Severity, TextEdit, Unit
 
     unit_list = [Unit(text=text if t is None else t, surface=surface, cell=cell, newline=nl, comment_prefixes=tuple(cp))
                  for t, surface, cell, nl, cp in value[0]]
