@@ -35,6 +35,7 @@ _NAME_GLOBS: tuple[tuple[str, str], ...] = (
     ("*.py", "python"),
     ("*.pyi", None),
     ("*.ipynb", "notebook"),
+    ("*.tf", "terraform"),
 )
 
 SURFACE_MODULES = {
@@ -46,6 +47,7 @@ SURFACE_MODULES = {
     "json": "lmimigrate.surfaces.jsonfile",
     "python": "lmimigrate.surfaces.python",
     "notebook": "lmimigrate.surfaces.notebook",
+    "terraform": "lmimigrate.surfaces.terraform",
 }
 
 #: Comment markers per surface, for suppression comments.
@@ -53,6 +55,7 @@ COMMENTS = {
     "properties": ("#", "!"),
     "json": (),
     "notebook": ("#",),
+    "terraform": ("#", "//"),
 }
 
 
