@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import os
+import re
 
 from lmimigrate.core.ftypes import ParsedFile, Unit
 
@@ -17,6 +18,14 @@ from lmimigrate.core.ftypes import ParsedFile, Unit
 # the extension globs, which are lower-cased first.
 _NAME_GLOBS: tuple[tuple[str, str], ...] = (
     ("*.properties", "properties"),
+    # Templates of serving.properties: read as properties, their placeholders opaque.
+    ("serving.template", "properties"),
+    ("*.properties.j2", "properties"),
+    ("*.properties.jinja", "properties"),
+    ("*.properties.jinja2", "properties"),
+    ("*.properties.tmpl", "properties"),
+    ("*.properties.tpl", "properties"),
+    ("*.properties.template", "properties"),
     (".env", "env"),
     (".env.*", "env"),
     ("*.env", "env"),
@@ -59,13 +68,56 @@ COMMENTS = {
 }
 
 
+#: Files read only to detect the versions in use (never rewritten); globs on the path relative to the tree.
+PIN_GLOBS = ("requirements*.txt", "requirements/*.txt", "pyproject.toml", "constraints*.txt", "setup.cfg")
+
+#: A shell script without an extension is recognised by its first line (what `file` and editors do).
+_SHELL_SHEBANG = re.compile(rb"#![ \t]*(?:/usr)?(?:/local)?/bin/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|z|k|da|a)?sh\b")
+SNIFF_BYTES = 128
+
+
 def classify(path: str) -> str | None:
+    """The surface that reads a file, decided by its name (see `classify_content` for extensionless scripts)."""
     name = os.path.basename(path)
     lower = name.lower()
     for glob, surface in _NAME_GLOBS:
         if fnmatch.fnmatchcase(name, glob) or (glob.startswith("*.") and fnmatch.fnmatchcase(lower, glob)):
             return surface
     return None
+
+
+def sniffable(path: str) -> bool:
+    """A name that says nothing about its content (no extension, not a dotfile): its first line decides."""
+    name = os.path.basename(path)
+    return bool(name) and "." not in name and classify(name) is None
+
+
+def classify_content(path: str, head: bytes) -> str | None:
+    """`classify`, and for a sniffable name, "shell" when `head` (the first bytes) is a shell shebang."""
+    surface = classify(path)
+    if surface is None and sniffable(path) and _SHELL_SHEBANG.match(head):
+        return "shell"
+    return surface
+
+
+def is_pin_file(rel: str) -> bool:
+    rel = rel.replace(os.sep, "/")
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, "*/" + p) or fnmatch.fnmatchcase(rel, p) for p in PIN_GLOBS)
+
+
+def _glob_regex(glob: str, fold: bool) -> str:
+    out = "".join("[^/]*" if ch == "*" else re.escape(ch) for ch in glob)
+    return f"(?i:{out})" if fold else out
+
+
+def hook_files_regex() -> str:
+    """The pre-commit `files` pattern for every name `classify` or `is_pin_file` accepts, plus sniffable names
+    (the tool reads those only when they start with a shell shebang, and passes over the rest quietly)."""
+    alts = [_glob_regex(g, g.startswith("*.")) for g, surface in _NAME_GLOBS if surface is not None]
+    alts += [_glob_regex(g, False) for g in PIN_GLOBS]
+    alts.append("[^/.]+")
+    return "(^|/)(" + "|".join(alts) + ")$"
 
 
 def detect_newline(text: str) -> str:

@@ -1,16 +1,24 @@
 """Java properties files (`serving.properties`), with java.util.Properties semantics.
 
 Separators `=`, `:` or whitespace; `#` and `!` comments; backslash continuations; the last duplicate wins.
+
+Templates of serving.properties (`serving.template`, `*.properties.j2`, or a properties text held in a Python
+or YAML string) carry placeholders: a value with `{{ x }}`, `{% ... %}`, `${X}` or `{x}` is opaque (its key is
+reported, the value never rewritten), and lines that are template statements (`{% if %}`, `{# #}`, a line that
+is one `{{ placeholder }}`) are not settings.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 
 _SEPARATORS = "=:"
 _WS = " \t\f"
+_TEMPLATE_LINE = ("{%", "{#", "{{")
+_PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{|\{[A-Za-z_][A-Za-z0-9_.]*\}")
 
 
 class PropertiesScope(Scope):
@@ -127,7 +135,7 @@ def parse(unit: Unit) -> None:
         i = start
         while i < content_end and text[i] in _WS:
             i += 1
-        if i >= content_end or text[i] in "#!":
+        if i >= content_end or text[i] in "#!" or text.startswith(_TEMPLATE_LINE, i):
             continue
         key_start = i
         while i < content_end:
@@ -149,11 +157,13 @@ def parse(unit: Unit) -> None:
         sep = text[key_end:j]
         raw_key = text[key_start:key_end]
         key = _unescape(raw_key)
+        literal = _PLACEHOLDER.search(text, j, content_end) is None
         scope.settings.append(
             Setting(
                 ns="lmi",
                 key=key,
-                value=_unescape(text[j:content_end]),
+                value=_unescape(text[j:content_end]) if literal else None,
+                literal=literal,
                 raw_key=raw_key,
                 key_span=(key_start, key_end),
                 value_span=(j, content_end),

@@ -17,7 +17,6 @@ import re
 from typing import Any
 
 from lmimigrate.ftypes import Scope, Setting, Unit
-from lmimigrate.lmi_env import env_to_lmi_key
 from lmimigrate.surfaces import hcl
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 
@@ -119,15 +118,18 @@ def _delete_span(text: str, members: list[hcl.Member], idx: int) -> tuple[int, i
     return m.key_span[0], j + 1 if text[j : j + 1] == "," else end
 
 
-def _is_env_map(obj: hcl.Obj) -> bool:
+def _may_be_env_map(obj: hcl.Obj) -> bool:
     if not obj.members or any(m.kind == "object" for m in obj.members):
         return False
-    if obj.owner.lower() in ENV_OWNERS:
+    return obj.owner.lower() in ENV_OWNERS or all(_ENV_NAME.fullmatch(m.key) for m in obj.members)
+
+
+def _is_env_scope(scope: TerraformScope) -> bool:
+    """An `environment` map, or a map of env names at least one of which LMI (a derived `lmi` setting) or
+    vLLM reads: a map of tags or of other settings is not configuration lmimigrate knows."""
+    if scope.obj.owner.lower() in ENV_OWNERS:
         return True
-    keys = [m.key for m in obj.members]
-    if not all(_ENV_NAME.fullmatch(k) for k in keys):
-        return False
-    return any(env_to_lmi_key(k) is not None or k.startswith("VLLM_") for k in keys)
+    return any(s.ns == "lmi" or s.key.startswith("VLLM_") for s in scope.settings)
 
 
 def _label(obj: hcl.Obj) -> str:
@@ -139,7 +141,7 @@ def parse(unit: Unit) -> None:
     text = unit.text
     _, _, objects = hcl.read(text)
     for obj in objects:
-        if not _is_env_map(obj):
+        if not _may_be_env_map(obj):
             continue
         scope = TerraformScope(unit, obj, _label(obj))
         scope.facts["path"] = list(obj.path)
@@ -156,4 +158,5 @@ def parse(unit: Unit) -> None:
                 literal=literal,
                 style={"quoted_key": m.quoted_key, "sep": m.sep, "bare": m.kind in ("number", "bool")},
             )
-        unit.scopes.append(scope)
+        if _is_env_scope(scope):
+            unit.scopes.append(scope)
