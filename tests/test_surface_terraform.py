@@ -1,7 +1,7 @@
 import pytest
 
 from lmimigrate import surfaces
-from lmimigrate.ftypes import ParseError
+from lmimigrate.core.ftypes import ParseError
 from tests.surface_harness import cases, run_case
 
 

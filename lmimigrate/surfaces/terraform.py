@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lmimigrate.ftypes import Scope, Setting, Unit
+from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces import hcl
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 
