@@ -86,8 +86,9 @@ def test_mllama_blocked_from_v17_but_migrated_before(tmp_path):
     assert "LMI037" in codes and "LMI008" not in codes
 
 
-def test_unknown_model_keeps_the_safe_rewrite_and_says_so(tmp_path):
+def test_unknown_model_makes_the_rewrite_unsafe_and_says_so(tmp_path):
+    # Issue 12: when the family matters and cannot be identified, the rewrite is unsafe.
     report = run(tmp_path, {"serving.properties": "engine=Python\noption.rolling_batch=lmi-dist\noption.max_model_len=1\n"}, "14", "15")
     f = next(f for f in report.findings if f.code == "LMI008")
-    assert f.fix is not None and f.fix.applicability is Applicability.SAFE
-    assert "T5" in f.message
+    assert f.fix is not None and f.fix.applicability is Applicability.UNSAFE
+    assert "T5" in f.message and "not named in this file" in f.message

@@ -201,7 +201,7 @@ class Engine:
         """Returns (remaining findings, final text, fixes applied, crashed). `rules`: the prefiltered subset
         for this text (recomputed after each round of fixes, whose edits may bring in other rules' tokens)."""
         try:
-            parsed = surfaces.parse_file(path, text, surface)
+            parsed = _parse(path, text, surface)
         except ParseError as err:
             return [parse_error_finding(err, path, text)], text, 0, False
         except RecursionError:
@@ -319,6 +319,12 @@ def _rebuild(parsed: ParsedFile, per_unit: dict[int, list[TextEdit]]) -> str:
     return parsed.file_text(texts)
 
 
+def _parse(path: str, text: str, surface: str) -> ParsedFile:
+    parsed = surfaces.parse_file(path, text, surface)
+    parsed.source = text
+    return parsed
+
+
 def _apply(parsed: ParsedFile, chosen: list[Finding], path: str, surface: str):
     """Apply the chosen fixes; if the result does not parse, find and drop the culprits one by one."""
 
@@ -330,7 +336,7 @@ def _apply(parsed: ParsedFile, chosen: list[Finding], path: str, surface: str):
 
     new_text = _rebuild(parsed, edits_of(chosen))
     try:
-        return new_text, surfaces.parse_file(path, new_text, surface), len(chosen), []
+        return new_text, _parse(path, new_text, surface), len(chosen), []
     except (ParseError, RecursionError):
         pass
     good, bad = [], []
@@ -343,4 +349,4 @@ def _apply(parsed: ParsedFile, chosen: list[Finding], path: str, surface: str):
     if not good:
         return None, parsed, 0, bad
     new_text = _rebuild(parsed, edits_of(good))
-    return new_text, surfaces.parse_file(path, new_text, surface), len(good), bad
+    return new_text, _parse(path, new_text, surface), len(good), bad

@@ -252,6 +252,9 @@ class ParsedFile:
     units: list[Unit]
     rebuild: Callable[[list[str]], str] | None = None  # unit texts -> file text; None: the single unit
     notes: list[str] = field(default_factory=list)
+    #: The whole file text (set by the engine): rules that must see text no surface reads (a notebook's
+    #: markdown, a model id in a comment) look here; edits still go through units.
+    source: str = ""
 
     def scopes(self) -> Iterable[Scope]:
         for u in self.units:

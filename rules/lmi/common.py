@@ -110,28 +110,36 @@ def model_id(scope: Scope, ctx=None) -> str | None:
     return None
 
 
-_T5 = re.compile(r"(?:^|[-_.])(?:flan-t5|flan-ul2|mt5|byt5|t5gemma|t5)(?:$|[-_.])", re.I)
-_MLLAMA = re.compile(r"llama-3\.2-\d+b-vision|mllama", re.I)
+#: T5 family: t5, flan-t5 / flant5, ul2 / flan-ul2, mt5, mt0 (mT5 fine-tunes), byt5, t5gemma, codet5.
+#: The name must stand alone (`codegen-t5ish`, `t5x-team` are not T5): bounded by a separator or the end;
+#: matched anywhere in an id or path (`s3://bucket/flant5-xxl/`, `/opt/ml/model/t5-large`).
+_T5 = re.compile(
+    r"(?<![a-z0-9])(?:flan[-_]?t5|flan[-_]?ul2|ul2|mt5|mt0|byt5|t5gemma|codet5p?|t5(?:[-_]v1[._]1)?)(?=$|[-_./\\\s\"'])",
+    re.I,
+)
+#: MLlama: Llama 3.2 Vision (11B, 90B), Llama Guard 3 11B Vision, and the architecture name itself.
+_MLLAMA = re.compile(r"llama[-_]?3[._]?2[-_]?\d+b[-_]?vision|llama[-_]guard[-_]3[-_]11b[-_]vision|mllama", re.I)
 
 
-def model_name(model: str) -> str:
-    """The model name part: `google/flan-t5-xl` -> `flan-t5-xl`; `s3://b/models/flan-t5/` -> `flan-t5`."""
-    parts = [p for p in re.split(r"[/\\]", model.strip()) if p]
-    return parts[-1] if parts else model
+def t5_in(text: str | None) -> str | None:
+    """The first T5-family name in a text (a model id, a path, a whole file), or None."""
+    m = _T5.search(text or "")
+    return m.group(0) if m else None
+
+
+def mllama_in(text: str | None) -> str | None:
+    m = _MLLAMA.search(text or "")
+    return m.group(0) if m else None
 
 
 def is_t5(model: str | None) -> bool:
-    """T5 family (`t5`, `flan-t5`, `flan-ul2`, `mt5`, `byt5`, `t5gemma`), by the model name part."""
-    if not model:
-        return False
-    return bool(_T5.search(model_name(model)))
+    """T5 family, anywhere in the id or path."""
+    return bool(t5_in(model))
 
 
 def is_mllama(model: str | None) -> bool:
-    """Llama 3.2 Vision (MLlama), by the model name part."""
-    if not model:
-        return False
-    return bool(_MLLAMA.search(model_name(model)))
+    """Llama 3.2 Vision (MLlama), anywhere in the id or path."""
+    return bool(mllama_in(model))
 
 
 def shown(s: Setting, v=None) -> str:

@@ -79,16 +79,26 @@ def target_tag(flavour: str, hub: bool, to: int) -> str | None:
     return None
 
 
-def _blocked_model(ctx, to: int) -> str | None:
-    """A model in this file that the target cannot serve on the vLLM path (the T5 and MLlama guards): its image
-    is reported, never bumped."""
-    from .common import is_mllama, is_t5, lmi_scopes, model_id
+def _families(ctx):
+    """The model family of each LMI scope of the file, or of the file's text when it has none (a Dockerfile)."""
+    from .common import lmi_scopes
+    from .family import family, family_in_text
 
-    for scope in lmi_scopes(ctx):
-        m = model_id(scope, ctx)
-        if (to >= 15 and is_t5(m)) or (to >= 17 and is_mllama(m)):
-            return m
-    return None
+    return [family(scope, ctx) for scope in lmi_scopes(ctx)] or [family_in_text(ctx)]
+
+
+def _guard(families, major: int, to: int) -> tuple[str | None, str]:
+    """(a model the target cannot serve on the vLLM path: the image is reported, never bumped; a reason the bump
+    is unsafe: it crosses v15 (T5 leaves) or v17 (MLlama leaves) and the model cannot be identified)."""
+    for f in families:
+        if (to >= 15 and f.kind == "t5") or (to >= 17 and f.kind == "mllama"):
+            return f.model, ""
+    crossed = [v for v in (15, 17) if major < v <= to]
+    doubt = next((f for f in families if f.kind == "unknown"), None)
+    if crossed and doubt is not None:
+        lost = "T5-family models" if crossed[0] == 15 else "MLlama (Llama 3.2 Vision)"
+        return None, f"; unsafe: {doubt.why}, and LMI v{crossed[0]} cannot serve {lost} (LMI009 / LMI037)"
+    return None, ""
 
 
 class ImageTag(Rule):
@@ -118,7 +128,10 @@ class ImageTag(Rule):
     )
     fix_safety = (
         "Safe for the same flavour: the new tag is exactly the release `--to` names (the other LMI rules migrate the "
-        "configuration). Unsafe for `deepspeed` → `lmi` (DeepSpeed itself is gone; the backend changes)."
+        "configuration). Unsafe for `deepspeed` → `lmi` (DeepSpeed itself is gone; the backend changes), and for a "
+        "bump across v15 (T5 leaves with lmi-dist) or v17 (MLlama leaves with vLLM V0) when the file does not "
+        "identify the model: the finding says why. A file naming a T5-family (v15+) or MLlama (v17+) model anywhere "
+        "in its text gets no bump."
     )
     evidence = (
         ev("sagemaker-python-sdk v2.257.6 / master", "src/sagemaker/image_uri_config/djl-lmi.json",
@@ -148,7 +161,7 @@ class ImageTag(Rule):
         if pair is None:
             return
         to = int(pair.to.major)
-        blocked = _blocked_model(ctx, to)
+        families = _families(ctx)
         for unit in ctx.units:
             for rx, hub in ((_ECR, False), (_HUB, True)):
                 for m in rx.finditer(unit.text):
@@ -167,12 +180,13 @@ class ImageTag(Rule):
                         yield ctx.report((unit, start, end), f"`{tag}` is older than LMI v{to}, which has no published "
                                          f"{'Docker Hub' if hub else 'ECR'} {flavour} tag; pick the image by hand")
                         continue
-                    if blocked and flavour != "trtllm":
+                    blocked, doubt = _guard(families, major, to) if flavour != "trtllm" else (None, "")
+                    if blocked:
                         yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; not bumped to `{new}`: `{blocked}` "
                                          f"cannot be served by LMI v{to} (see LMI009 / LMI037)")
                         continue
-                    unsafe = flavour == "deepspeed" and to >= 10
-                    yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; the LMI v{to} image is `{new}`",
+                    unsafe = (flavour == "deepspeed" and to >= 10) or bool(doubt)
+                    yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; the LMI v{to} image is `{new}`{doubt}",
                                      edits=[TextEdit(start, end, new)],
                                      applicability=Applicability.UNSAFE if unsafe else Applicability.SAFE,
                                      fix_message=f"use `{new}`")

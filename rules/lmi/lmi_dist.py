@@ -13,6 +13,7 @@ import json
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule
 
+from .family import family
 from .common import (
     BREAKING,
     MODEL_INFO,
@@ -20,12 +21,9 @@ from .common import (
     RECOMMENDER,
     ev,
     get,
-    is_mllama,
     is_neuron,
-    is_t5,
     is_trt,
     lmi_scopes,
-    model_id,
     rolling_batch,
     shown,
     value,
@@ -94,9 +92,9 @@ VLLM_PATH = (None, "auto", "vllm", "lmi-dist")
 
 
 def guarded_model(scope, ctx) -> str | None:
-    """The model, when it is T5-family: never auto-migrated to vLLM."""
-    m = model_id(scope, ctx)
-    return m if is_t5(m) else None
+    """The model, when it is T5-family (wherever the file names it): never auto-migrated to vLLM."""
+    f = family(scope, ctx)
+    return f.model if f.kind == "t5" else None
 
 
 class LmiDistRemoved(Rule):
@@ -122,10 +120,12 @@ class LmiDistRemoved(Rule):
         "`engine=MPI` by LMI010 (it re-enables MPI after the override)."
     )
     fix_safety = (
-        "Safe: `vllm` is exactly what LMI v15 and later substitute for `lmi-dist` at start "
-        "(`LmiConfigRecommender`), so the fix only writes down what runs. Async mode (v17 default) is not "
-        "chosen: an explicit `vllm` keeps the synchronous handler, as the override does. Not offered for "
-        "T5-family models, which vLLM cannot serve."
+        "Safe when the model is identified (a literal Hugging Face id that is not T5-family, nor MLlama on v17+): "
+        "`vllm` is exactly what LMI v15 and later substitute for `lmi-dist` at start (`LmiConfigRecommender`), "
+        "so the fix only writes down what runs. Async mode (v17 default) is not chosen: an explicit `vllm` keeps "
+        "the synchronous handler, as the override does. Unsafe when the model cannot be identified (a variable, "
+        "an S3 or local path, no model in the file, or the file also names a T5-family or MLlama model): the "
+        "finding says why. Not offered for T5-family models, which vLLM cannot serve."
     )
     evidence = (EV_BREAKING, EV_OVERRIDE)
     invalid = (
@@ -167,17 +167,21 @@ class LmiDistRemoved(Rule):
             s = get(scope, "option.rolling_batch")
             if value(s) != "lmi-dist":
                 continue
-            m = model_id(scope, ctx)
-            if is_t5(m):
+            fam = family(scope, ctx)
+            if fam.kind == "t5":
                 continue  # LMI009 reports it with the options that work
-            if is_mllama(m) and ctx.target_at_least("17"):
+            if fam.kind == "mllama" and ctx.target_at_least("17"):
                 continue  # LMI037: MLlama has no vLLM path on v17+
-            unknown = "" if m else " (if this serves a T5-family model, do not move it to vLLM: see LMI009)"
+            unknown = ""
+            if fam.kind == "unknown":
+                unknown = (f"; the fix is unsafe: {fam.why}, and a T5-family model (MLlama from v17) cannot move to "
+                           "vLLM (see LMI009)")
             yield ctx.report(
                 s,
                 f"`{shown(s)}`: lmi-dist was removed in LMI v15 (0.33.0); LMI overrides it with `vllm` at start"
                 + unknown,
                 edits=ctx.edits(s.set_value, "vllm"),
+                applicability=Applicability.UNSAFE if unknown else Applicability.SAFE,
                 fix_message="use `vllm`, which LMI substitutes anyway",
             )
 
@@ -190,10 +194,11 @@ class T5NoVllm(Rule):
     severity = Severity.ERROR
     summary = "A T5-family model on lmi-dist or the default backend: LMI v15+ routes it to vLLM, which cannot load T5"
     looks_at = ("lmi:option.model_id", "lmi:option.rolling_batch")
-    tokens = (b"t5", b"T5", b"ul2", b"UL2")
+    tokens = (b"t5", b"T5", b"ul2", b"UL2", b"mt0", b"MT0")
     what = (
-        "Reports a T5-family model (`t5`, `flan-t5`, `flan-ul2`, `mt5`, `byt5`, `t5gemma`, matched on the model "
-        "name part of `option.model_id` / `HF_MODEL_ID`, case-insensitively) whose rolling batch is `lmi-dist`, "
+        "Reports a T5-family model (`t5-*`, `flan-t5` / `flant5`, `ul2` / `flan-ul2`, `mt5`, `mt0`, `byt5`, "
+        "`t5gemma`, `codet5`, matched case-insensitively in `option.model_id` / `HF_MODEL_ID`, S3 and local paths "
+        "included, or anywhere in the file when the model id is a variable or constant) whose rolling batch is `lmi-dist`, "
         "`vllm`, `auto` or unset, when the target is LMI v15 or later and the configuration is not for the "
         "TensorRT-LLM container. It is never rewritten to vLLM."
     )
@@ -328,8 +333,8 @@ class MpiModeTrue(Rule):
     invalid = (
         Example(
             "serving.properties",
-            "engine=Python\noption.mpi_mode=True\noption.model_id=x\noption.rolling_batch=lmi-dist\noption.max_model_len=4096\n",
-            fixed="engine=Python\noption.mpi_mode=false\noption.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
+            "engine=Python\noption.mpi_mode=True\noption.model_id=tiiuae/falcon-7b\noption.rolling_batch=lmi-dist\noption.max_model_len=4096\n",
+            fixed="engine=Python\noption.mpi_mode=false\noption.model_id=tiiuae/falcon-7b\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
             from_="lmi==v12", to="lmi==v15",
         ),
     )
@@ -386,9 +391,9 @@ class LmiDistOnlyOption(Rule):
     invalid = (
         Example(
             "serving.properties",
-            "engine=Python\noption.model_id=x\noption.rolling_batch=lmi-dist\noption.max_model_len=4096\n"
+            "engine=Python\noption.model_id=tiiuae/falcon-7b\noption.rolling_batch=lmi-dist\noption.max_model_len=4096\n"
             "option.record_acceptance_rate=true\n",
-            fixed="engine=Python\noption.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
+            fixed="engine=Python\noption.model_id=tiiuae/falcon-7b\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
             from_="lmi==v14", to="lmi==v15",
         ),
     )
