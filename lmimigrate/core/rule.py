@@ -107,6 +107,20 @@ def _v(text: str):
     return Version(text)
 
 
+#: Fix guards: callables `(ctx, at, edits) -> str` returning why a fix that looks safe is not ("" when it is).
+#: Stacks register theirs at import (a custom LMI handler beside serving.properties); the core registers the
+#: generic ones (a renamed key still referenced elsewhere in the file). A guard downgrades a safe fix to unsafe,
+#: and the finding says why: the tool cannot prove the target behaves the same.
+FIX_GUARDS: list = []
+
+
+def fix_guard(fn):
+    """Register a fix guard (a decorator)."""
+    if fn not in FIX_GUARDS:
+        FIX_GUARDS.append(fn)
+    return fn
+
+
 class Context:
     """What a rule sees of one file: its scopes and settings, the version pairs, and a way to report."""
 
@@ -180,7 +194,13 @@ class Context:
         if edits is not None:
             edits = tuple(sorted(edits))
             if edits:
-                fix = Fix(applicability or rule.fix_applicability or Applicability.SAFE, fix_message or message, edits)
+                level = applicability or rule.fix_applicability or Applicability.SAFE
+                if level is Applicability.SAFE:
+                    why = next((w for w in (g(self, at, edits) for g in FIX_GUARDS) if w), "")
+                    if why:
+                        level = Applicability.UNSAFE
+                        message = f"{message}; the fix is unsafe: {why}"
+                fix = Fix(level, fix_message or message, edits)
         return Finding(
             code=rule.code,
             message=message,

@@ -114,15 +114,33 @@ def env_settings(scope: Scope) -> Iterator[Setting]:
             yield s
 
 
+#: Image names that say where a container runs. A Gaudi variable in a container whose image is a CPU, CUDA,
+#: ROCm, TPU or Neuron build (often shared through a compose anchor with a Gaudi service) configures nothing
+#: on Gaudi, so no Gaudi rule touches it.
+_GAUDI_IMAGE = ("habana", "gaudi", "hpu")
+_OTHER_IMAGE = ("vllm-openai", "vllm-cpu", "-cpu", "cpu-", "rocm", "tpu", "cuda", "cu12", "neuron", "djl-inference", "xpu")
+
+
+def runs_elsewhere(scope: Scope) -> bool:
+    """The scope's container or service names an image that is not a Gaudi build."""
+    image = str(scope.facts.get("image") or "").lower()
+    if not image or any(m in image for m in _GAUDI_IMAGE):
+        return False
+    return any(m in image for m in _OTHER_IMAGE)
+
+
 def env_scopes(ctx: Context) -> Iterator[Scope]:
+    """Env scopes a Gaudi rule may act on: every one with settings, except those of a non-Gaudi container."""
     for scope in ctx.scopes("env"):
-        if any(True for _ in env_settings(scope)):
+        if any(True for _ in env_settings(scope)) and not runs_elsewhere(scope):
             yield scope
 
 
 def is_gaudi_scope(scope: Scope) -> bool:
     """Does this env scope configure vLLM on Gaudi? A Gaudi-only vLLM variable says so; a Habana runtime
     variable (PT_HPU_*, HABANA_*) only when the same file mentions vLLM."""
+    if runs_elsewhere(scope):
+        return False
     habana = False
     for s in env_settings(scope):
         if s.key in GAUDI_VLLM_VARS:

@@ -232,7 +232,12 @@ class DeepSpeedOnlyOption(Rule):
         "After the move to vLLM or lmi-dist they are dead configuration (the vLLM era-A and lmi-dist models "
         "ignore unknown keys; from v14 vLLM's pass-through drops names that are not engine arguments)."
     )
-    fix_safety = "Safe: the fix deletes keys no handler of the target reads, so runtime behaviour does not change."
+    fix_safety = (
+        "Safe: the fix deletes keys no built-in handler of the target reads, so runtime behaviour does not change. "
+        "Unsafe when the repository has its own handler (`model.py` / `inference.py` beside serving.properties, or "
+        "an `option.entryPoint` that is not a `djl_python` module): it may read the key (this applies to every "
+        "LMI fix that removes or renames a key)."
+    )
     evidence = (EV_FIELDS, EV_DOC)
     invalid = (
         Example(

@@ -647,7 +647,9 @@ class SchedulerRemoved(Rule):
             )
 
 
-SCHEDULER_KEYS = ("decoding_strategy", "max_sparsity", "max_splits", "multi_gpu", "disable_flash_attn")
+#: `disable_flash_attn` is not among them: `HuggingFaceProperties` (hf_properties.py) still declares it on v15+
+#: and the HF Accelerate handler reads it (`not self.hf_configs.disable_flash_attn`, huggingface.py).
+SCHEDULER_KEYS = ("decoding_strategy", "max_sparsity", "max_splits", "multi_gpu")
 
 
 class SchedulerOnlyOption(Rule):
@@ -662,11 +664,13 @@ class SchedulerOnlyOption(Rule):
     tokens = (b"scheduler", b"SCHEDULER")
     what = (
         "With `option.rolling_batch=scheduler`, reports `option.decoding_strategy`, `option.max_sparsity`, "
-        "`option.max_splits`, `option.multi_gpu` and `option.disable_flash_attn` when the target is LMI v15 or later."
+        "`option.max_splits` and `option.multi_gpu` when the target is LMI v15 or later. `option.disable_flash_attn` "
+        "is kept: `HuggingFaceProperties` still reads it from v15 (the HF Accelerate handler)."
     )
     why = (
         "They were fields of `SchedulerRbProperties`, deleted in 0.33.0 with the scheduler backend; vLLM ignores "
-        "them (they are not engine arguments)."
+        "them (they are not engine arguments). Its fifth field, `disable_flash_attn`, is inherited from "
+        "`HuggingFaceProperties`, which v15+ still has."
     )
     fix_safety = "Safe: the deleted keys are read by no handler of the target."
     evidence = (
@@ -674,6 +678,9 @@ class SchedulerOnlyOption(Rule):
         ev("djl-serving 0.32.0 (LMI v14)", PROPS + "scheduler_rb_properties.py",
            "`class SchedulerRbProperties(HuggingFaceProperties)`: `decoding_strategy`, `disable_flash_attn`, "
            "`max_sparsity`, `max_splits`, `multi_gpu`", "§2 v14→v15; R5"),
+        ev("djl-serving 0.33.0-dlc, v0.35.0", PROPS + "hf_properties.py",
+           "`class HuggingFaceProperties`: `disable_flash_attn: Optional[bool] = True`; huggingface.py: "
+           "`and not self.hf_configs.disable_flash_attn:`", "§3.6"),
     )
     invalid = (
         Example(
@@ -685,7 +692,9 @@ class SchedulerOnlyOption(Rule):
         ),
     )
     valid = (Example("serving.properties", "option.rolling_batch=disable\noption.disable_flash_attn=true\n",
-                     from_="lmi==v14", to="lmi==v15"),)
+                     from_="lmi==v14", to="lmi==v15"),
+             Example("serving.properties", "option.rolling_batch=scheduler\noption.disable_flash_attn=true\n",
+                     from_="lmi==v14", to="lmi==v15"))
 
     def check(self, ctx):
         for scope in lmi_scopes(ctx):

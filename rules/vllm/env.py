@@ -21,6 +21,7 @@ from lmimigrate.core.ftypes import Applicability, Example, Severity
 from .common import VllmRule
 
 from .common import MODEL, dict_value, ev, flag
+from .env_truth import truth
 
 LLM_CALLS = ("vllm.LLM", "vllm.entrypoints.llm.LLM", "vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs",
              "vllm.AsyncEngineArgs", "vllm.engine.arg_utils.AsyncEngineArgs")
@@ -57,12 +58,8 @@ def _convert(conv: str, text: str | None) -> Any:
             return int(t)
         except ValueError:
             return None
-    if conv == "bool":  # vllm/envs.py reads these as bool(int(value))
-        if t.lower() in ("1", "true"):
-            return True
-        if t.lower() in ("0", "false"):
-            return False
-        return None
+    if conv == "bool":  # only "0" and "1" mean the same to every parser vLLM used; see `truth` for the rest
+        return {"1": True, "0": False}.get(text)
     return None
 
 
@@ -99,9 +96,17 @@ class EnvVarRule(VllmRule):
             text = f"{base}{': ' + move.hint if move.hint else ''}; delete it"
             return ctx.report(s, text, edits=ctx.edits(s.delete), applicability=Applicability.SAFE,
                               fix_message="delete it")
-        value = _convert(move.conv, s.text_value) if s.literal else None
+        if not s.literal or s.text_value is None:
+            value = None
+        elif move.conv == "bool":
+            value = truth(ctx, s.key, s.text_value)
+        else:
+            value = _convert(move.conv, s.text_value)
         want = f"`{flag(move.target)}{'.' + move.sub if move.sub else ''}`"
         text = f"{base}: use {want}" + (f" ({move.hint})" if move.hint else "")
+        if value is None and move.conv == "bool" and s.literal:
+            text += (f"; no fix: how vllm read `{s.text_value}` depends on the release (only `0` and `1` mean the same "
+                     "to all; give --from vllm==X)")
         edits, app = None, None
         found = launch_for(s) if value is not None else None
         if found is not None:

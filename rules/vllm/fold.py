@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from packaging.version import Version
+
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import VllmRule
@@ -57,6 +59,14 @@ class FoldRule(VllmRule):
         """Whether a mapped value can be carried over as is."""
         return True
 
+    def rejected(self, new: dict) -> str:
+        """Why the target would reject the folded config at start ("" when it accepts it): then no fix."""
+        return ""
+
+    def safety(self, ctx) -> tuple[Applicability, str]:
+        """The fix's applicability for this run, and a clause saying why it is unsafe when it is."""
+        return self.fix_applicability, ""
+
     def message(self, ctx, olds, gone: bool) -> str:
         names = ", ".join(dict.fromkeys(f"`{s.raw_key}`" for s in olds))
         when = (f"were removed in vllm {self.removed_in or self.changed_in}" if gone
@@ -82,15 +92,18 @@ class FoldRule(VllmRule):
                     break
                 new[sub] = value  # a repeated flag: the last one wins, as with argparse
             edits = None
-            if ok:
+            reason = self.rejected(new) if ok else ""
+            applicability, unsafe = self.safety(ctx)
+            if ok and not reason:
                 edits = self._edits(ctx, scope, olds, new)
+            note = f"; {reason}" if reason else (f"; the fix is unsafe: {unsafe}" if edits and unsafe else "")
             # The finding covers every folded setting, so it is about all of them (and a generic
             # "unknown flag" finding on one of them yields to it).
             yield ctx.report(
                 (scope.unit, min(s.span[0] for s in olds), max(s.span[1] for s in olds)),
-                self.message(ctx, olds, gone),
+                self.message(ctx, olds, gone) + note,
                 edits=edits,
-                applicability=self.fix_applicability,
+                applicability=applicability,
                 fix_message=f"fold into `{flag(self.target)}`",
                 severity=Severity.ERROR if gone else Severity.WARNING,
             )
@@ -179,7 +192,8 @@ class SpeculativeFlagsFolded(FoldRule):
     )
     fix_safety = (
         "Safe: the new JSON holds the same values under the keys vLLM 0.8.2 mapped them to; numbers stay numbers. "
-        "No fix when `--speculative-config` is already set (vLLM 0.8.2 then ignored the old flags; decide "
+        "No fix when the folded config would lack a model or `num_speculative_tokens` (vLLM <= 0.8.2 ignored such "
+        "orphan flags; the target rejects the config at start), when `--speculative-config` is already set (vLLM 0.8.2 then ignored the old flags; decide "
         "yourself) or when a value is not a literal. On a command line the JSON is re-serialized with "
         "`json.dumps` defaults."
     )
@@ -206,6 +220,18 @@ class SpeculativeFlagsFolded(FoldRule):
             to="vllm==0.8.3",
         ),
     )
+    def rejected(self, new):
+        # vLLM 0.8.2 ignored the flags unless `--speculative-model` or `--num-speculative-tokens` was given
+        # (`create_speculative_config` returns None); from 0.8.3 a speculative config needs a model or method
+        # and `num_speculative_tokens` ("num_speculative_tokens must be provided", vllm/config/speculative.py).
+        if "model" not in new and "method" not in new:
+            return ("no fix: without `--speculative-model` vLLM <= 0.8.2 ignored these flags, and a "
+                    "`--speculative-config` without a model is rejected at start; delete them or add a model")
+        if "num_speculative_tokens" not in new:
+            return ("no fix: `--speculative-config` needs `num_speculative_tokens` (\"num_speculative_tokens must be "
+                    "provided\"); add it")
+        return ""
+
     valid = (
         Example("run.sh", f"vllm serve {MODEL} --speculative-config '{{\"model\": \"[ngram]\", \"num_speculative_tokens\": 5}}'\n",
                 to="vllm==0.8.3"),
@@ -247,7 +273,10 @@ class GuidedDecodingFlagsFolded(FoldRule):
         "(VLLM101)."
     )
     fix_safety = (
-        "Safe: same values under the new field names. No fix for a backend with options (`xgrammar:...`, a "
+        "Safe from vLLM <= 0.10.x: same values under the new field names. Unsafe from 0.11.0-0.11.2 (and when the "
+        "source release is unknown): there `EngineArgs.create_engine_config` copied the flags onto "
+        "`guided_decoding_*` attributes that `StructuredOutputsConfig` never reads, a silent no-op, so the new config "
+        "changes constrained output. No fix for a backend with options (`xgrammar:...`, a "
         "0.8/0.9 syntax) or a backend name the new config does not accept, nor when "
         "`--structured-outputs-config` is already set."
     )
@@ -255,13 +284,18 @@ class GuidedDecodingFlagsFolded(FoldRule):
         ev("vllm 0.11.0", "vllm/engine/arg_utils.py", "\"[DEPRECATED] {arg} will be removed in v0.12.0.\"; "
            "vllm/config/structured_outputs.py fields `backend, disable_fallback, disable_any_whitespace, "
            "disable_additional_properties, reasoning_parser`; flags absent v0.12.0", "§3.7 G1"),
+        ev("vllm 0.11.0", "vllm/engine/arg_utils.py",
+           "l.1411: `if self.guided_decoding_backend is not None: so_config.guided_decoding_backend = "
+           "self.guided_decoding_backend`; `StructuredOutputsConfig` (vllm/config/structured_outputs.py) declares "
+           "`backend: StructuredOutputsBackend = \"auto\"` and no `guided_decoding_backend`, and nothing reads it",
+           "§3.7 G1"),
     )
     invalid = (
         Example(
             "run.sh",
             f"vllm serve {MODEL} --guided-decoding-backend xgrammar --max-model-len 4096\n",
             fixed=f"vllm serve {MODEL} --max-model-len 4096 --structured-outputs-config '{{\"backend\": \"xgrammar\"}}'\n",
-            to="vllm==0.12.0",
+            from_="vllm==0.10.2", to="vllm==0.12.0",
         ),
         Example(
             "k8s.yaml",
@@ -274,7 +308,7 @@ class GuidedDecodingFlagsFolded(FoldRule):
             "vllm-config.yaml",
             f"model: {MODEL}\nguided_decoding_backend: outlines\ndisable_log_stats: true\n",
             fixed=f"model: {MODEL}\nstructured_outputs_config: {{\"backend\": \"outlines\"}}\ndisable_log_stats: true\n",
-            to="vllm==0.12.0",
+            unsafe=True, from_="vllm==0.11.0", to="vllm==0.12.0",
         ),
     )
     valid = (
@@ -284,6 +318,19 @@ class GuidedDecodingFlagsFolded(FoldRule):
 
     def accept(self, sub, value):
         return sub != "backend" or value in BACKENDS
+
+    def safety(self, ctx):
+        # 0.11.0-0.11.2 copied the flags onto attributes `StructuredOutputsConfig` never reads: a silent no-op.
+        # Folding them turns the backend choice back on, which changes constrained output.
+        pair = ctx.pair("vllm")
+        frm = pair.from_ if pair is not None else None
+        if frm is None:
+            return Applicability.UNSAFE, ("the source release is unknown, and in vllm 0.11.0-0.11.2 these flags "
+                                          "were silently ignored, so the new config may change constrained output")
+        if Version("0.11.0") <= frm < Version("0.12.0"):
+            return Applicability.UNSAFE, (f"in vllm {frm} these flags were silently ignored (StructuredOutputsConfig "
+                                          "never read them), so the new config changes constrained output")
+        return Applicability.SAFE, ""
 
 
 # ---- M12 -----------------------------------------------------------------------------------------------
