@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lmimigrate.ftypes import Scope
+from lmimigrate.core.ftypes import Scope
 
 from .common import get, mllama_in, t5_in
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 
-from lmimigrate.ftypes import Scope, Setting
-from lmimigrate.lmi_env import is_lmi_scope
-from lmimigrate.rule import fix_guard
+from lmimigrate.core.ftypes import Scope, Setting
+from lmimigrate.stacks.lmi.env import is_lmi_scope
+from lmimigrate.core.rule import fix_guard
 
 from .common import entry_point
 
