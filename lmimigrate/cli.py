@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
-import traceback
 
 from lmimigrate import __version__
 
@@ -123,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as e:  # the last line of defence: a message, not a traceback, unless --debug
         if debug:
+            import traceback
+
             traceback.print_exc()
         print(f"lmimigrate: internal error: {type(e).__name__}: {e} (run with --debug for details)", file=sys.stderr)
         return EXIT_ERROR
@@ -148,7 +148,7 @@ def cmd_check(args) -> int:
             raise UsageError(f"--from {stack}=={v} is newer than --to {stack}=={to[stack]}")
     select = _codes(args.select) or cfg.select
     ignore = _codes(args.ignore) or cfg.ignore
-    unknown = [c for c in select + ignore if c != "ALL" and not any(r.code.startswith(c) for r in registry.all_rules())]
+    unknown = [c for c in select + ignore if c != "ALL" and not any(r.code.startswith(c) for r in registry.index().entries)]
     if unknown:
         raise UsageError(f"unknown rule code or prefix: {', '.join(unknown)} (see `lmimigrate rules`)")
 
@@ -189,7 +189,7 @@ def cmd_check(args) -> int:
     else:
         from lmimigrate.output import sarif
 
-        sys.stdout.write(sarif.render(findings, registry.all_rules()))
+        sys.stdout.write(sarif.render(findings, registry.index().entries))
     if report.internal_error:
         return EXIT_ERROR
     if args.exit_zero:
@@ -211,6 +211,8 @@ def _print_detections(report, given: dict) -> None:
 
 
 def _print_diffs(report) -> None:
+    import difflib
+
     for o in report.outcomes:
         if o.fixed is None:
             continue

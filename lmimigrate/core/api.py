@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import traceback
 from dataclasses import dataclass, field
 
 from lmimigrate.stacks import detect as detect_mod
@@ -23,6 +22,7 @@ from lmimigrate.core.engine import (
 from lmimigrate.core.ftypes import Applicability, Finding, Severity
 from lmimigrate.core.registry import matches
 from lmimigrate.core.rule import Rule
+from lmimigrate.core.ruleindex import LazyRule, activate, materialize
 from lmimigrate.core.versions import NEWEST, VersionPair, lmi_bundled_vllm
 from packaging.version import Version
 
@@ -37,7 +37,7 @@ class Options:
     paths: list[str]
     from_: dict[str, Version] = field(default_factory=dict)  # explicit --from (or config)
     to: dict[str, Version] = field(default_factory=dict)
-    rules: list[type[Rule]] = field(default_factory=list)
+    rules: list = field(default_factory=list)  # rule classes, or index entries (registry.select): imported when needed
     fix: Applicability | None = None  # None: report only; SAFE: --fix; UNSAFE: --fix --unsafe-fixes
     write: bool = True  # False for --diff
     excludes: tuple[str, ...] = ()
@@ -139,8 +139,7 @@ def run(opts: Options) -> Report:
             candidates.append((item, data if kept <= KEEP_BYTES else None))
 
     pairs = version_pairs(opts, detect_mod.oldest_per_stack(detections))
-    rules = [r() for r in opts.rules]
-    active = [r for r in rules if r.active(pairs)]
+    active = activate(opts.rules, pairs)
     engine = Engine(active, pairs, debug=opts.debug)
 
     cache = None
@@ -202,9 +201,10 @@ def _key_parts(opts: Options, active: list[Rule], pairs: dict[str, VersionPair])
     # An edited rule or surface (a development checkout, a plugin upgrade) must not reuse old verdicts.
     import sys
 
-    mods = {type(r).__module__ for r in active} | {"lmimigrate.core.engine", "lmimigrate.surfaces"}
-    for name in sorted(mods):
-        f = getattr(sys.modules.get(name), "__file__", None)
+    files = {r.entry.file if isinstance(r, LazyRule) else getattr(sys.modules.get(type(r).__module__), "__file__", None)
+             for r in active}
+    files |= {getattr(sys.modules.get(name), "__file__", None) for name in ("lmimigrate.core.engine", "lmimigrate.surfaces")}
+    for f in sorted(filter(None, files)):
         if f:
             d = os.path.dirname(f)
             for path in sorted({f, *(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".py"))}):
@@ -222,6 +222,8 @@ def _check_guarded(engine: Engine, cand: Candidate, data: bytes, opts: Options) 
     except Exception as exc:  # a bug in a surface: report it on this file and go on (exit 2)
         msg = f"internal error while checking this file: {type(exc).__name__}: {exc}"
         if opts.debug:
+            import traceback
+
             msg += "\n" + traceback.format_exc()
         outcome = FileOutcome(cand.display, [tool_finding(INTERNAL_ERROR, msg, cand.display)], data)
         outcome.internal_error = True
@@ -244,6 +246,8 @@ def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int) 
     import multiprocessing
 
     global _WORKER
+    # Import the rules the run may need before forking, once, rather than in every worker.
+    engine = Engine(materialize(engine.rules), engine.pairs, debug=engine.debug)
     _WORKER = (engine, opts, cands)
     try:
         ctx = multiprocessing.get_context("fork")

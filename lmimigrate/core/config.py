@@ -6,11 +6,6 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 KNOWN_KEYS = {"from", "to", "select", "ignore", "exclude", "per-file-ignores", "max-file-size"}
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
@@ -56,10 +51,18 @@ def load(path: str | None, explicit: bool = False) -> FileConfig:
         return FileConfig()
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
-    except tomllib.TOMLDecodeError as e:
+    if not explicit and b"lmimigrate" not in raw:
+        return FileConfig(path=path)  # another tool's pyproject.toml: not worth the TOML parser's start-up
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"{path}: invalid TOML: {e}") from None
     table = data.get("tool", {}).get("lmimigrate")
     if table is None:

@@ -12,7 +12,6 @@ import functools
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -63,6 +62,8 @@ def _is_pin_file(rel: str) -> bool:
 
 
 def _git_files(directory: str) -> list[str] | None:
+    import subprocess  # only when a directory is walked: a pre-commit run names its files
+
     try:
         out = subprocess.run(
             ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],

@@ -5,13 +5,13 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import traceback
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from lmimigrate import surfaces
 from lmimigrate.core.ftypes import Applicability, Finding, Fix, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
 from lmimigrate.core.rule import Context, Rule
+from lmimigrate.core.ruleindex import LazyRule, materialize
 from lmimigrate.core.versions import VersionPair
 
 MAX_ITERATIONS = 10
@@ -129,14 +129,18 @@ _WORDY = re.compile(rb"[\w.:/\-]+")
 _WORD_RUNS = re.compile(rb"[\w.:/\-]+")
 
 
-def _doc_only(rule: Rule) -> bool:
+def _doc_only(rule) -> bool:
     """The tool's own diagnostics are rules for their docs only: the engine emits them, `check` never does."""
+    if isinstance(rule, LazyRule):
+        return not rule.checks
     return type(rule).check is Rule.check
 
 
 @dataclass
 class Engine:
-    rules: Sequence[Rule]
+    """`rules`: Rule instances, or LazyRules (index entries) whose modules are imported when a file needs them."""
+
+    rules: Sequence[Rule | LazyRule]
     pairs: dict[str, VersionPair]
     debug: bool = False
     _plans: dict = field(default_factory=dict, repr=False)
@@ -170,14 +174,14 @@ class Engine:
         runs = b"\n".join(set(_WORD_RUNS.findall(data)))
         present = {t for t in worded if t in runs}
         present.update(t for t in other if t in data)
-        return [r for r, tokens in plan if not tokens or not present.isdisjoint(tokens)]
+        return materialize(r for r, tokens in plan if not tokens or not present.isdisjoint(tokens))
 
     def run_rules(self, parsed: ParsedFile, path: str, rules: Sequence[Rule] | None = None) -> tuple[list[Finding], bool]:
         ctx = Context(path, parsed, self.pairs)
         present = {u.surface for u in parsed.units}
         findings: list[Finding] = []
         crashed = False
-        for rule in self.rules if rules is None else rules:
+        for rule in materialize(self.rules) if rules is None else rules:
             if rule.surfaces and present.isdisjoint(rule.surfaces):
                 continue
             ctx.rule = rule
@@ -188,6 +192,8 @@ class Engine:
                 crashed = True
                 msg = f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}"
                 if self.debug:
+                    import traceback
+
                     msg += "\n" + traceback.format_exc()
                 findings.append(tool_finding(INTERNAL_ERROR, msg, path))
         findings = _drop_generic_duplicates(findings, {r.code for r in self.rules if r.generic})

@@ -18,6 +18,7 @@ from lmimigrate.core.ftypes import (
     TextEdit,
     Unit,
 )
+from lmimigrate.core.ruleindex import tokens_for, window_active
 from lmimigrate.core.versions import VersionPair
 
 #: When a rule fires, given the version pair of its stack:
@@ -51,9 +52,7 @@ class Rule:
 
     @classmethod
     def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
-        if isinstance(cls.tokens, dict):
-            return cls.tokens.get(surface, cls.tokens.get("*", ()))
-        return cls.tokens
+        return tokens_for(cls.tokens, surface)
     #: Surfaces it reads; empty: all.
     surfaces: ClassVar[tuple[str, ...]] = ()
     # Documentation, rendered by `lmimigrate explain` under ruff's headings.
@@ -65,22 +64,7 @@ class Rule:
     valid: ClassVar[tuple[Example, ...]] = ()
 
     def active(self, pairs: dict[str, VersionPair]) -> bool:
-        if self.trigger == "always" or self.stack == "tool":
-            return True
-        pair = pairs.get(self.stack)
-        if pair is None:
-            return False
-        if self.until is not None and pair.to >= _v(self.until):
-            return False
-        if self.changed_in is None:
-            return True
-        if self.trigger == "default":
-            return pair.crosses_known(self.changed_in)
-        if self.trigger == "target":
-            return pair.target_at_least(self.changed_in)
-        # A deprecation window is crossed at either end: someone already on the deprecating release must
-        # still migrate before the removal.
-        return pair.crosses(self.changed_in) or bool(self.removed_in and pair.crosses(self.removed_in))
+        return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs)
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
         return iter(())

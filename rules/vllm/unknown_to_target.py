@@ -15,8 +15,6 @@ from lmimigrate.core.ftypes import Evidence, Example, Severity
 from lmimigrate.stacks.vllm.inventory import for_version, last_release_with, suggest
 from lmimigrate.core.rule import Rule
 
-from .python_program import program
-
 LLM_QUALNAMES = ("vllm.LLM", "vllm.entrypoints.llm.LLM")
 ENGINE_ARGS_QUALNAMES = ("vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs")
 ASYNC_ENGINE_ARGS_QUALNAMES = ("vllm.AsyncEngineArgs", "vllm.engine.arg_utils.AsyncEngineArgs")
@@ -186,6 +184,10 @@ class UnknownEngineKwarg(Rule):
     )
 
     def check(self, ctx):
+        # Imported here: the module's other rules read properties and env files, which never need the
+        # Python surface (a `serving.properties` check must not import it).
+        from .python_program import program
+
         pair = ctx.pair()
         inv = _inv(pair.to) if pair else None
         prog = program(ctx) if inv is not None else None

@@ -32,17 +32,15 @@ Flag spellings accepted by :meth:`Inventory.accepts_flag` (mirroring vLLM's ``Fl
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import NamedTuple
 
 from packaging.version import Version
 
-DATA_PACKAGE = "lmimigrate.stacks.vllm"
 DATA_PATH = "inventory.json"
 
 #: Set-valued kinds stored per release (queryable with first_release_with / last_release_with).
@@ -182,7 +180,8 @@ class Inventory:
 
 
 def _read_json() -> dict:
-    return json.loads(resources.files(DATA_PACKAGE).joinpath(DATA_PATH).read_text(encoding="utf-8"))
+    with open(os.path.join(os.path.dirname(__file__), DATA_PATH), encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 @functools.lru_cache(maxsize=1)
@@ -306,4 +305,6 @@ def suggestions(name: str, candidates: Iterable[str], n: int = 3, cutoff: float 
     key = _norm(name)
     if not key or key in by_norm:
         return []
+    import difflib
+
     return [by_norm[m] for m in difflib.get_close_matches(key, list(by_norm), n=n, cutoff=cutoff)]

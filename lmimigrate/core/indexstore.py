@@ -1,0 +1,160 @@
+"""Where the rule index (core/ruleindex.py) is kept between runs, and when it is still valid.
+
+The index is built on first use by importing everything, and stored as JSON in the user's cache directory
+(`$LMIMIGRATE_INDEX_DIR`, else `$XDG_CACHE_HOME/lmimigrate`, else `~/.cache/lmimigrate`; `--no-cache` is
+about the result cache, not this). It is valid while every recorded file and directory (the rule packs, the
+plugins, each `sys.path` entry, where installing or removing a distribution changes the directory) has the
+size and mtime it had; otherwise it is rebuilt. A missing, foreign, damaged or unwritable index only costs
+time. It is read and written without following symlinks, only if it belongs to the current user, and only
+index files of this module's own naming are ever pruned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import zlib
+
+from lmimigrate.core.ruleindex import Problem, RuleIndex, decode_entry, encode_entry
+
+FORMAT = 1
+KEEP = 16  # index files kept side by side (worktrees, virtual environments)
+_PREFIX, _SUFFIX = "rule-index-", ".json"
+
+
+# ---- the key: what must not have changed ---------------------------------------------------------------
+
+def _stat(path: str) -> list | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, stat.S_ISDIR(st.st_mode)]
+
+
+def _search_path() -> list[str]:
+    """`sys.path` without its first entry (the script's directory, or the current directory for `python -m`)
+    nor the current directory: they change with every file created there, and hold no installed
+    distribution."""
+    cwd = os.getcwd()
+    return [p for p in sys.path[1:] if p and p != cwd]
+
+
+def watched_paths(modules: list[str]) -> list[str]:
+    """The files and directories of these (imported) modules and packages, and the `sys.path` entries."""
+    paths: set[str] = set(_search_path())
+    for name in modules:
+        mod = sys.modules.get(name)
+        f = getattr(mod, "__file__", None)
+        if f:
+            paths.add(f)
+        for d in getattr(mod, "__path__", None) or ():
+            paths.add(d)
+            try:
+                paths.update(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".py"))
+            except OSError:
+                pass
+    return sorted(paths)
+
+
+def _location() -> tuple[str, str]:
+    """(directory, file) of this installation's index: one per package location and `sys.path`."""
+    base = os.environ.get("LMIMIGRATE_INDEX_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "lmimigrate")
+    # Only a name (the content is checked): a CRC, as hashlib's import costs more than the whole lookup.
+    key = "\0".join((__file__, sys.version, *_search_path())).encode("utf-8", "surrogatepass")
+    return base, os.path.join(base, f"{_PREFIX}{zlib.crc32(key):08x}{zlib.adler32(key):08x}{_SUFFIX}")
+
+
+def _read(path: str) -> dict | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            data = json.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return data if isinstance(data, dict) else None
+
+
+def _write(directory: str, path: str, data: dict) -> None:
+    """Atomically, never through a symlink; prunes only this module's own old files. Never raises."""
+    from lmimigrate import __version__  # noqa: F401  (the version is part of the data)
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        if os.path.islink(directory):
+            return
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, separators=(",", ":"))
+        os.replace(tmp, path)
+        own = [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(_PREFIX) and n.endswith(_SUFFIX)]
+        own.sort(key=lambda p: os.lstat(p).st_mtime_ns, reverse=True)
+        for old in own[KEEP:]:
+            if not os.path.islink(old):
+                os.unlink(old)
+    except (OSError, ValueError, TypeError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _valid(data: dict) -> RuleIndex | None:
+    from lmimigrate import __version__
+
+    if data.get("format") != FORMAT or data.get("version") != __version__ or data.get("python") != sys.version:
+        return None
+    watched = data.get("watched")
+    if not isinstance(watched, list):
+        return None
+    for item in watched:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            return None
+        if _stat(item[0]) != item[1]:
+            return None
+    try:
+        entries = tuple(decode_entry(d) for d in data["rules"])
+        problems = [Problem(str(p["plugin"]), str(p["message"])) for p in data["problems"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    modules = {m for m in data.get("modules", ()) if isinstance(m, str)}
+    if any(e.module not in modules for e in entries):
+        return None  # only the modules the build itself imported may be imported from an index
+    return RuleIndex(entries, problems)
+
+
+def load(build) -> RuleIndex:
+    """The index of the installed rules: from the cache when nothing it depends on changed, else `build()`,
+    which returns (RuleIndex, imported module names) and is stored for the next run."""
+    directory, path = _location()
+    data = _read(path)
+    if data is not None:
+        index = _valid(data)
+        if index is not None:
+            return index
+    index, modules = build()
+    from lmimigrate import __version__
+
+    data = {
+        "format": FORMAT, "version": __version__, "python": sys.version,
+        "watched": [[p, _stat(p)] for p in watched_paths(sorted(modules))],
+        "modules": sorted({e.module for e in index.entries}),
+        "rules": [encode_entry(e) for e in index.entries],
+        "problems": [{"plugin": p.plugin, "message": p.message} for p in index.problems],
+    }
+    _write(directory, path, data)
+    return index

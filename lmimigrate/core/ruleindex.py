@@ -1,0 +1,269 @@
+"""The rule index: what `check` needs to know of every rule, without importing the rule packs.
+
+Importing every rule pack builds ~200 classes and costs more than the rest of a one-file run. The index maps
+each code to the module that defines it and to the metadata the engine plans with (stack, version window,
+surfaces, prefilter tokens), so a run imports only the modules whose tokens occur in its files and whose
+window its version pairs cross. The data is kept raw (the `tokens` dict or tuple, the `surfaces` tuple) so
+the engine's own planning works on an entry as it does on a class.
+
+It is built by `registry` (importing everything) and kept between runs by `indexstore`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+from lmimigrate.core.ftypes import Severity
+
+
+def window_active(stack: str, trigger: str, changed_in: str | None, removed_in: str | None, until: str | None,
+                  pairs: dict) -> bool:
+    """`Rule.active` for the class attributes alone (a rule that overrides `active` is asked itself)."""
+    if trigger == "always" or stack == "tool":
+        return True
+    pair = pairs.get(stack)
+    if pair is None:
+        return False
+    from packaging.version import Version
+
+    if until is not None and pair.to >= Version(until):
+        return False
+    if changed_in is None:
+        return True
+    if trigger == "default":
+        return pair.crosses_known(changed_in)
+    if trigger == "target":
+        return pair.target_at_least(changed_in)
+    # A deprecation window is crossed at either end: someone already on the deprecating release must
+    # still migrate before the removal.
+    return pair.crosses(changed_in) or bool(removed_in and pair.crosses(removed_in))
+
+
+def tokens_for(tokens: tuple[bytes, ...] | dict[str, tuple[bytes, ...]], surface: str) -> tuple[bytes, ...]:
+    """A rule's prefilter tokens for one surface: a dict gives them per surface, with "*" for the others."""
+    if isinstance(tokens, dict):
+        return tokens.get(surface, tokens.get("*", ()))
+    return tokens
+
+
+#: The fields of an index entry, in order; the names are the rule class's attributes.
+FIELDS = ("code", "name", "stack", "summary", "severity", "module", "attr", "plugin", "surfaces", "tokens", "trigger",
+          "changed_in", "removed_in", "until", "generic", "checks", "own_active", "introduces", "file")
+
+
+class RuleEntry:
+    """One rule as the index knows it; the attribute names are the class's, so the engine reads either.
+    (A plain class: a dataclass's creation costs a few milliseconds of start-up.)
+
+    `module`/`attr`: where to import the class from; `plugin`: "" for the built-in packs, else the entry
+    point's name; `checks`: False for a documentation-only rule (the tool's own diagnostics), which `check`
+    never runs; `own_active`: the class overrides `active`, so only the class can say whether a version pair
+    wakes it; `file`: the module's file when the index was built (the result cache's key covers it)."""
+
+    __slots__ = FIELDS
+
+    code: str
+    name: str
+    stack: str
+    summary: str
+    severity: Severity
+    module: str
+    attr: str
+    plugin: str
+    surfaces: tuple[str, ...]
+    tokens: Any  # tuple[bytes, ...] | dict[str, tuple[bytes, ...]]
+    trigger: str
+    changed_in: str | None
+    removed_in: str | None
+    until: str | None
+    generic: bool
+    checks: bool
+    own_active: bool
+    introduces: tuple[str, ...]
+    file: str
+
+    def __init__(self, **values: Any):
+        values.setdefault("introduces", ())
+        values.setdefault("file", "")
+        for name in FIELDS:
+            object.__setattr__(self, name, values.pop(name))
+        if values:
+            raise TypeError(f"unknown index fields: {', '.join(values)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("index entries are read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RuleEntry) and all(getattr(self, f) == getattr(other, f) for f in FIELDS)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"<RuleEntry {self.code} in {self.module}>"
+
+    def tokens_for(self, surface: str) -> tuple[bytes, ...]:
+        return tokens_for(self.tokens, surface)
+
+    def url(self) -> str:
+        return self.load().url()
+
+    def window_active(self, pairs: dict) -> bool:
+        return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs)
+
+    def load(self):
+        """The rule class (imports its module)."""
+        module = importlib.import_module(self.module)
+        cls = getattr(module, self.attr, None)
+        if _is_rule_class(cls) and cls.code == self.code:
+            return cls
+        for value in vars(module).values():
+            for candidate in value if isinstance(value, (list, tuple)) else (value,):
+                if _is_rule_class(candidate) and candidate.code == self.code:
+                    return candidate
+        raise LookupError(f"rule {self.code} is no longer in {self.module}")
+
+
+def _is_rule_class(obj) -> bool:
+    from lmimigrate.core.rule import Rule
+
+    return isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and "code" in vars(obj)
+
+
+class LazyRule:
+    """An index entry standing in for its rule in the engine until a file needs the rule: the engine plans
+    with the entry's data (same attribute names as the class), and the module is imported, once, when a
+    file's tokens call for it. `rule()` is None when the rule overrides `active` and is not active."""
+
+    def __init__(self, entry: RuleEntry, pairs: dict):
+        self.entry = entry
+        self.pairs = pairs
+        self._rule: Any = _UNSET
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name == "entry":  # copy/pickle probing a half-built object
+            raise AttributeError(name)
+        return getattr(self.entry, name)
+
+    def rule(self):
+        if self._rule is _UNSET:
+            rule = self.entry.load()()
+            self._rule = rule if not self.entry.own_active or rule.active(self.pairs) else None
+        return self._rule
+
+
+_UNSET = object()
+
+
+def activate(rules, pairs: dict) -> list:
+    """The rules a run with these version pairs may need: rule classes are instantiated and asked; index
+    entries become LazyRules when their window is crossed (or when only the class can tell)."""
+    out = []
+    for r in rules:
+        if isinstance(r, RuleEntry):
+            if r.own_active or r.window_active(pairs):
+                out.append(LazyRule(r, pairs))
+        else:
+            rule = r()
+            if rule.active(pairs):
+                out.append(rule)
+    return out
+
+
+def materialize(rules) -> list:
+    """Rule instances for a list of rules and LazyRules (imports what is not imported yet)."""
+    out = []
+    for r in rules:
+        if isinstance(r, LazyRule):
+            r = r.rule()
+            if r is None:
+                continue
+        out.append(r)
+    return out
+
+
+class Problem:
+    """A plugin that could not be loaded, or a rule whose code another rule already claims."""
+
+    def __init__(self, plugin: str, message: str):
+        self.plugin = plugin
+        self.message = message
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and (self.plugin, self.message) == (other.plugin, other.message)
+
+    def __repr__(self) -> str:
+        return f"Problem({self.plugin!r}, {self.message!r})"
+
+
+class RuleIndex:
+    def __init__(self, entries: tuple[RuleEntry, ...], problems: list[Problem] | None = None):
+        self.entries = entries
+        self.problems = problems or []
+
+    def by_code(self, code: str) -> RuleEntry | None:
+        code = code.upper()
+        return next((e for e in self.entries if e.code == code), None)
+
+    def select(self, select: list[str] | None, ignore: list[str] | None) -> list[RuleEntry]:
+        from lmimigrate.core.registry import matches
+
+        return [e for e in self.entries
+                if (not select or matches(e.code, select)) and not (ignore and matches(e.code, ignore))]
+
+
+# ---- building ------------------------------------------------------------------------------------------
+
+def entry_of(cls, module: str, attr: str, plugin: str, surfaces_known: tuple[str, ...]) -> RuleEntry:
+    from lmimigrate.core.rule import Rule
+
+    tokens = cls.tokens
+    if getattr(cls.tokens_for, "__func__", None) is not Rule.tokens_for.__func__:
+        # A class that computes its tokens: record them for every surface name it could be asked about.
+        names = set(surfaces_known) | (set(tokens) if isinstance(tokens, dict) else set())
+        tokens = {s: tuple(cls.tokens_for(s)) for s in sorted(names)}
+        tokens["*"] = tuple(cls.tokens_for("*"))
+    return RuleEntry(
+        code=cls.code, name=cls.name, stack=cls.stack, summary=cls.summary, severity=cls.severity,
+        module=module, attr=attr, plugin=plugin, surfaces=tuple(cls.surfaces), tokens=tokens,
+        trigger=cls.trigger, changed_in=cls.changed_in, removed_in=cls.removed_in, until=cls.until,
+        generic=bool(cls.generic), checks=cls.check is not Rule.check, own_active=cls.active is not Rule.active,
+        introduces=tuple(getattr(cls, "introduces", ())),
+        file=getattr(sys.modules.get(module), "__file__", None) or "",
+    )
+
+
+def _enc_tokens(tokens) -> Any:
+    if isinstance(tokens, dict):
+        return {k: [t.decode("latin-1") for t in v] for k, v in tokens.items()}
+    return [t.decode("latin-1") for t in tokens]
+
+
+def _dec_tokens(value) -> Any:
+    if isinstance(value, dict):
+        return {str(k): tuple(str(t).encode("latin-1") for t in v) for k, v in value.items()}
+    return tuple(str(t).encode("latin-1") for t in value)
+
+
+def encode_entry(e: RuleEntry) -> dict:
+    d = {k: getattr(e, k) for k in FIELDS}
+    d["tokens"] = _enc_tokens(e.tokens)
+    d["severity"] = e.severity.value
+    d["surfaces"] = list(e.surfaces)
+    d["introduces"] = list(e.introduces)
+    return d
+
+
+def decode_entry(d: dict) -> RuleEntry:
+    d = dict(d)
+    d["tokens"] = _dec_tokens(d["tokens"])
+    d["severity"] = Severity(d["severity"])
+    d["surfaces"] = tuple(d["surfaces"])
+    d["introduces"] = tuple(d.get("introduces", ()))
+    entry = RuleEntry(**d)
+    for name in ("code", "name", "stack", "module", "attr", "trigger"):
+        if not isinstance(getattr(entry, name), str):
+            raise ValueError(name)
+    return entry
