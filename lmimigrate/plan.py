@@ -9,7 +9,8 @@ from packaging.version import Version
 
 from lmimigrate.core import registry
 from lmimigrate.explain import _fix_word
-from lmimigrate.core.versions import VersionError, VersionPair, display, lmi_bundled_vllm, parse_spec
+from lmimigrate.core.versions import VersionError, VersionPair, display, parse_spec
+from lmimigrate.stacks.lmi.versions import lmi_bundled_vllm
 
 
 def changes(stack: str, frm: Version, to: Version) -> list[dict]:

@@ -33,7 +33,7 @@ from lmimigrate.core import api, registry
 from lmimigrate import surfaces
 from lmimigrate.core.engine import PARSE_ERROR, TEMPLATE_SKIPPED, Engine, apply_edits, decode
 from lmimigrate.core.ftypes import Applicability, Finding, ParseError
-from lmimigrate.surfaces.cmdline import BOOL_FLAGS, SHORT_ALIASES
+from lmimigrate.stacks.vllm.flags import BOOL_FLAGS, SHORT_ALIASES
 from tests.conftest import examples
 
 

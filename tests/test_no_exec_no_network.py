@@ -172,8 +172,8 @@ def test_package_never_runs_or_imports_user_code():
                     problems.append(where)
             elif name == "import_module":
                 arg = ast.unparse(node.args[0]) if node.args else ""
-                # Allowed: the surface table, rule packages, entry-point module names.
-                if not any(ok in arg for ok in ("SURFACE_MODULES", "package_name", "info.name", "name", "module")):
+                # Allowed: the surface table, the built-in stacks package, rule packages, entry-point module names.
+                if not any(ok in arg for ok in ("SURFACE_MODULES", "BUILTIN_STACKS", "package_name", "info.name", "name", "module")):
                     problems.append(where)
     assert not problems, problems
 

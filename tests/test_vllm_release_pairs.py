@@ -17,7 +17,7 @@ from packaging.version import Version
 from lmimigrate.stacks.vllm import inventory
 from lmimigrate.cli import main
 from lmimigrate.surfaces import parse_file
-from lmimigrate.surfaces.cmdline import BOOL_FLAGS
+from lmimigrate.stacks.vllm.flags import BOOL_FLAGS
 
 
 def _releases() -> list[Version]:

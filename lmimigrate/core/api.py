@@ -6,7 +6,7 @@ import fnmatch
 import os
 from dataclasses import dataclass, field
 
-from lmimigrate.stacks import detect as detect_mod
+from lmimigrate.core import detection as detect_mod
 from lmimigrate.core import writer
 from lmimigrate.core.discovery import Candidate, Skipped, discover, read_candidate
 from lmimigrate.core.engine import (
@@ -23,13 +23,8 @@ from lmimigrate.core.ftypes import Applicability, Finding, Severity
 from lmimigrate.core.registry import matches
 from lmimigrate.core.rule import Rule
 from lmimigrate.core.ruleindex import LazyRule, activate, materialize
-from lmimigrate.core.versions import NEWEST, VersionPair, lmi_bundled_vllm
+from lmimigrate.core.versions import VersionPair, stacks
 from packaging.version import Version
-
-
-#: Stacks that are alternatives to another one: only in play when named (--from/--to/config) or detected.
-#: vllm-gaudi replaces the vllm-fork; a fork user must not be told about plugin renames.
-OPT_IN_STACKS = ("vllm-gaudi",)
 
 
 @dataclass
@@ -74,29 +69,29 @@ class Report:
 
 
 def version_pairs(opts: Options, detected: dict[str, detect_mod.Detection]) -> dict[str, VersionPair]:
-    """One pair per stack. An LMI pair implies the vLLM pair of the releases it bundles."""
+    """One pair per registered stack (opt-in stacks only when named or detected), plus the pairs a stack's
+    pair implies for another (an LMI release bundles a vLLM release) unless that stack's target was given."""
     pairs: dict[str, VersionPair] = {}
-    for stack, newest in NEWEST.items():
-        if stack in OPT_IN_STACKS and stack not in opts.to and stack not in opts.from_ and stack not in detected:
+    known = stacks()
+    for name, info in known.items():
+        if info.opt_in and name not in opts.to and name not in opts.from_ and name not in detected:
             continue
-        to = opts.to.get(stack, newest)
-        if stack in opts.from_:
-            frm, source = opts.from_[stack], "given"
-        elif stack in detected:
-            frm, source = detected[stack].version, f"{detected[stack].path}:{detected[stack].line}"
+        to = opts.to.get(name, info.newest)
+        if name in opts.from_:
+            frm, source = opts.from_[name], "given"
+        elif name in detected:
+            frm, source = detected[name].version, f"{detected[name].path}:{detected[name].line}"
         else:
             frm, source = None, None
         if frm is not None and frm > to:
             frm = to
-        pairs[stack] = VersionPair(stack, frm, to, source)
-    lmi = pairs["lmi"]
-    if "vllm" not in opts.to and "lmi" in opts.to:
-        bundled_to = lmi_bundled_vllm(lmi.to)
-        bundled_from = lmi_bundled_vllm(lmi.from_) if lmi.from_ is not None else None
-        if bundled_to is not None:
-            if "vllm" in opts.from_:
-                bundled_from = opts.from_["vllm"]
-            pairs["vllm"] = VersionPair("vllm", bundled_from, bundled_to, "implied by " + (lmi.from_source or "lmi"))
+        pairs[name] = VersionPair(name, frm, to, source)
+    for name, info in known.items():
+        if info.implies is None or name not in opts.to or name not in pairs:
+            continue
+        for implied in info.implies(pairs[name], opts.from_):
+            if implied.stack not in opts.to:
+                pairs[implied.stack] = implied
     return pairs
 
 

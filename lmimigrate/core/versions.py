@@ -1,142 +1,27 @@
-"""Stacks, their version spellings, and the LMI release map.
+"""Version pairs, and the registry through which stacks tell the core how their versions are written.
 
-Every version is normalized to a `packaging.version.Version` in the stack's own numbering:
+The core knows no stack. Each stack (``lmimigrate/stacks/<name>/versions.py``) registers a `StackInfo`:
+its oldest and newest known release, how users spell a version, how to display one, and whether it is
+opt-in (vllm-gaudi replaces the fork; a fork user must not hear about plugin renames). The built-in stacks
+are loaded by name on first use, so importing this module loads none of them.
 
-- ``lmi``: the LMI major, e.g. ``Version("12")`` for ``0.30.0`` / ``v12`` / ``0.30.0-lmi12.0.0-cu124``;
-- ``vllm``: the vLLM release, e.g. ``Version("0.11.0")``;
-- ``vllm-fork``: the Intel Gaudi software release, e.g. ``Version("1.21.2")``;
-- ``vllm-gaudi``: the vllm-gaudi plugin release, e.g. ``Version("0.20.0")``.
+Every version is a `packaging.version.Version` in the stack's own numbering (``Version("12")`` for LMI v12).
 """
 
 from __future__ import annotations
 
-import re
+import importlib
 from dataclasses import dataclass
+from typing import Callable
 
 from packaging.version import InvalidVersion, Version
 
-STACKS = ("lmi", "vllm", "vllm-fork", "vllm-gaudi")
+#: Imported on first use to register the built-in stacks.
+BUILTIN_STACKS = "lmimigrate.stacks"
 
 
 class VersionError(ValueError):
     """A version string that cannot be understood for its stack."""
-
-
-@dataclass(frozen=True)
-class LmiRelease:
-    major: int
-    djl: str
-    tag: str | None  # published djl-inference tag (reference lmi_ground_truth.md §1.1); None = none known
-    vllm: str | None  # bundled vLLM, as a comparable release version
-
-
-# Reference: lmi_ground_truth.md §1.1 (LMI container line). The bundled vLLM is given as the release it
-# behaves like for rule purposes: dev/rc builds are mapped as noted.
-LMI_RELEASES: dict[int, LmiRelease] = {
-    8: LmiRelease(8, "0.26.0", "0.26.0-deepspeed0.12.6-cu121", "0.2.7"),
-    9: LmiRelease(9, "0.27.0", "0.27.0-deepspeed0.12.6-cu121", "0.3.3"),
-    10: LmiRelease(10, "0.28.0", "0.28.0-lmi10.0.0-cu124", "0.4.2"),
-    11: LmiRelease(11, "0.29.0", "0.29.0-lmi11.0.0-cu124", "0.5.3.post1"),
-    12: LmiRelease(12, "0.30.0", "0.30.0-lmi12.0.0-cu124", "0.6.2"),
-    13: LmiRelease(13, "0.31.0", "0.31.0-lmi13.0.0-cu124", "0.6.3.post1"),
-    # v14 ships two venvs; rolling_batch=vllm runs vLLM 0.7.3 (lmi-dist keeps 0.6.3.post1).
-    14: LmiRelease(14, "0.32.0", "0.32.0-lmi14.0.0-cu126", "0.7.3"),
-    15: LmiRelease(15, "0.33.0", "0.33.0-lmi15.0.0-cu128", "0.8.4"),
-    16: LmiRelease(16, "0.34.0", "0.34.0-lmi16.0.0-cu128", "0.10.2"),
-    17: LmiRelease(17, "0.35.0", "0.35.0-lmi17.0.0-cu128", "0.11.1"),
-    18: LmiRelease(18, "0.36.0", "0.36.0-lmi18.0.0-cu128", "0.12.0"),
-    19: LmiRelease(19, "0.36.0", "0.36.0-lmi19.0.0-cu128", "0.14.0"),
-    20: LmiRelease(20, "0.36.0", "0.36.0-lmi20.0.0-cu128-v1.0", "0.15.1"),
-    21: LmiRelease(21, "0.36.0", "0.36.0-lmi21.0.0-cu129", "0.16.1"),
-    # v22 bundles 0.17.0rc1.dev168 from the commit "Upgrade vllm to v0.17.0": treated as 0.17.0.
-    22: LmiRelease(22, "0.36.0", "0.36.0-lmi22.0.0-cu129", "0.17.0"),
-    23: LmiRelease(23, "0.36.0", "0.36.0-lmi23.0.0-cu129", "0.18.0"),
-    24: LmiRelease(24, "0.36.0", "0.36.0-lmi24.0.0-cu129", "0.19.1"),
-    25: LmiRelease(25, "0.36.0", None, "0.20.1"),
-    26: LmiRelease(26, "0.36.0", "0.36.0-lmi26.0.0-cu130", "0.22.1"),
-    27: LmiRelease(27, "0.36.0", "0.36.0-lmi27.0.0-cu130", "0.23.1"),
-}
-_LMI_BY_DJL = {r.djl: r.major for r in LMI_RELEASES.values() if r.djl != "0.36.0"}
-
-NEWEST: dict[str, Version] = {
-    "lmi": Version("27"),
-    "vllm": Version("0.33.0"),
-    "vllm-fork": Version("1.23.0"),
-    "vllm-gaudi": Version("0.26.0"),
-}
-OLDEST: dict[str, Version] = {
-    "lmi": Version("8"),
-    "vllm": Version("0.5.5"),
-    "vllm-fork": Version("1.18.0"),
-    "vllm-gaudi": Version("0.10.0"),
-}
-
-_LMI_TAG = re.compile(r"^v?(\d+\.\d+\.\d+)-(?:lmi(\d+)\.\d+\.\d+|deepspeed[\d.]+)(?:-.*)?$")
-_FORK_TAG = re.compile(r"^v?[\d.]+(?:\.post\d+)?\+Gaudi-(\d+\.\d+\.\d+)$")
-
-
-def parse_version(stack: str, text: str) -> Version:
-    """Parse a version as the user writes it for `stack`; raise VersionError with a helpful message."""
-    text = text.strip()
-    if stack not in STACKS:
-        raise VersionError(f"unknown stack {stack!r}; known stacks: {', '.join(STACKS)}")
-    if stack == "lmi":
-        return Version(str(lmi_major(text)))
-    if stack == "vllm-fork":
-        m = _FORK_TAG.match(text)
-        if m:
-            text = m.group(1)
-    try:
-        return Version(text.lstrip("v"))
-    except InvalidVersion:
-        raise VersionError(f"{stack}: {text!r} is not a version") from None
-
-
-def lmi_major(text: str) -> int:
-    """LMI major from `0.30.0`, `v12`, `12` or an image tag such as `0.30.0-lmi12.0.0-cu124`."""
-    text = text.strip()
-    m = re.fullmatch(r"v?(\d+)", text)
-    if m:
-        major = int(m.group(1))
-        if major in LMI_RELEASES:
-            return major
-        raise VersionError(f"lmi: v{major} is not a known LMI release (known: v8 to v27)")
-    m = _LMI_TAG.match(text)
-    if m:
-        if m.group(2):
-            return int(m.group(2))
-        djl = m.group(1)
-    else:
-        djl = text.lstrip("v")
-    if djl == "0.36.0":
-        raise VersionError(
-            "lmi: 0.36.0 is shared by LMI v18 to v27; give the LMI major (v18 ... v27) "
-            "or a full image tag such as 0.36.0-lmi20.0.0-cu128"
-        )
-    if djl in _LMI_BY_DJL:
-        return _LMI_BY_DJL[djl]
-    raise VersionError(f"lmi: {text!r} is not a known LMI or DJL Serving version (0.26.0 to 0.36.0, v8 to v27)")
-
-
-def parse_spec(spec: str) -> tuple[str, Version]:
-    """`lmi==0.30.0` -> ("lmi", Version("12"))."""
-    stack, sep, ver = spec.partition("==")
-    if not sep:
-        raise VersionError(f"expected STACK==VERSION, got {spec!r} (stacks: {', '.join(STACKS)})")
-    stack = stack.strip().lower()
-    return stack, parse_version(stack, ver)
-
-
-def display(stack: str, version: Version) -> str:
-    if stack == "lmi":
-        rel = LMI_RELEASES.get(int(version.major))
-        return f"LMI v{version} ({rel.djl})" if rel else f"LMI v{version}"
-    return f"{stack} {version}"
-
-
-def lmi_bundled_vllm(version: Version) -> Version | None:
-    rel = LMI_RELEASES.get(int(version.major))
-    return Version(rel.vllm) if rel and rel.vllm else None
 
 
 @dataclass(frozen=True)
@@ -161,3 +46,80 @@ class VersionPair:
 
     def target_at_least(self, version: Version | str) -> bool:
         return self.to >= Version(str(version))
+
+
+def _plain_parse(stack: str, text: str) -> Version:
+    try:
+        return Version(text.strip().lstrip("v"))
+    except InvalidVersion:
+        raise VersionError(f"{stack}: {text!r} is not a version") from None
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    name: str
+    oldest: Version
+    newest: Version
+    parse: Callable[[str], Version] | None = None  # user spelling -> Version; None: a plain release number
+    display: Callable[[Version], str] | None = None
+    opt_in: bool = False  # only in play when named (--from/--to/config) or detected
+    #: Pairs this stack's pair implies for other stacks (LMI bundles a vLLM): (pair, explicit from) -> pairs.
+    implies: Callable[[VersionPair, dict[str, Version]], list[VersionPair]] | None = None
+
+
+_REGISTRY: dict[str, StackInfo] = {}
+_builtin_loaded = False
+
+
+def register(info: StackInfo) -> StackInfo:
+    _REGISTRY[info.name] = info
+    return info
+
+
+def stacks() -> dict[str, StackInfo]:
+    """The registered stacks, in registration order (the built-in ones first)."""
+    global _builtin_loaded
+    if not _builtin_loaded:
+        _builtin_loaded = True  # set first: the package's modules call back into this registry
+        importlib.import_module(BUILTIN_STACKS)
+    return _REGISTRY
+
+
+def stack(name: str) -> StackInfo:
+    known = stacks()
+    if name not in known:
+        raise VersionError(f"unknown stack {name!r}; known stacks: {', '.join(known)}")
+    return known[name]
+
+
+def parse_version(stack_name: str, text: str) -> Version:
+    """Parse a version as the user writes it for a stack; raise VersionError with a helpful message."""
+    info = stack(stack_name)
+    return info.parse(text.strip()) if info.parse else _plain_parse(stack_name, text)
+
+
+def parse_spec(spec: str) -> tuple[str, Version]:
+    """`lmi==0.30.0` -> ("lmi", Version("12"))."""
+    name, sep, ver = spec.partition("==")
+    if not sep:
+        raise VersionError(f"expected STACK==VERSION, got {spec!r} (stacks: {', '.join(stacks())})")
+    name = name.strip().lower()
+    return name, parse_version(name, ver)
+
+
+def display(stack_name: str, version: Version) -> str:
+    info = stacks().get(stack_name)
+    if info is not None and info.display is not None:
+        return info.display(version)
+    return f"{stack_name} {version}"
+
+
+def __getattr__(name: str):
+    # NEWEST / OLDEST / STACKS stay importable as values, computed from the registry when asked for.
+    if name == "NEWEST":
+        return {n: s.newest for n, s in stacks().items()}
+    if name == "OLDEST":
+        return {n: s.oldest for n, s in stacks().items()}
+    if name == "STACKS":
+        return tuple(stacks())
+    raise AttributeError(name)

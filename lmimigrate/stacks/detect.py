@@ -7,21 +7,12 @@ Sources: LMI image URIs and tags, SageMaker `image_uris.retrieve(framework="djl-
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from lmimigrate.core.versions import VersionError, lmi_major
-
-
-@dataclass(frozen=True)
-class Detection:
-    stack: str
-    version: Version
-    path: str
-    line: int
-    text: str  # what was matched
-    note: str = ""
+from lmimigrate.core.detection import Detection, register_detector
+from lmimigrate.core.versions import VersionError
+from lmimigrate.stacks.lmi.versions import lmi_major
 
 
 _LMI_TAG = re.compile(rb"djl-inference:(\d+\.\d+\.\d+-(?:lmi|deepspeed)[A-Za-z0-9.\-]*)")
@@ -45,6 +36,7 @@ def _line(data: bytes, pos: int) -> int:
     return data.count(b"\n", 0, pos) + 1
 
 
+@register_detector
 def detect(path: str, data: bytes) -> list[Detection]:
     if not any(q in data for q in QUICK):
         return []
@@ -95,11 +87,3 @@ def detect(path: str, data: bytes) -> list[Detection]:
         for m in _VLLM_GAUDI_PIN.finditer(data):
             add("vllm-gaudi", m.group(1).decode(), m.start(), m.group(0))
     return found
-
-
-def oldest_per_stack(detections: list[Detection]) -> dict[str, Detection]:
-    best: dict[str, Detection] = {}
-    for d in detections:
-        if d.stack not in best or d.version < best[d.stack].version:
-            best[d.stack] = d
-    return best

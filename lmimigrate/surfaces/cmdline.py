@@ -6,7 +6,7 @@ inserts and deletes words). `vllm_scope` recognises a vLLM server launch in a wo
 
 Heuristics, since there is no per-flag type information on a command line:
 - a flag takes the next word as its value unless that word starts with `-` (a negative number is a value);
-- flags in `BOOL_FLAGS` (booleans in some vLLM release, from the EngineArgs defaults of
+- boolean flags (`command_line_facts().bool_flags`: booleans in some vLLM release, from the EngineArgs defaults of
   ../shared/reference/vllm_engine_args.json plus the serve-only switches and the Optional[bool] fields) take a
   following word only when it is a boolean literal (`--enable-chunked-prefill False`, valid in vLLM <= 0.7);
 - `-O` takes a following word only when it is a number (`-O 3`); `-O3` / `-O=3` are the attached forms;
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lmimigrate.core.ftypes import ParseError, Scope, Setting, TextEdit, Unit
+from lmimigrate.surfaces.knowledge import command_line_facts
 
 
 @dataclass(frozen=True)
@@ -405,52 +406,9 @@ def shell_words(text: str, start: int, end: int) -> list[list[Word]]:
 
 # ---- vLLM command recognition -----------------------------------------------------------------------------
 
-SHORT_ALIASES = {
-    "tp": "tensor_parallel_size", "pp": "pipeline_parallel_size", "dp": "data_parallel_size",
-    "q": "quantization", "cc": "compilation_config", "ac": "attention_config", "sc": "speculative_config",
-    "dc": "diffusion_config", "ep": "enable_expert_parallel", "n": "nnodes", "r": "node_rank",
-    "dcp": "decode_context_parallel_size", "pcp": "prefill_context_parallel_size",
-    "dpn": "data_parallel_rank", "dpr": "data_parallel_start_rank", "dpl": "data_parallel_size_local",
-    "dpa": "data_parallel_address", "dpp": "data_parallel_rpc_port", "dpb": "data_parallel_backend",
-    "dph": "data_parallel_hybrid_lb", "dpe": "data_parallel_external_lb",
-    "dpm": "data_parallel_multi_port_external_lb", "asc": "api_server_count",
-}
-
-BOOL_FLAGS = frozenset("""
-aggregate_engine_logging allow_deprecated_quantization async_scheduling calculate_kv_scales cudagraph_metrics
-data_parallel_external_lb data_parallel_hybrid_lb data_parallel_multi_port_external_lb disable_async_output_proc
-disable_cascade_attn disable_chunked_mm_input disable_custom_all_reduce disable_hybrid_kv_cache_manager
-disable_log_stats disable_mm_preprocessor_cache disable_nccl_for_dp_synchronization disable_sliding_window
-enable_cumem_allocator enable_dbo enable_elastic_ep enable_ep_weight_filter enable_eplb enable_expert_parallel
-enable_fault_tolerance enable_hc_sp enable_layerwise_nvtx_tracing enable_logging_iteration_details enable_lora
-enable_lora_bias enable_mamba_cache_stochastic_rounding enable_mamba_fine_grained_prefix_cache
-enable_mamba_shared_prefix_checkpoint enable_mfu_metrics enable_mixed_moe_lora_format enable_mm_embeds
-enable_moe_shared_loras enable_multimodal_encoder_data_parallel enable_nccl_comm_suspend enable_prefix_caching
-enable_prompt_adapter enable_prompt_embeds enable_return_routed_experts enable_shm_tensor_arena enable_sleep_mode
-enable_tower_connector_lora enable_trace_replay enforce_eager eplb_log_balancedness fail_on_environ_validation
-fully_sharded_loras guided_decoding_disable_additional_properties guided_decoding_disable_any_whitespace
-guided_decoding_disable_fallback interleave_mm_strings jit_monitor_verbose kv_cache_metrics
-kv_sharing_fast_prefill language_model_only long_prefill_token_threshold_adaptive mm_device_do_normalize
-mm_encoder_only monokernel multi_step_stream_outputs numa_bind ray_workers_use_nsight return_sampling_mask
-scheduler_reserve_full_isl skip_mm_profiling skip_tokenizer_init sleep_mode_offload_cudagraph
-specialize_active_lora speculative_disable_mqa_scorer swa_bounded_replay tokens_only trust_remote_code
-use_fp64_gumbel use_replayssm use_tqdm_on_load use_v2_block_manager worker_use_ray
-enable_chunked_prefill enable_batch_sharded_sampling enable_flashinfer_autotune enable_mm_processor_stats
-disable_log_requests enable_log_requests enable_log_outputs enable_log_deltas enable_auto_tool_choice
-disable_fastapi_docs disable_frontend_multiprocessing disable_uvicorn_access_log enable_force_include_usage
-enable_prompt_tokens_details enable_request_id_headers enable_server_load_tracking enable_ssl_refresh
-enable_tokenizer_info_endpoint enable_offline_docs enable_per_request_metrics enable_reasoning enable_scale_out
-enable_flash_late_interaction exclude_tools_when_tool_choice_none expand_tools_even_if_tool_choice_none
-return_tokens_as_token_ids headless grpc log_error_stack trust_request_chat_template trust_request_mm_kwargs
-use_gpu_for_pooling_score allow_credentials cohere_is_reasoning_model disable_log_stats worker_use_ray
-""".split())
-
 _BOOL_WORDS = frozenset({"true", "false"})
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
-SERVER_MODULES = ("vllm.entrypoints.openai.api_server", "vllm.entrypoints.api_server")
-CLI_MODULE = "vllm.entrypoints.cli.main"
-
 # Wrappers that run the rest of the words as a command, and how many option values each option takes.
 _WRAPPER_OPTS_WITH_VALUE = {
     "env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},
@@ -525,9 +483,10 @@ def _launch(words: list[Word], i: int) -> tuple[str, int] | None:
         # `python -mvllm...` is rare; a script path is not a vLLM server.
         return None
     module = words[j + 1].value
-    if module in SERVER_MODULES:
+    facts = command_line_facts()
+    if module in facts.server_modules:
         return module, j + 2
-    if module == CLI_MODULE and j + 2 < n and words[j + 2].value == "serve":
+    if module == facts.cli_module and j + 2 < n and words[j + 2].value == "serve":
         return module + " serve", j + 3
     return None
 
@@ -552,7 +511,7 @@ def _flag_parts(value: str) -> tuple[str, str, str | None, str] | None:
     head, dot, tail = flag_body.partition(".")
     key = head.replace("-", "_")
     if not long:
-        key = "compilation_config" if head == "O" else SHORT_ALIASES.get(head, key)
+        key = "compilation_config" if head == "O" else command_line_facts().short_aliases.get(head, key)
     if dot:
         key += "." + tail.replace("-", "_")
     flag = ("--" if long else "-") + flag_body
@@ -560,7 +519,8 @@ def _flag_parts(value: str) -> tuple[str, str, str | None, str] | None:
 
 
 def _is_bool(key: str) -> bool:
-    return key in BOOL_FLAGS or (key.startswith("no_") and key[3:] in BOOL_FLAGS)
+    flags = command_line_facts().bool_flags
+    return key in flags or (key.startswith("no_") and key[3:] in flags)
 
 
 def render_value(value: Any) -> str:

@@ -1,19 +1,21 @@
-"""Pieces every surface shares: registering env assignments with their LMI view."""
+"""Pieces every surface shares: registering env assignments with the views stacks take of them (LMI reads
+`OPTION_*` variables as its own options)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting
-from lmimigrate.stacks.lmi.env import env_to_lmi_key, lmi_key_to_env
+from lmimigrate.surfaces.knowledge import env_views
 
 
 def env_name_for(ns: str, key: str) -> str:
     """The environment variable that carries a setting of namespace `ns` (env or lmi)."""
     if ns == "env":
         return key
-    if ns == "lmi":
-        return lmi_key_to_env(key)
+    view = env_views().get(ns)
+    if view is not None:
+        return view.env_of(key)
     raise ValueError(f"an environment scope cannot hold a {ns} setting")
 
 
@@ -43,12 +45,14 @@ def add_env_setting(
         style=dict(style or {}),
     )
     scope.settings.append(s)
-    lmi_key = env_to_lmi_key(name)
-    if lmi_key is not None:
+    for view in env_views().values():
+        derived_key = view.key_of(name)
+        if derived_key is None:
+            continue
         scope.settings.append(
             Setting(
-                ns="lmi",
-                key=lmi_key,
+                ns=view.ns,
+                key=derived_key,
                 value=value,
                 raw_key=s.raw_key,
                 key_span=key_span,

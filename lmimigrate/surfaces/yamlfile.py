@@ -32,6 +32,7 @@ from typing import Any
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces import cmdline
+from lmimigrate.surfaces.knowledge import config_flag_names
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.jsonfile import _element_delete_span, _own_line
 
@@ -45,21 +46,6 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _ENV_ITEM = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)(=|$)", re.S)
 _TEMPLATE = re.compile(r"(?<!\$)\{\{|\{%")
 _NON_LITERAL = re.compile(r"\{\{|\{%|\$\{|\$[A-Za-z_]")
-
-# A vLLM config file is recognised by its keys; the inventory (when present) knows every flag.
-_BUILTIN_VLLM_FLAGS = frozenset(
-    """model tokenizer served_model_name host port dtype max_model_len max_num_seqs max_num_batched_tokens
-    tensor_parallel_size pipeline_parallel_size data_parallel_size gpu_memory_utilization swap_space
-    enforce_eager enable_prefix_caching enable_chunked_prefill quantization kv_cache_dtype block_size seed
-    trust_remote_code download_dir load_format revision tokenizer_mode max_logprobs disable_log_stats
-    disable_log_requests uvicorn_log_level api_key chat_template enable_lora max_loras max_lora_rank
-    speculative_model num_speculative_tokens speculative_config compilation_config distributed_executor_backend
-    cpu_offload_gb max_seq_len_to_capture guided_decoding_backend enable_auto_tool_choice tool_call_parser
-    limit_mm_per_prompt hf_overrides override_generation_config generation_config task runner
-    scheduling_policy preemption_mode num_scheduler_steps use_v2_block_manager max_cpu_loras
-    disable_custom_all_reduce enable_expert_parallel reasoning_parser""".split()
-)
-
 
 #: Flag names that unrelated YAML configs use just as often; they never identify a vLLM config on their own.
 _GENERIC_KEYS = frozenset(
@@ -724,29 +710,11 @@ def _typed_map_scope(unit: Unit, mapping: YNode, kind: str, label: str, form: st
     return scope
 
 
-@functools.lru_cache(maxsize=1)
-def vllm_flag_names() -> frozenset[str]:
-    """vLLM flag names (underscored): the newest release in the inventory, or a builtin set of common ones."""
-    try:
-        from packaging.version import Version
-
-        from lmimigrate.stacks.vllm.inventory import for_version, releases
-
-        newest = max(Version(str(getattr(r, "version", r))) for r in releases())
-        flags = getattr(for_version(newest), "cli_flags", None) or ()
-        names = {str(f).lstrip("-").replace("-", "_") for f in flags}
-        if names:
-            return frozenset(names) | _BUILTIN_VLLM_FLAGS
-    except Exception:  # the inventory is optional; any shape problem falls back to the builtin set
-        pass
-    return _BUILTIN_VLLM_FLAGS
-
-
 def _is_vllm_config(root: YNode, path: str) -> bool:
     keys = root.keys()
     if not keys or {"apiVersion", "kind", "services"} & set(keys):
         return False
-    flags = vllm_flag_names()
+    flags = config_flag_names()
     names = [k.lstrip("-").replace("-", "_") for k in keys]
     known = sum(1 for n in names if n in flags)
     # Words like `model` or `task` are in every ML config; only vLLM-specific keys identify a vLLM config.

@@ -8,7 +8,8 @@ import re
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity, TextEdit
 from lmimigrate.core.rule import Rule
-from lmimigrate.core.versions import LMI_RELEASES, VersionError, lmi_major
+from lmimigrate.core.versions import VersionError
+from lmimigrate.stacks.lmi.versions import LMI_RELEASES, lmi_major
 
 from .common import ev
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity, TextEdit
 from lmimigrate.core.rule import Rule
-from lmimigrate.core.versions import LMI_RELEASES
+from lmimigrate.stacks.lmi.versions import LMI_RELEASES
 
 from .common import ev
 

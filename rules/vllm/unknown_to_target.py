@@ -369,7 +369,7 @@ class LmiOptionDropped(Rule):
 
     def check(self, ctx):
         from lmimigrate.stacks.lmi.env import is_lmi_scope
-        from lmimigrate.core.versions import lmi_bundled_vllm
+        from lmimigrate.stacks.lmi.versions import lmi_bundled_vllm
 
         pair = ctx.pair("lmi")
         if pair is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lmimigrate.surfaces.knowledge import EnvView, register_env_view
+
 _ALL_CAPS = re.compile(r"[A-Z_\d]+")
 
 # §4.1 entrypoint translations and §4.4 documented shortcuts: env name -> the LMI key it ends up setting.
@@ -63,3 +65,6 @@ def is_lmi_scope(scope) -> bool:
             return True
     text = scope.unit.text
     return "djl-inference" in text or "djl-serving" in text or "djl-lmi" in text
+
+
+register_env_view(EnvView("lmi", env_to_lmi_key, lmi_key_to_env))

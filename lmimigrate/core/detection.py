@@ -1,0 +1,46 @@
+"""Version detection, stack-agnostic: stacks register detectors that find the versions a repository runs
+today in a file's bytes (for a missing --from); the core asks all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from packaging.version import Version
+
+from lmimigrate.core.versions import stacks
+
+
+@dataclass(frozen=True)
+class Detection:
+    stack: str
+    version: Version
+    path: str
+    line: int
+    text: str  # what was matched
+    note: str = ""
+
+
+Detector = Callable[[str, bytes], "list[Detection]"]
+_DETECTORS: list[Detector] = []
+
+
+def register_detector(fn: Detector) -> Detector:
+    _DETECTORS.append(fn)
+    return fn
+
+
+def detect(path: str, data: bytes) -> list[Detection]:
+    stacks()  # the built-in stacks register their detectors when loaded
+    found: list[Detection] = []
+    for fn in _DETECTORS:
+        found.extend(fn(path, data))
+    return found
+
+
+def oldest_per_stack(detections: list[Detection]) -> dict[str, Detection]:
+    best: dict[str, Detection] = {}
+    for d in detections:
+        if d.stack not in best or d.version < best[d.stack].version:
+            best[d.stack] = d
+    return best

@@ -1,0 +1,82 @@
+"""vLLM command-line facts the surfaces need to read a launch: short aliases, boolean flags (they take a
+value only when it is a boolean literal), the server modules, and the flag names that identify a vLLM
+`--config` file. Registered with the surfaces at import."""
+
+from __future__ import annotations
+
+import functools
+
+from lmimigrate.surfaces.knowledge import CommandLineFacts, register_command_line_facts, register_config_flag_names
+
+SHORT_ALIASES = {
+    "tp": "tensor_parallel_size", "pp": "pipeline_parallel_size", "dp": "data_parallel_size",
+    "q": "quantization", "cc": "compilation_config", "ac": "attention_config", "sc": "speculative_config",
+    "dc": "diffusion_config", "ep": "enable_expert_parallel", "n": "nnodes", "r": "node_rank",
+    "dcp": "decode_context_parallel_size", "pcp": "prefill_context_parallel_size",
+    "dpn": "data_parallel_rank", "dpr": "data_parallel_start_rank", "dpl": "data_parallel_size_local",
+    "dpa": "data_parallel_address", "dpp": "data_parallel_rpc_port", "dpb": "data_parallel_backend",
+    "dph": "data_parallel_hybrid_lb", "dpe": "data_parallel_external_lb",
+    "dpm": "data_parallel_multi_port_external_lb", "asc": "api_server_count",
+}
+
+BOOL_FLAGS = frozenset("""
+aggregate_engine_logging allow_deprecated_quantization async_scheduling calculate_kv_scales cudagraph_metrics
+data_parallel_external_lb data_parallel_hybrid_lb data_parallel_multi_port_external_lb disable_async_output_proc
+disable_cascade_attn disable_chunked_mm_input disable_custom_all_reduce disable_hybrid_kv_cache_manager
+disable_log_stats disable_mm_preprocessor_cache disable_nccl_for_dp_synchronization disable_sliding_window
+enable_cumem_allocator enable_dbo enable_elastic_ep enable_ep_weight_filter enable_eplb enable_expert_parallel
+enable_fault_tolerance enable_hc_sp enable_layerwise_nvtx_tracing enable_logging_iteration_details enable_lora
+enable_lora_bias enable_mamba_cache_stochastic_rounding enable_mamba_fine_grained_prefix_cache
+enable_mamba_shared_prefix_checkpoint enable_mfu_metrics enable_mixed_moe_lora_format enable_mm_embeds
+enable_moe_shared_loras enable_multimodal_encoder_data_parallel enable_nccl_comm_suspend enable_prefix_caching
+enable_prompt_adapter enable_prompt_embeds enable_return_routed_experts enable_shm_tensor_arena enable_sleep_mode
+enable_tower_connector_lora enable_trace_replay enforce_eager eplb_log_balancedness fail_on_environ_validation
+fully_sharded_loras guided_decoding_disable_additional_properties guided_decoding_disable_any_whitespace
+guided_decoding_disable_fallback interleave_mm_strings jit_monitor_verbose kv_cache_metrics
+kv_sharing_fast_prefill language_model_only long_prefill_token_threshold_adaptive mm_device_do_normalize
+mm_encoder_only monokernel multi_step_stream_outputs numa_bind ray_workers_use_nsight return_sampling_mask
+scheduler_reserve_full_isl skip_mm_profiling skip_tokenizer_init sleep_mode_offload_cudagraph
+specialize_active_lora speculative_disable_mqa_scorer swa_bounded_replay tokens_only trust_remote_code
+use_fp64_gumbel use_replayssm use_tqdm_on_load use_v2_block_manager worker_use_ray
+enable_chunked_prefill enable_batch_sharded_sampling enable_flashinfer_autotune enable_mm_processor_stats
+disable_log_requests enable_log_requests enable_log_outputs enable_log_deltas enable_auto_tool_choice
+disable_fastapi_docs disable_frontend_multiprocessing disable_uvicorn_access_log enable_force_include_usage
+enable_prompt_tokens_details enable_request_id_headers enable_server_load_tracking enable_ssl_refresh
+enable_tokenizer_info_endpoint enable_offline_docs enable_per_request_metrics enable_reasoning enable_scale_out
+enable_flash_late_interaction exclude_tools_when_tool_choice_none expand_tools_even_if_tool_choice_none
+return_tokens_as_token_ids headless grpc log_error_stack trust_request_chat_template trust_request_mm_kwargs
+use_gpu_for_pooling_score allow_credentials cohere_is_reasoning_model disable_log_stats worker_use_ray
+""".split())
+
+SERVER_MODULES = ("vllm.entrypoints.openai.api_server", "vllm.entrypoints.api_server")
+CLI_MODULE = "vllm.entrypoints.cli.main"
+
+# Common flags, for a vLLM config file recognised by its keys; the inventory adds every release's flags.
+_BUILTIN_VLLM_FLAGS = frozenset(
+    """model tokenizer served_model_name host port dtype max_model_len max_num_seqs max_num_batched_tokens
+    tensor_parallel_size pipeline_parallel_size data_parallel_size gpu_memory_utilization swap_space
+    enforce_eager enable_prefix_caching enable_chunked_prefill quantization kv_cache_dtype block_size seed
+    trust_remote_code download_dir load_format revision tokenizer_mode max_logprobs disable_log_stats
+    disable_log_requests uvicorn_log_level api_key chat_template enable_lora max_loras max_lora_rank
+    speculative_model num_speculative_tokens speculative_config compilation_config distributed_executor_backend
+    cpu_offload_gb max_seq_len_to_capture guided_decoding_backend enable_auto_tool_choice tool_call_parser
+    limit_mm_per_prompt hf_overrides override_generation_config generation_config task runner
+    scheduling_policy preemption_mode num_scheduler_steps use_v2_block_manager max_cpu_loras
+    disable_custom_all_reduce enable_expert_parallel reasoning_parser""".split()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def config_flag_names() -> frozenset[str]:
+    """vLLM flag names (underscored): the newest release in the inventory, plus the builtin common ones."""
+    from packaging.version import Version
+
+    from lmimigrate.stacks.vllm.inventory import for_version, releases
+
+    newest = max(Version(str(getattr(r, "version", r))) for r in releases())
+    flags = getattr(for_version(newest), "cli_flags", None) or ()
+    return frozenset(str(f).lstrip("-").replace("-", "_") for f in flags) | _BUILTIN_VLLM_FLAGS
+
+
+register_command_line_facts(CommandLineFacts(SHORT_ALIASES, BOOL_FLAGS, SERVER_MODULES, CLI_MODULE))
+register_config_flag_names(config_flag_names)

@@ -1,0 +1,46 @@
+"""The layout's promises: the core and the surfaces know no stack and no rule pack (stacks register their
+knowledge with them), so adding a stack or a surface never means editing the other side."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN = ("lmimigrate.stacks", "lmimigrate.rules")
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+    return found
+
+
+def _offenders(folder: str, root: Path = ROOT) -> list[str]:
+    out = []
+    for path in sorted((root / "lmimigrate" / folder).rglob("*.py")):
+        for line, name in _imports(path):
+            if name.startswith(FORBIDDEN) or name in ("lmimigrate.stacks", "lmimigrate.rules"):
+                out.append(f"{path.relative_to(root)}:{line}: {name}")
+    return out
+
+
+def test_core_imports_no_stack_and_no_rule_pack():
+    assert _offenders("core") == []
+
+
+def test_surfaces_import_no_stack_and_no_rule_pack():
+    assert _offenders("surfaces") == []
+
+
+def test_the_check_sees_an_offending_import(tmp_path):
+    # The scan itself must be able to fail: a planted import is reported.
+    pkg = tmp_path / "lmimigrate" / "core"
+    pkg.mkdir(parents=True)
+    (pkg / "bad.py").write_text("from lmimigrate.stacks.lmi import versions\nimport lmimigrate.rules.vllm\n")
+    assert len(_offenders("core", tmp_path)) == 2
