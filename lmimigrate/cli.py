@@ -169,6 +169,8 @@ def cmd_check(args) -> int:
         cache=not args.no_cache,
     )
     report = api.run(opts)
+    for note in report.notes:
+        print(f"lmimigrate: note: {note}", file=sys.stderr)
     _print_detections(report, from_)
 
     if args.diff:

@@ -35,3 +35,12 @@ SCALE = float(os.environ.get("HYPOTHESIS_SCALE") or {"ci": 1.0, "long": 20.0, "d
 
 def examples(n: int) -> int:
     return max(1, int(n * SCALE))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_home(tmp_path_factory):
+    """The cache's per-user secret lives in $XDG_CACHE_HOME: keep the suite's out of the real home."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

@@ -58,6 +58,7 @@ class Report:
     skipped: list[Skipped]
     files_checked: int
     internal_error: bool = False
+    notes: list[str] = field(default_factory=list)  # about the run itself (an unusable cache), for stderr
 
     @property
     def findings(self) -> list[Finding]:
@@ -110,6 +111,12 @@ def run(opts: Options) -> Report:
     detections: list[detect_mod.Detection] = []
     tool_findings: list[FileOutcome] = []
     use_cache = opts.cache and opts.fix is None
+    secret = None
+    if use_cache:
+        from lmimigrate.core import cache as cache_mod
+
+        secret = cache_mod.cachedir.secret()
+        use_cache = secret is not None
     entries: list[str | None] = []
     kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
     for item in discover(opts.paths, opts.excludes):
@@ -127,9 +134,7 @@ def run(opts: Options) -> Report:
         detections.extend(detect_mod.detect(item.display, data))
         if item.surface is not None:
             if use_cache:
-                from lmimigrate.core import cache as cache_mod
-
-                entries.append(cache_mod.entry(data, item.surface, item.display))
+                entries.append(cache_mod.entry(data, item.surface, item.display, secret))
             kept += len(data)
             candidates.append((item, data if kept <= KEEP_BYTES else None))
 
@@ -140,8 +145,6 @@ def run(opts: Options) -> Report:
     cache = None
     results: list[FileOutcome | None] = [None] * len(candidates)
     if use_cache:
-        from lmimigrate.core import cache as cache_mod
-
         cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
         for i, (cand, data) in enumerate(candidates):
             findings = cache.get(entries[i], lambda cand=cand, data=data: _text(_data(cand, data, opts)))
@@ -171,9 +174,10 @@ def run(opts: Options) -> Report:
                 text = _text(_data(candidates[i][0], candidates[i][1], opts)) if o.findings else None
                 cache.add(entries[i], o.findings, text)
         cache.save()
+    notes = [cache.note] if cache is not None and cache.note else []
     outcomes: list[FileOutcome] = list(tool_findings) + results
     internal = any(o.internal_error for o in outcomes)
-    return Report(outcomes, pairs, detections, skipped, len(candidates), internal)
+    return Report(outcomes, pairs, detections, skipped, len(candidates), internal, notes)
 
 
 def _data(cand: Candidate, data: bytes | None, opts: Options) -> bytes | Skipped:

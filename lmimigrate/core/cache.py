@@ -2,34 +2,39 @@
 not parsed again; its findings (none, mostly) come from the cache.
 
 Results are stored in report mode only, as JSON (never pickle: a cache directory could come from anyone), and
-never for a file whose check hit an internal error. The run key covers the tool version, the active rules, the version pairs, the
-configuration that changes results (per-file ignores), and the Python version; an entry is the BLAKE2b of the
-file's bytes together with its surface and display path. A cache that cannot be read or written is ignored:
-it never fails a run.
+never for a file whose check hit an internal error. The run key covers the tool version, the active rules, the
+version pairs, the configuration that changes results (per-file ignores), and the Python version; an entry is
+the keyed BLAKE2b (the per-user secret of `cachedir`) of the file's bytes together with its surface and display
+path. A cache that cannot be read or written is ignored: it never fails a run. The directory itself is handled
+by `cachedir`, which assumes the repository is hostile; a cache it cannot trust is ignored with a note.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import subprocess
 import sys
 
-DIRNAME = ".lmimigrate_cache"
-FORMAT = "2"
+from lmimigrate.core import cachedir
+
+DIRNAME = cachedir.DIRNAME
+FORMAT = "3"
 
 
 def project_root(paths: list[str]) -> str:
-    """The git work tree of the first path, else the current directory."""
+    """The git work tree (nearest directory holding `.git`) of the first path, else the current directory.
+    Found by looking, not by running git: a checked tree's git configuration can run programs."""
     first = paths[0] if paths else "."
     start = first if os.path.isdir(first) else (os.path.dirname(first) or ".")
-    try:
-        out = subprocess.run(["git", "-C", start, "rev-parse", "--show-toplevel"], capture_output=True, timeout=10)
-        if out.returncode == 0 and out.stdout.strip():
-            return os.fsdecode(out.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return os.getcwd()
+    d = os.path.abspath(start)
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return os.getcwd()
+        d = parent
 
 
 def run_key(parts: list[str]) -> str:
@@ -41,8 +46,8 @@ def run_key(parts: list[str]) -> str:
     return h.hexdigest()
 
 
-def entry(data: bytes, surface: str, display: str) -> str:
-    h = hashlib.blake2b(data, digest_size=16)
+def entry(data: bytes, surface: str, display: str, key: bytes) -> str:
+    h = hashlib.blake2b(data, digest_size=16, key=key)
     h.update(b"\0" + surface.encode() + b"\0" + display.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
@@ -68,6 +73,34 @@ def encode(findings: list, text: str | None) -> list:
     return out
 
 
+def _is(value, kinds, n: int | None = None) -> bool:
+    return isinstance(value, kinds) and (n is None or len(value) == n)
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _valid(value) -> bool:
+    """The exact shape `encode` writes; anything else (a damaged or foreign entry) is a miss."""
+    if not _is(value, list) or not value or not _is(value[0], list):
+        return False
+    for u in value[0]:
+        if not (_is(u, list, 5) and _is(u[0], (str, type(None))) and _is(u[1], str) and (u[2] is None or _int(u[2]))
+                and _is(u[3], str) and _is(u[4], list) and all(_is(c, str) for c in u[4])):
+            return False
+    for f in value[1:]:
+        if not (_is(f, list, 12) and all(_is(x, str) for x in f[0:4]) and _is(f[7], str)
+                and (f[4] is None or (_int(f[4]) and f[4] < len(value[0])))
+                and _is(f[5], list, 2) and all(_int(x) for x in f[5]) and all(_int(x) for x in f[8:12])):
+            return False
+        fix = f[6]
+        if fix is not None and not (_is(fix, list, 3) and _is(fix[0], str) and _is(fix[1], str) and _is(fix[2], list)
+                                    and all(_is(e, list, 3) and _int(e[0]) and _int(e[1]) and _is(e[2], str) for e in fix[2])):
+            return False
+    return True
+
+
 def decode(value: list, text: str | None) -> list:
     from lmimigrate.core.ftypes import Applicability, Finding, Fix, Severity, TextEdit, Unit
 
@@ -89,26 +122,53 @@ MAX_ENTRIES = 200_000
 
 
 class Cache:
+    """`note` says why a cache directory was not used (None: used, or nothing to say)."""
+
     def __init__(self, root: str, key: str):
-        self.dir = os.path.join(root, DIRNAME)
-        self.path = os.path.join(self.dir, f"results-{key}.json")
+        self.root = root
+        self.name = f"results-{key}.json"
         self.known: dict[str, list] = {}
         self.new: dict[str, list] = {}
         self.hits: set[str] = set()
+        self.note: str | None = None
+        self.usable = True
         try:
-            import json
+            fd = cachedir.open_dir(root, create=False)
+        except cachedir.Unusable as e:
+            self._refuse(e)
+            return
+        except OSError:
+            return
+        if fd is None:
+            return
+        try:
+            cachedir.scan(fd)
+            data = cachedir.read(fd, self.name)
+        except cachedir.Unusable as e:
+            self._refuse(e)
+            return
+        except OSError:
+            return
+        finally:
+            os.close(fd)
+        if data is None or not data.startswith(cachedir.HEADER):
+            return
+        try:
+            known = json.loads(data)
+        except (ValueError, RecursionError, MemoryError):
+            return
+        entries = known.get("entries") if isinstance(known, dict) else None
+        if isinstance(entries, dict):
+            self.known = entries
 
-            with open(self.path, encoding="utf-8") as fh:
-                known = json.load(fh)
-            if isinstance(known, dict):
-                self.known = known
-        except (OSError, ValueError):
-            pass
+    def _refuse(self, e: Exception) -> None:
+        self.usable = False
+        self.note = f"{e}; the cache is not used (nothing read, written or deleted there)"
 
     def get(self, e: str, text_of) -> list | None:
         """The cached findings of an entry (`text_of()` gives the file's decoded text), or None."""
         value = self.known.get(e)
-        if value is None:
+        if value is None or not _valid(value):
             return None
         try:
             findings = decode(value, text_of() if any(u[0] is None for u in value[0]) else None)
@@ -125,26 +185,27 @@ class Cache:
 
     def save(self) -> None:
         """Merge this run's results into the entries of its run key. Never raises."""
-        if not self.new:
+        if not self.new or not self.usable:
             return
-        import json
-
         entries = {**self.known, **self.new}
         if len(entries) > MAX_ENTRIES:  # stale entries of edited files: start again from this run
             entries = {**{e: self.known[e] for e in self.hits}, **self.new}
         try:
-            os.makedirs(self.dir, exist_ok=True)
-            ignore = os.path.join(self.dir, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w") as fh:
-                    fh.write("# Created by lmimigrate: a cache, never commit it.\n*\n")
-            tmp = f"{self.path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(entries, fh, separators=(",", ":"))
-            os.replace(tmp, self.path)
-            others = [os.path.join(self.dir, n) for n in os.listdir(self.dir) if n.startswith(("results-", "clean-"))]
-            others.sort(key=lambda p: os.stat(p).st_mtime, reverse=True)
-            for old in others[MAX_KEYS:]:
-                os.unlink(old)
+            fd = cachedir.open_dir(self.root, create=True)
+        except cachedir.Unusable as e:
+            self._refuse(e)
+            return
+        except OSError:
+            return
+        try:
+            ours = cachedir.scan(fd)
+            cachedir.ensure_gitignore(fd)
+            body = json.dumps({"entries": entries}, separators=(",", ":"))
+            cachedir.write(fd, self.name, cachedir.HEADER + body[1:].encode("utf-8", "surrogatepass"))
+            cachedir.prune(fd, ours, MAX_KEYS, self.name)
+        except cachedir.Unusable as e:
+            self._refuse(e)
         except (OSError, ValueError, TypeError):
             pass
+        finally:
+            os.close(fd)
