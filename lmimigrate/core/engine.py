@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from lmimigrate import surfaces
+from lmimigrate.core.embedding import apply_edits, rehome
 from lmimigrate.core.ftypes import Applicability, Finding, Fix, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
 from lmimigrate.core.rule import Context, Rule
 from lmimigrate.core.ruleindex import LazyRule, materialize
@@ -150,11 +151,17 @@ class Engine:
         plan = self._plans.get(surface)
         if plan is None:
             plan = []
+            host = surface in surfaces.HOSTS
             for r in self.rules:
-                # Notebook cells are read as python/properties/env/...: a notebook needs every rule.
-                if _doc_only(r) or (r.surfaces and surface != "notebook" and surface not in r.surfaces):
+                # A host's file holds text of other surfaces (notebook cells, a properties file in a Python
+                # string): it needs the rules of every surface, with the tokens of every surface.
+                if _doc_only(r) or (r.surfaces and not host and surface not in r.surfaces):
                     continue
-                plan.append((r, frozenset(r.tokens_for(surface))))
+                tokens = r.tokens
+                if host and isinstance(tokens, dict):
+                    plan.append((r, frozenset(t for ts in tokens.values() for t in ts)))
+                else:
+                    plan.append((r, frozenset(r.tokens_for(surface))))
             self._plans[surface] = plan
             tokens = {t for _, ts in plan for t in ts}
             # Tokens made of word characters (and . : / -) can only occur inside one such run of the file:
@@ -187,7 +194,7 @@ class Engine:
             ctx.rule = rule
             try:
                 for f in rule.check(ctx):
-                    findings.append(f.locate())
+                    findings.append(rehome(f).locate())
             except Exception as exc:  # a rule bug must not stop the run; it is still exit 2
                 crashed = True
                 msg = f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}"
@@ -261,8 +268,10 @@ def _drop_generic_duplicates(findings: list[Finding], generic: set[str]) -> list
     def covered(f: Finding, g: Finding) -> bool:
         if f.span[0] <= g.span[0] and g.span[1] <= f.span[1]:
             return True
-        edits = g.fix.edits if g.fix is not None else ()
-        return any(e.start < f.span[1] and f.span[0] < e.end for e in edits)
+        if g.fix is None:
+            return False
+        spans = g.fix.touches or tuple((e.start, e.end) for e in g.fix.edits)
+        return any(a < f.span[1] and f.span[0] < b for a, b in spans)
 
     return [
         f
@@ -307,17 +316,6 @@ def _overlap(a: TextEdit, b: TextEdit) -> bool:
     if a.start == a.end == b.start == b.end:
         return True  # two insertions at one point: their order would be arbitrary
     return a.start < b.end and b.start < a.end
-
-
-def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
-    out = []
-    pos = 0
-    for e in sorted(edits):
-        out.append(text[pos : e.start])
-        out.append(e.content)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def _rebuild(parsed: ParsedFile, per_unit: dict[int, list[TextEdit]]) -> str:

@@ -51,6 +51,10 @@ class Fix:
     applicability: Applicability
     message: str
     edits: tuple[TextEdit, ...]
+    #: What the fix really rewrites, when `edits` are wider: a fix inside embedded text is applied as one edit
+    #: that rewrites the whole host literal, but it touches only these spans (a generic finding elsewhere in
+    #: that literal is not covered by it). Empty: the edits' own spans.
+    touches: tuple[tuple[int, int], ...] = ()
 
 
 class ParseError(Exception):
@@ -113,7 +117,16 @@ class LineIndex:
 
 @dataclass(eq=False)
 class Unit:
-    """A text that offsets point into. A notebook has one unit per cell it reads."""
+    """A text that offsets point into. A notebook has one unit per cell it reads.
+
+    An *embedded* unit is text held inside another unit (`host`): a properties file in a Python string, a
+    shell script in a YAML block scalar. Its text is the decoded content; `host_span` is where the encoded
+    content sits in the host's text, `encode` turns new content back into host text (raising ValueError when
+    the host syntax cannot hold it; None: read-only), `to_host` maps an offset of this text to the host's
+    (None: `host_span[0] + offset`, for content written verbatim) and `opaque` lists placeholder spans
+    (`{var}`, `${VAR}`, `{{ x }}`) that no fix may touch. Rules see embedded units like any other; the engine
+    reports and fixes them in the host's coordinates (see `lmimigrate.core.embedding`).
+    """
 
     text: str
     surface: str  # "properties", "env", "shell", "dockerfile", "yaml", "json", "python", ...
@@ -123,6 +136,25 @@ class Unit:
     scopes: list["Scope"] = field(default_factory=list)
     python: Any = None  # lmimigrate.surfaces.python.PyModule for Python units
     _index: LineIndex | None = None
+    host: "Unit | None" = None
+    host_span: tuple[int, int] = (0, 0)
+    encode: Callable[[str], str] | None = None
+    to_host: Callable[[int], int] | None = None
+    opaque: tuple[tuple[int, int], ...] = ()
+    label: str = ""  # what holds the embedded text, for messages ("Python string", "YAML block `run`")
+
+    @property
+    def root(self) -> "Unit":
+        u = self
+        while u.host is not None:
+            u = u.host
+        return u
+
+    def host_offset(self, offset: int) -> int:
+        """An offset of this text as an offset of the host's text."""
+        if self.to_host is not None:
+            return self.to_host(offset)
+        return self.host_span[0] + offset
 
     @property
     def index(self) -> LineIndex:
