@@ -167,6 +167,7 @@ def cmd_check(args) -> int:
         max_file_size=cfg.max_file_size,
         debug=args.debug,
         cache=not args.no_cache,
+        plugin_problems=registry.index().problems,
     )
     report = api.run(opts)
     for note in report.notes:

@@ -11,6 +11,7 @@ from lmimigrate.core import writer
 from lmimigrate.core.discovery import Candidate, Skipped, discover, read_candidate
 from lmimigrate.core.engine import (
     INTERNAL_ERROR,
+    PLUGIN_ERROR,
     TOO_LARGE,
     UNREADABLE,
     WRITE_FAILED,
@@ -41,6 +42,8 @@ class Options:
     debug: bool = False
     cache: bool = False  # read and write .lmimigrate_cache/ (report mode only); the CLI's default is on
     jobs: int | None = None  # worker processes; None: os.cpu_count() when there is enough work
+    #: Rule plugins that could not be loaded or clash (registry.index().problems): reported as LMM020.
+    plugin_problems: list = field(default_factory=list)
 
 
 #: Candidate files from which a run is spread over worker processes (pre-commit already splits file lists,
@@ -109,7 +112,10 @@ def run(opts: Options) -> Report:
     skipped: list[Skipped] = []
     candidates: list[tuple[Candidate, bytes | None]] = []
     detections: list[detect_mod.Detection] = []
-    tool_findings: list[FileOutcome] = []
+    tool_findings: list[FileOutcome] = [
+        FileOutcome(f"<plugin {p.plugin}>", [tool_finding(PLUGIN_ERROR, p.message, f"<plugin {p.plugin}>")])
+        for p in opts.plugin_problems
+    ]
     use_cache = opts.cache and opts.fix is None
     secret = None
     if use_cache:

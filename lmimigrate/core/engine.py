@@ -27,6 +27,7 @@ WRITE_FAILED = "LMM007"
 BINARY = "LMM008"
 INTERNAL_ERROR = "LMM009"
 UNREADABLE = "LMM010"
+PLUGIN_ERROR = "LMM020"
 
 TOOL_CODES = {
     PARSE_ERROR: "parse-error",
@@ -38,6 +39,7 @@ TOOL_CODES = {
     BINARY: "binary-file",
     INTERNAL_ERROR: "internal-error",
     UNREADABLE: "unreadable-path",
+    PLUGIN_ERROR: "plugin-error",
 }
 
 
@@ -146,6 +148,14 @@ class Engine:
     debug: bool = False
     _plans: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def introduced(self) -> frozenset[str]:
+        """The settings the run's rules declare their fixes create (`Rule.introduces`), for the catch-alls."""
+        got = self._plans.get(("introduces",))
+        if got is None:
+            got = self._plans[("introduces",)] = frozenset(k for r in self.rules for k in r.introduces)
+        return got
+
     def plan(self, surface: str) -> list[tuple[Rule, frozenset[bytes]]]:
         """The rules that can read a file of this surface, each with its prefilter tokens (empty: always)."""
         plan = self._plans.get(surface)
@@ -184,7 +194,7 @@ class Engine:
         return materialize(r for r, tokens in plan if not tokens or not present.isdisjoint(tokens))
 
     def run_rules(self, parsed: ParsedFile, path: str, rules: Sequence[Rule] | None = None) -> tuple[list[Finding], bool]:
-        ctx = Context(path, parsed, self.pairs)
+        ctx = Context(path, parsed, self.pairs, self.introduced)
         present = {u.surface for u in parsed.units}
         findings: list[Finding] = []
         crashed = False

@@ -19,7 +19,7 @@ import zlib
 
 from lmimigrate.core.ruleindex import Problem, RuleIndex, decode_entry, encode_entry
 
-FORMAT = 1
+FORMAT = 2
 KEEP = 16  # index files kept side by side (worktrees, virtual environments)
 _PREFIX, _SUFFIX = "rule-index-", ".json"
 

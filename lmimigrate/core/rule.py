@@ -55,6 +55,12 @@ class Rule:
         return tokens_for(cls.tokens, surface)
     #: Surfaces it reads; empty: all.
     surfaces: ClassVar[tuple[str, ...]] = ()
+    #: Settings its fix creates, as "ns:key" ("lmi:option.acme_cache", "vllm:new_flag", "env:NEW_VAR"): the
+    #: catch-all rules ("not known to the target") leave them alone, so a plugin's rename is not reported
+    #: as unknown after the fix.
+    introduces: ClassVar[tuple[str, ...]] = ()
+    #: Where the rule's documentation lives, with `{code}` (third-party rules); None: lmimigrate's own pages.
+    docs_url: ClassVar[str | None] = None
     # Documentation, rendered by `lmimigrate explain` under ruff's headings.
     what: ClassVar[str] = ""
     why: ClassVar[str] = ""
@@ -66,12 +72,13 @@ class Rule:
     def active(self, pairs: dict[str, VersionPair]) -> bool:
         return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs)
 
-    def check(self, ctx: "Context") -> Iterator[Finding]:
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        """The rule's findings in one file (a generator, usually); the base class finds nothing."""
         return iter(())
 
     @classmethod
     def url(cls) -> str:
-        return DOCS_URL.format(code=cls.code)
+        return (cls.docs_url or DOCS_URL).format(code=cls.code)
 
     @classmethod
     def version_text(cls) -> str:
@@ -108,11 +115,22 @@ def fix_guard(fn):
 class Context:
     """What a rule sees of one file: its scopes and settings, the version pairs, and a way to report."""
 
-    def __init__(self, path: str, parsed: ParsedFile, pairs: dict[str, VersionPair]):
+    def __init__(self, path: str, parsed: ParsedFile, pairs: dict[str, VersionPair],
+                 introduced: frozenset[str] = frozenset()):
         self.path = path
         self.parsed = parsed
         self.pairs = pairs
         self.rule: Rule | None = None
+        #: "ns:key" settings the run's rules declare their fixes create (`Rule.introduces`).
+        self.introduced_keys = introduced
+
+    def introduced(self, setting: Setting) -> bool:
+        """Whether a rule of this run declares (`Rule.introduces`) that its fix creates this setting: a
+        catch-all rule must not report it as unknown. A dotted key counts by its base (`-cc.mode` as `-cc`)."""
+        if not self.introduced_keys:
+            return False
+        ns, key = setting.ns, setting.key
+        return f"{ns}:{key}" in self.introduced_keys or f"{ns}:{key.split('.', 1)[0]}" in self.introduced_keys
 
     # ---- versions ------------------------------------------------------------------------------------
     def pair(self, stack: str | None = None) -> VersionPair | None:

@@ -50,7 +50,7 @@ def tokens_for(tokens: tuple[bytes, ...] | dict[str, tuple[bytes, ...]], surface
 
 #: The fields of an index entry, in order; the names are the rule class's attributes.
 FIELDS = ("code", "name", "stack", "summary", "severity", "module", "attr", "plugin", "surfaces", "tokens", "trigger",
-          "changed_in", "removed_in", "until", "generic", "checks", "own_active", "introduces", "file")
+          "changed_in", "removed_in", "until", "generic", "checks", "own_active", "introduces", "file", "docs")
 
 
 class RuleEntry:
@@ -83,10 +83,12 @@ class RuleEntry:
     own_active: bool
     introduces: tuple[str, ...]
     file: str
+    docs: str  # the documentation URL (`Rule.url()`)
 
     def __init__(self, **values: Any):
         values.setdefault("introduces", ())
         values.setdefault("file", "")
+        values.setdefault("docs", "")
         for name in FIELDS:
             object.__setattr__(self, name, values.pop(name))
         if values:
@@ -108,7 +110,7 @@ class RuleEntry:
         return tokens_for(self.tokens, surface)
 
     def url(self) -> str:
-        return self.load().url()
+        return self.docs
 
     def window_active(self, pairs: dict) -> bool:
         return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs)
@@ -232,6 +234,7 @@ def entry_of(cls, module: str, attr: str, plugin: str, surfaces_known: tuple[str
         generic=bool(cls.generic), checks=cls.check is not Rule.check, own_active=cls.active is not Rule.active,
         introduces=tuple(getattr(cls, "introduces", ())),
         file=getattr(sys.modules.get(module), "__file__", None) or "",
+        docs=cls.url(),
     )
 
 

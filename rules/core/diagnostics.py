@@ -100,3 +100,19 @@ class Unreadable(_Diagnostic):
     what = "Reports a candidate path that could not be read as a regular file."
     why = "lmimigrate reads regular files only and never blocks on FIFOs or devices."
     fix_safety = "No fix."
+
+
+class PluginError(_Diagnostic):
+    code = "LMM020"
+    name = "plugin-error"
+    summary = "A rule plugin could not be loaded, or one of its rules was left out; the other rules still ran"
+    what = (
+        "Reports a rule plugin (an entry point in the group `lmimigrate.rules`) that fails to import, names "
+        "something that is not a rule, gives a rule a code that another rule already has, or uses a prefix "
+        "reserved for lmimigrate (`LMI`, `VLLM`, `HPU`, `LMM`). The finding names the plugin."
+    )
+    why = (
+        "One broken or clashing plugin must not stop every check; but a run without the plugin's rules must not "
+        "look clean either. See docs/plugins.md for codes and entry points."
+    )
+    fix_safety = "No fix: repair or upgrade the plugin, or uninstall it."

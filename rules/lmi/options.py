@@ -86,7 +86,7 @@ class OptionTooNew(Rule):
                     continue
                 key = s.key[7:]
                 r = option_range(key, be)
-                if r is None:
+                if r is None or ctx.introduced(s):
                     continue
                 since, until = r
                 if to < since:
@@ -146,7 +146,7 @@ class OptionUnknown(Rule):
                 if s.ns != "lmi" or not s.key.startswith("option."):
                     continue
                 key = s.key[7:]
-                if key in everything or key.lower() in _ALWAYS:
+                if key in everything or key.lower() in _ALWAYS or ctx.introduced(s):
                     continue
                 guess = suggest(key, known_keys(to, be), cutoff=0.8)
                 msg = f"`{s.origin.raw_key}` is not an option {be} reads on LMI v{to}; it is ignored silently"

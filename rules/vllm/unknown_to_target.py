@@ -111,7 +111,7 @@ class UnknownCliFlag(Rule):
             return
         for scope in ctx.scopes("cli", "vllm-config"):
             for s in scope.settings:
-                if s.ns != "vllm" or s.derived_from is not None:
+                if s.ns != "vllm" or s.derived_from is not None or ctx.introduced(s):
                     continue
                 key = s.key.split(".", 1)[0]
                 if key == "O" or key == "compilation_config" and s.raw_key.startswith("-O"):
@@ -205,7 +205,7 @@ class UnknownEngineKwarg(Rule):
             if q in ASYNC_ENGINE_ARGS_QUALNAMES:
                 accepted |= extra_async
             for kw in call.keywords:
-                if kw.name is None or kw.name in accepted:
+                if kw.name is None or kw.name in accepted or f"vllm:{kw.name}" in ctx.introduced_keys:
                     continue
                 guess = _suggest(kw.name, accepted)
                 msg = (f"`{kw.name}=` is not an engine argument of vllm {pair.to}"
@@ -293,7 +293,7 @@ class UnknownEnvVar(Rule):
             if not names or not _vllm_in_use(ctx, scope, known):
                 continue
             for s in names:
-                if s.key in known or s.key.startswith(GAUDI_ENV_PREFIXES):
+                if s.key in known or s.key.startswith(GAUDI_ENV_PREFIXES) or ctx.introduced(s):
                     continue
                 guess = _suggest(s.key, known)
                 msg = f"`{s.key}` is not read by vllm {pair.to}" + _removed_text("env_vars", s.key, pair.to)
@@ -400,7 +400,7 @@ class LmiOptionDropped(Rule):
                 if s.ns != "lmi" or not s.key.startswith("option."):
                     continue
                 key = s.key[len("option."):]
-                if key in lmi_options or key in fields or key.lower() in fields:
+                if key in lmi_options or key in fields or key.lower() in fields or ctx.introduced(s):
                     continue
                 guess = _suggest(key, lmi_options | fields)
                 msg = (f"`{s.origin.raw_key}` is neither an LMI option nor an engine argument of vLLM {vllm_to} "
