@@ -152,17 +152,15 @@ def test_fifo_and_socket_skipped(repo, tmp_path, capsys):
 
 
 def test_unreadable_file_and_directory(repo, capsys, monkeypatch):
-    import builtins
-
     (repo / "secret.env").write_text("OPTION_ROLLING_BATCH=vllm\n")
-    real_open = builtins.open
+    real_open = os.open
 
     def guarded(path, *a, **k):  # root ignores file modes, so deny the read the way the kernel would
         if str(path).endswith("secret.env"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *a, **k)
 
-    monkeypatch.setattr(builtins, "open", guarded)
+    monkeypatch.setattr(os, "open", guarded)
     code, findings, _ = check(repo, capsys, str(repo / "secret.env"), str(repo / "serving.properties"), str(repo / "missing.env"))
     assert codes_for(findings, "secret.env") == ["LMM010"]
     assert any("Permission denied" in f["message"] for f in findings)

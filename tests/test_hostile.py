@@ -266,6 +266,34 @@ def _plant_git(world) -> None:
     (world.repo / ".gitignore").write_text("ignored.properties\n")
 
 
+def test_planted_git_config_runs_no_program(world, capsys):
+    _plant_git(world)
+    for extra in ([], ["--fix", "--unsafe-fixes"]):
+        code, out, err = _run(capsys, *extra)
+        assert code in (0, 1), err
+        paths = {f["path"] for f in _findings(out)}
+        assert "ignored.properties" not in paths  # .gitignore is still honoured
+    world.unchanged()
+
+
+def test_no_subprocess_at_all(world, capsys, monkeypatch):
+    """Finding files and the project root needs no program: any subprocess is a failure."""
+    _plant_git(world)
+    (world.repo / "sub").mkdir()
+    (world.repo / "sub" / "serving.properties").write_text(PROPS)
+
+    def refuse(*a, **k):
+        raise AssertionError(f"lmimigrate started a program: {a!r}")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(os, "posix_spawn", refuse)
+    monkeypatch.setattr(os, "execv", refuse)
+    code, out, err = _run(capsys, "sub", ".")
+    assert code == 1, err
+    assert {f["path"] for f in _findings(out)} == {"sub/serving.properties", "serving.properties"}
+    world.unchanged()
+
+
 def test_symlinked_gitignore_is_not_followed(world, capsys):
     """Like git (>= 2.32), a .gitignore that is a symlink is not read: here it points at a FIFO outside the
     tree, which would block, and at a file listing patterns."""
@@ -308,3 +336,16 @@ def test_pyproject_cache_location_is_not_configurable(world, capsys, key):
     world.unchanged()
 
 
+def test_config_that_is_a_fifo_does_not_hang(world, capsys):
+    fifo = world.repo / "lmimigrate.toml"
+    os.mkfifo(fifo)
+    code, _out, err = _run(capsys, "--config", str(fifo))
+    assert code == 2 and "regular file" in err
+    world.unchanged()
+
+
+def test_pyproject_that_is_a_fifo_is_not_opened(world, capsys):
+    os.mkfifo(world.repo / "pyproject.toml")
+    code, out, _err = _run(capsys)  # not a configuration file: the run goes on without it
+    assert code == 1 and _findings(out)
+    world.unchanged()

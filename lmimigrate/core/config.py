@@ -49,11 +49,22 @@ def _strings(value, key: str, path: str) -> list[str]:
 def load(path: str | None, explicit: bool = False) -> FileConfig:
     if path is None:
         return FileConfig()
+    import stat
+
     try:
-        with open(path, "rb") as fh:
+        # O_NONBLOCK, then fstat: a FIFO or a device is refused, never read (a FIFO would block forever).
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"{path}: not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as fh:
             raw = fh.read()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
     if not explicit and b"lmimigrate" not in raw:
         return FileConfig(path=path)  # another tool's pyproject.toml: not worth the TOML parser's start-up
     if sys.version_info >= (3, 11):

@@ -1,7 +1,8 @@
 """Which files a run reads.
 
-Directories are walked (inside a git work tree, honouring .gitignore through `git ls-files`); files named on
-the command line are always read. Symlinks are read only when they resolve inside the tree they were found
+Directories are walked (inside a git work tree, honouring .gitignore, info/exclude and core.excludesFile as
+`git ls-files` would, read by `gitfiles` without running git; iteratively, so any depth works); files named
+on the command line are always read, once however they are spelled. Symlinks are read only when they resolve inside the tree they were found
 in, and are never written through. FIFOs, sockets and devices are skipped.
 """
 
@@ -15,6 +16,7 @@ import stat
 from dataclasses import dataclass
 from typing import Iterator
 
+from lmimigrate.core import gitfiles
 from lmimigrate.surfaces import classify
 
 DEFAULT_EXCLUDES = (".git", ".venv", "venv", ".tox", "node_modules", "build", "dist", ".lmimigrate_cache", "__pycache__")
@@ -61,27 +63,32 @@ def _is_pin_file(rel: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, "*/" + p) or fnmatch.fnmatchcase(rel, p) for p in PIN_FILES)
 
 
-def _git_files(directory: str) -> list[str] | None:
-    import subprocess  # only when a directory is walked: a pre-commit run names its files
-
-    try:
-        out = subprocess.run(
-            ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-            capture_output=True,
-            timeout=60,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return [p for p in os.fsdecode(out).split("\0") if p]
-
-
 def _walk(directory: str) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
-        dirnames[:] = [d for d in dirnames if d not in DEFAULT_EXCLUDES]
-        rel_dir = os.path.relpath(dirpath, directory)
-        for name in filenames:
-            yield os.path.normpath(os.path.join(rel_dir, name))
+    """Every non-directory under `directory` outside the default excludes; iterative (deep trees)."""
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = list(os.scandir(os.path.join(directory, rel_dir) if rel_dir else directory))
+        except OSError:
+            continue
+        for e in entries:
+            rel = os.path.join(rel_dir, e.name) if rel_dir else e.name
+            try:
+                is_dir = e.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if e.name not in DEFAULT_EXCLUDES:
+                    stack.append(rel)
+            else:
+                yield rel
+
+
+def _identity(path: str) -> str:
+    """One name per file however it was spelled (`sub/x`, `./sub/x`, `/abs/sub/x`): the real path of its
+    directory and its own name (a symlink keeps its name: it is a file of its own)."""
+    return os.path.join(os.path.realpath(os.path.dirname(path) or "."), os.path.basename(path))
 
 
 def inside(path: str, root: str) -> bool:
@@ -99,13 +106,14 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
             yield Skipped(given, f"cannot read: {e.strerror or e}")
             continue
         if not stat.S_ISDIR(st.st_mode):
-            if given not in seen:
-                seen.add(given)
+            ident = _identity(given)
+            if ident not in seen:
+                seen.add(ident)
                 surface = classify(given)
                 if surface or _is_pin_file(given):
                     yield Candidate(given, given, surface, True, os.path.dirname(given) or ".")
             continue
-        rels = _git_files(given)
+        rels = gitfiles.list_files(given)
         if rels is None:
             # Sorted like `git ls-files`, so findings come out in the same order inside and outside git.
             rels = sorted(_walk(given))
@@ -116,10 +124,11 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
             if surface is None and not _is_pin_file(rel):
                 continue
             display = rel if given in (".", "./") else os.path.join(given, rel)
-            if display in seen:
-                continue
-            seen.add(display)
             fs_path = os.path.join(given, rel)
+            ident = _identity(fs_path)
+            if ident in seen:
+                continue
+            seen.add(ident)
             if os.path.islink(fs_path) and not inside(fs_path, given):
                 yield Skipped(display, "symlink leading out of the tree; not followed")
                 continue
@@ -139,7 +148,16 @@ def read_candidate(c: Candidate, max_size: int) -> bytes | Skipped:
     if st.st_size > max_size:
         return Skipped(c.display, f"{st.st_size} bytes, over the size limit of {max_size} bytes (max-file-size); skipped")
     try:
-        with open(c.fs_path, "rb") as fh:
+        # O_NONBLOCK and fstat: a file swapped for a FIFO after the stat above is refused, not waited on.
+        fd = os.open(c.fs_path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        return Skipped(c.display, f"cannot read: {e.strerror or e}")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return Skipped(c.display, "not a regular file (FIFO, socket or device); skipped")
+        with os.fdopen(os.dup(fd), "rb") as fh:
             return fh.read(max_size + 1)
     except OSError as e:
         return Skipped(c.display, f"cannot read: {e.strerror or e}")
+    finally:
+        os.close(fd)
