@@ -44,3 +44,12 @@ def test_the_check_sees_an_offending_import(tmp_path):
     pkg.mkdir(parents=True)
     (pkg / "bad.py").write_text("from lmimigrate.stacks.lmi import versions\nimport lmimigrate.rules.vllm\n")
     assert {o.split(":")[1] for o in _offenders("core", tmp_path)} == {"1", "2"}
+
+
+def test_applicability_is_ordered_like_ruff():
+    from lmimigrate.core.ftypes import Applicability as A
+
+    assert A.SAFE < A.UNSAFE < A.DISPLAY and sorted([A.DISPLAY, A.SAFE, A.UNSAFE]) == [A.SAFE, A.UNSAFE, A.DISPLAY]
+    assert A.SAFE.applies_at(A.SAFE) and not A.UNSAFE.applies_at(A.SAFE)
+    assert A.UNSAFE.applies_at(A.UNSAFE) and A.SAFE.applies_at(A.UNSAFE)
+    assert not A.DISPLAY.applies_at(A.UNSAFE) and not A.DISPLAY.applies_at(A.DISPLAY)

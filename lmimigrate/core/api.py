@@ -294,8 +294,7 @@ def _detach(outcome: FileOutcome) -> FileOutcome:
     return outcome
 
 
-def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options, prefilter=None) -> FileOutcome:
-    """`prefilter` is unused (kept for callers of the old signature): the engine prefilters per rule."""
+def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> FileOutcome:
     outcome = FileOutcome(cand.display, original=data)
     decoded = decode(data, cand.display)
     if isinstance(decoded, Finding):

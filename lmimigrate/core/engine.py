@@ -128,8 +128,8 @@ def _suppressed(f: Finding, table: dict[int, frozenset[str] | None]) -> bool:
 # ---- running rules -------------------------------------------------------------------------------------
 
 
-_WORDY = re.compile(rb"[\w.:/\-]+")
-_WORD_RUNS = re.compile(rb"[\w.:/\-]+")
+#: A run of word characters (and . : / -): tokens made only of these are searched among the file's runs.
+_WORD_RUN = re.compile(rb"[\w.:/\-]+")
 
 
 def _doc_only(rule) -> bool:
@@ -176,7 +176,7 @@ class Engine:
             tokens = {t for _, ts in plan for t in ts}
             # Tokens made of word characters (and . : / -) can only occur inside one such run of the file:
             # they are searched in the file's distinct runs, joined, which is much shorter than the file.
-            worded = tuple(sorted(t for t in tokens if _WORDY.fullmatch(t)))
+            worded = tuple(sorted(t for t in tokens if _WORD_RUN.fullmatch(t)))
             self._plans[surface, "tokens"] = (worded, tuple(sorted(tokens.difference(worded))))
         return plan
 
@@ -188,7 +188,7 @@ class Engine:
         if path:
             data = data + b"\n" + os.path.basename(path).encode("utf-8", "surrogateescape")
         worded, other = self._plans[surface, "tokens"]
-        runs = b"\n".join(set(_WORD_RUNS.findall(data)))
+        runs = b"\n".join(set(_WORD_RUN.findall(data)))
         present = {t for t in worded if t in runs}
         present.update(t for t in other if t in data)
         return materialize(r for r, tokens in plan if not tokens or not present.isdisjoint(tokens))
@@ -301,18 +301,12 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _allowed(fix: Fix, level: Applicability) -> bool:
-    if fix.applicability is Applicability.DISPLAY:
-        return False
-    return fix.applicability is Applicability.SAFE or level is Applicability.UNSAFE
-
-
 def _choose_fixes(findings: list[Finding], level: Applicability) -> list[Finding]:
     """Fixes to apply this round: non-overlapping; a conflicting fix waits for the next round."""
     taken: dict[int, list[TextEdit]] = {}
     chosen = []
     for f in findings:
-        if f.fix is None or f.unit is None or not _allowed(f.fix, level):
+        if f.fix is None or f.unit is None or not f.fix.applicability.applies_at(level):
             continue
         mine = taken.setdefault(id(f.unit), [])
         if any(_overlap(a, b) for a in f.fix.edits for b in mine):

@@ -26,9 +26,43 @@ from typing import Any, Callable, Iterable, Sequence
 
 
 class Applicability(str, enum.Enum):
+    """How far a fix may be trusted, ordered as ruff orders it: SAFE < UNSAFE < DISPLAY. A run applies the
+    fixes at or below its level (`--fix`: SAFE; `--unsafe-fixes`: UNSAFE); display-only fixes never apply."""
+
     SAFE = "safe"
     UNSAFE = "unsafe"
     DISPLAY = "display-only"
+
+    @property
+    def rank(self) -> int:
+        return _APPLICABILITY_ORDER.index(self)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def applies_at(self, level: "Applicability") -> bool:
+        """Does a run at `level` apply a fix of this applicability?"""
+        return self is not Applicability.DISPLAY and self <= level
+
+
+_APPLICABILITY_ORDER = (Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY)
 
 
 class Severity(str, enum.Enum):
