@@ -311,7 +311,10 @@ def test_fix_does_not_raise_default_notes_the_source_did_not_have(repo, capsys):
     assert [f["code"] for f in json.loads(out)] == ["VLLM080"]
     code, out, _ = run(capsys, *args, "--fix")
     assert json.loads(out) == [] and code == 0
-    assert script.read_text() == "#!/bin/sh\nvllm serve m\n"
+    # Issue 12: the explicit "off" is kept, so a later check (with the same --from) does not raise VLLM081.
+    assert script.read_text() == "#!/bin/sh\nvllm serve m --no-enable-log-requests\n"
+    _, out, _ = run(capsys, *args)
+    assert json.loads(out) == []
 
 
 def test_color_output_in_a_narrow_terminal_keeps_frames_aligned(repo, capsys, monkeypatch):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from lmimigrate import surfaces
+from lmimigrate.core import foresight
 from lmimigrate.core.embedding import apply_edits, rehome
 from lmimigrate.core.ftypes import Applicability, Finding, Fix, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
 from lmimigrate.core.rule import Context, Rule
@@ -216,8 +217,7 @@ class Engine:
         findings = _drop_generic_duplicates(findings, {r.code for r in self.rules if r.generic})
         tables = {id(u): suppressions(u) for u in parsed.units}
         kept = [f for f in findings if f.unit is None or not _suppressed(f, tables[id(f.unit)])]
-        kept.sort(key=lambda f: (f.cell if f.cell is not None else -1, f.line, f.column, f.code))
-        return _dedupe(kept), crashed
+        return _dedupe(_ordered(kept)), crashed
 
     def check_text(self, path: str, text: str, surface: str, fix: Applicability | None,
                    rules: Sequence[Rule] | None = None) -> tuple[list[Finding], str, int, bool]:
@@ -234,9 +234,12 @@ class Engine:
         applied_total = 0
         dropped: list[Finding] = []
         if fix is None:
+            if any(f.fix is not None for f in findings):
+                findings = _ordered(findings + self._foresee(parsed, path, surface, rules, findings, first_codes))
             return findings, text, 0, crashed
         for _ in range(MAX_ITERATIONS):
-            chosen = _choose_fixes(findings, fix)
+            # A default-change note that only our own fixes brought about is neither applied nor reported.
+            chosen = _choose_fixes(self._only_original_default_notes(findings, first_codes), fix)
             if not chosen:
                 break
             new_text, new_parsed, applied, bad = _apply(parsed, chosen, path, surface)
@@ -251,17 +254,24 @@ class Engine:
             findings, crashed2 = self.run_rules(parsed, path, rules)
             crashed = crashed or crashed2
         else:
-            if _choose_fixes(findings, fix):
+            if _choose_fixes(self._only_original_default_notes(findings, first_codes), fix):
                 dropped.append(tool_finding(FIX_DROPPED, f"fixes did not converge after {MAX_ITERATIONS} rounds", path))
         if applied_total:
             findings = self._only_original_default_notes(findings, first_codes)
         return findings + dropped, text, applied_total, crashed
+
+    def _foresee(self, parsed, path, surface, rules, first, first_codes) -> list[Finding]:
+        return foresight.foresee(self, parsed, path, surface, rules, first, first_codes)
 
     def _only_original_default_notes(self, findings: list[Finding], first_codes: set[str]) -> list[Finding]:
         """Default-change notes describe the source configuration. One that appears only after our own
         fixes (deleting `--disable-log-requests` hides that logging was already off) is not about it."""
         default = {r.code for r in self.rules if r.trigger == "default"}
         return [f for f in findings if f.code not in default or f.code in first_codes]
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.cell if f.cell is not None else -1, f.line, f.column, f.code))
 
 
 def _drop_generic_duplicates(findings: list[Finding], generic: set[str]) -> list[Finding]:

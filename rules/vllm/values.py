@@ -122,14 +122,18 @@ class DisableLogRequestsRemoved(VllmRule):
     summary = "`--disable-log-requests` is redundant from vllm 0.10.1 (request logging is off by default) and was removed in 0.17.0"
     looks_at = ("vllm:disable_log_requests",)
     tokens = tokens_for("disable_log_requests")
-    what = "Reports `--disable-log-requests` (command lines, vLLM `--config` files) and deletes it."
+    what = (
+        "Reports `--disable-log-requests` (command lines, vLLM `--config` files) and replaces it with the explicit "
+        "`--no-enable-log-requests` (`enable_log_requests: false`)."
+    )
     why = (
         "0.10.1 turned request logging off by default and added `--enable-log-requests`; `--disable-log-requests` "
         "became a deprecated no-op and 0.17.0 removed it (the server exits with `unrecognized arguments`). "
         "`disable_log_requests: false` (logging on) becomes `--enable-log-requests`."
     )
     fix_safety = (
-        "Safe: with the flag set, requests were not logged, and from 0.10.1 they are not logged by default. "
+        "Safe: with the flag set, requests were not logged; `--no-enable-log-requests` (a BooleanOptionalAction "
+        "from 0.10.1) says the same, so the explicit choice survives the fix and VLLM081 does not ask for it again. "
         "An explicit `false` is replaced by `--enable-log-requests`, which keeps logging on."
     )
     evidence = (
@@ -140,9 +144,9 @@ class DisableLogRequestsRemoved(VllmRule):
     )
     invalid = (
         Example("run.sh", f"vllm serve {MODEL} --disable-log-requests --port 8000\n",
-                fixed=f"vllm serve {MODEL} --port 8000\n", to="vllm==0.17.0"),
+                fixed=f"vllm serve {MODEL} --port 8000 --no-enable-log-requests\n", to="vllm==0.17.0"),
         Example("vllm-config.yaml", f"model: {MODEL}\ndisable_log_requests: true\nmax_model_len: 4096\n",
-                fixed=f"model: {MODEL}\nmax_model_len: 4096\n", to="vllm==0.17.0"),
+                fixed=f"model: {MODEL}\nmax_model_len: 4096\nenable_log_requests: false\n", to="vllm==0.17.0"),
         Example("vllm-config.yaml", f"model: {MODEL}\ndisable_log_requests: false\nmax_model_len: 4096\n",
                 fixed=f"model: {MODEL}\nmax_model_len: 4096\nenable_log_requests: true\n", to="vllm==0.17.0"),
     )
@@ -166,9 +170,16 @@ class DisableLogRequestsRemoved(VllmRule):
                                  severity=Severity.ERROR if gone else Severity.WARNING,
                                  fix_message="use `--enable-log-requests`")
             else:
+                # The explicit "off" is kept as `--no-enable-log-requests` (a BooleanOptionalAction from 0.10.1):
+                # deleting it would lose the user's choice, and VLLM081 would then ask them to decide again.
+                edits = None
+                if on and s.scope.get("vllm", "enable_log_requests") is None:
+                    a, b = ctx.edits(s.delete), ctx.edits(s.scope.insert, "vllm", "enable_log_requests", False)
+                    edits = a + b if a is not None and b is not None else None
                 yield ctx.report(s, f"`{s.raw_key}` {status}: request logging is off by default from 0.10.1; "
-                                 "delete it", edits=ctx.edits(s.delete) if on else None,
-                                 severity=Severity.ERROR if gone else Severity.WARNING, fix_message="delete it")
+                                 "say so with `--no-enable-log-requests`", edits=edits,
+                                 severity=Severity.ERROR if gone else Severity.WARNING,
+                                 fix_message="use `--no-enable-log-requests`")
 
 
 class RequestLoggingDefaultOff(VllmRule):
@@ -196,12 +207,13 @@ class RequestLoggingDefaultOff(VllmRule):
     valid = (
         Example("run.sh", f"vllm serve {MODEL} --enable-log-requests\n", from_="vllm==0.9.2", to="vllm==0.10.1"),
         Example("run.sh", f"vllm serve {MODEL} --disable-log-requests\n", from_="vllm==0.9.2", to="vllm==0.10.1"),
+        Example("run.sh", f"vllm serve {MODEL} --no-enable-log-requests\n", from_="vllm==0.9.2", to="vllm==0.10.1"),
         Example("run.sh", f"vllm serve {MODEL}\n", to="vllm==0.10.1"),
     )
 
     def check(self, ctx):
         for scope in ctx.scopes("cli"):
-            if scope.get("vllm", "enable_log_requests") or scope.get("vllm", "disable_log_requests"):
+            if any(scope.get("vllm", k) for k in ("enable_log_requests", "no_enable_log_requests", "disable_log_requests")):
                 continue
             yield ctx.report(scope, "request logging is off by default from vllm 0.10.1: add `--enable-log-requests` "
                              "if you rely on request logs")
