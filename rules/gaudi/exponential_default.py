@@ -190,13 +190,16 @@ class LinearBucketsNeedSwitch(ForkRule):
                 continue
             if plugin_target and scope.get("env", STRATEGY) is not None:
                 continue  # already written for vllm-gaudi, whose VLLM_BUCKETING_STRATEGY decides
+            # On a vllm-gaudi 0.20.0rc0+ target write the switch HPU050 would turn the legacy flag into, so the fix
+            # lands in one step and `check` has nothing new to say about our own edit.
+            key, value = (STRATEGY, "lin") if plugin_target and ctx.target_at_least("0.20.0rc0", PLUGIN) else (EXP_FLAG, "false")
             yield ctx.report(
                 buckets[0],
                 f"Gaudi 1.22.0 made exponential bucketing the default: {names_list(buckets)} "
                 "are ignored there (\"will be overwritten!\") unless `VLLM_EXPONENTIAL_BUCKETING=false` is set",
-                edits=ctx.edits(scope.insert, "env", EXP_FLAG, "false", after=buckets[-1]),
+                edits=ctx.edits(scope.insert, "env", key, value, after=buckets[-1]),
                 applicability=Applicability.SAFE if known else Applicability.UNSAFE,
-                fix_message="add `VLLM_EXPONENTIAL_BUCKETING=false` to keep linear bucketing"
+                fix_message=f"add `{key}={value}` to keep linear bucketing"
                 + ("" if known else " (unsafe: the source release is unknown)"),
             )
 
