@@ -123,12 +123,31 @@ def run(opts: Options) -> Report:
 
         secret = cache_mod.cachedir.secret()
         use_cache = secret is not None
+    memo = None
+    if use_cache:
+        from lmimigrate.core.filememo import FileMemo
+
+        memo = FileMemo(cache_mod.project_root(opts.paths), secret)
     entries: list[str | None] = []
     kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
     for item in discover(opts.paths, opts.excludes):
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
+        st = None
+        if memo is not None:
+            try:
+                st = os.stat(item.fs_path)  # before reading: a later change shows as another stat next time
+            except OSError:
+                st = None
+            hit = memo.get(item.display, item.surface, st) if st is not None else None
+            if hit is not None:  # unchanged since a previous run: not read at all
+                entry, found = hit
+                detections.extend(found)
+                if item.surface is not None:
+                    entries.append(entry)
+                    candidates.append((item, None))
+                continue
         data = read_candidate(item, opts.max_file_size)
         if isinstance(data, Skipped):
             if item.explicit or item.surface:
@@ -137,10 +156,14 @@ def run(opts: Options) -> Report:
                 tool_findings.append(FileOutcome(item.display, [tool_finding(code, data.reason, item.display, severity=sev)]))
             skipped.append(data)
             continue
-        detections.extend(detect_mod.detect(item.display, data))
+        found = detect_mod.detect(item.display, data)
+        detections.extend(found)
+        entry = cache_mod.entry(data, item.surface, item.display, secret) if use_cache and item.surface else None
+        if memo is not None and st is not None:
+            memo.put(item.display, item.surface, st, entry, found)
         if item.surface is not None:
             if use_cache:
-                entries.append(cache_mod.entry(data, item.surface, item.display, secret))
+                entries.append(entry)
             kept += len(data)
             candidates.append((item, data if kept <= KEEP_BYTES else None))
 
@@ -180,6 +203,8 @@ def run(opts: Options) -> Report:
                 text = _text(_data(candidates[i][0], candidates[i][1], opts)) if o.findings else None
                 cache.add(entries[i], o.findings, text)
         cache.save()
+    if memo is not None:
+        memo.save()
     notes = [cache.note] if cache is not None and cache.note else []
     outcomes: list[FileOutcome] = list(tool_findings) + results
     internal = any(o.internal_error for o in outcomes)

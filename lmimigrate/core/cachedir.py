@@ -23,7 +23,7 @@ import stat
 
 DIRNAME = ".lmimigrate_cache"
 #: Kinds of files the cache writes, each `<kind>-<32 hex>.json` starting with HEADER.
-KINDS = ("results",)
+KINDS = ("results", "files")  # files: the stat memo (filememo.py)
 HEADER = b'{"lmimigrate-cache":"3",'
 GITIGNORE = b"# Created by lmimigrate: a cache, never commit it.\n*\n"
 MAX_FILE = 1 << 30  # a results file larger than this is not ours
@@ -162,8 +162,9 @@ def prune(fd: int, ours: dict[str, os.stat_result], keep: int, current: str) -> 
     """Delete our oldest results files beyond `keep` (never `current`), and our stale temporary files."""
     import time
 
-    results = sorted((n for n in ours if n.endswith(".json") and n != current), key=lambda n: ours[n].st_mtime,
-                     reverse=True)
+    kind = current.split("-", 1)[0] + "-"  # only files of the same kind: the stat memo is not a results file
+    results = sorted((n for n in ours if n.endswith(".json") and n.startswith(kind) and n != current),
+                     key=lambda n: ours[n].st_mtime, reverse=True)
     stale_tmp = [n for n in ours if n.endswith(".tmp") and time.time() - ours[n].st_mtime > 3600]
     for name in results[max(0, keep - 1):] + stale_tmp:
         try:

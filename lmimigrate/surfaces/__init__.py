@@ -81,12 +81,41 @@ _SHELL_SHEBANG = re.compile(rb"#![ \t]*(?:/usr)?(?:/local)?/bin/(?:env[ \t]+(?:-
 SNIFF_BYTES = 128
 
 
+def _plain_tests(globs: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str, bool, str | None], ...]:
+    """Each name glob as a string test, in order: `classify` runs for every file of a repository, and fnmatch
+    over every glob was a third of a warm run. ("suffix", ".py") for `*.py` and `*.properties.j2`,
+    ("prefix", "Dockerfile.") for `Dockerfile.*`, ("exact", name); other globs stay fnmatch patterns."""
+    out = []
+    for glob, surface in globs:
+        wild = any(c in glob for c in "*?[")
+        if glob.startswith("*") and not any(c in glob[1:] for c in "*?["):
+            kind, body = "suffix", glob[1:]
+        elif glob.endswith("*") and not any(c in glob[:-1] for c in "*?["):
+            kind, body = "prefix", glob[:-1]
+        else:
+            kind, body = ("glob" if wild else "exact"), glob
+        out.append((kind, body, glob.startswith("*."), surface))
+    return tuple(out)
+
+
+_NAME_TESTS = _plain_tests(_NAME_GLOBS)
+
+
 def classify(path: str) -> str | None:
-    """The surface that reads a file, decided by its name (see `classify_content` for extensionless scripts)."""
+    """The surface that reads a file, decided by its name (see `classify_content` for extensionless scripts).
+    The first matching glob of `_NAME_GLOBS` wins; `*.ext` globs also match the lower-cased name."""
     name = os.path.basename(path)
     lower = name.lower()
-    for glob, surface in _NAME_GLOBS:
-        if fnmatch.fnmatchcase(name, glob) or (glob.startswith("*.") and fnmatch.fnmatchcase(lower, glob)):
+    for kind, body, ext, surface in _NAME_TESTS:
+        if kind == "suffix":
+            hit = name.endswith(body) or (ext and lower.endswith(body))
+        elif kind == "exact":
+            hit = name == body
+        elif kind == "prefix":
+            hit = name.startswith(body)
+        else:
+            hit = fnmatch.fnmatchcase(name, body) or (ext and fnmatch.fnmatchcase(lower, body))
+        if hit:
             return surface
     return None
 
