@@ -1,8 +1,9 @@
-"""Regenerate lmimigrate/stacks/vllm/inventory.json from the official vLLM release wheels.
+"""Regenerate lmimigrate/stacks/vllm/inventory.jsonl from the official vLLM release wheels, or add releases.
 
 Usage:
+    python scripts/gen_vllm_inventory.py --wheel-dir /work/wheels --download --add 0.34.0   # one new release
     python scripts/gen_vllm_inventory.py --wheel-dir /tmp/vllm-wheels [--download]
-        [--versions 0.11.0,0.33.0] [--out lmimigrate/stacks/vllm/inventory.json]
+        [--versions 0.11.0,0.33.0] [--out lmimigrate/stacks/vllm/inventory.jsonl]
         [--compare /work/shared/reference/vllm_engine_args.json] [--cache-dir DIR] [--keep-wheels]
 
 Method (same as /work/shared/reference/README.md, "How it was extracted"):
@@ -19,8 +20,9 @@ deprecated_flags), engine_args_fields, async_engine_args_extra_fields, env_vars,
 sampling_params_fields, llm_init_params, llm_generate_params, and a few parser features the loader needs to
 decide which spellings the release's argparse accepts.
 
-Without --versions, the release list is read from --compare (tags + intermediate_tags) if given, else the
-49 releases below. Missing files in a release give an empty set and a warning on stderr, never a crash.
+With --add, only the given releases are extracted and merged into the existing data. Without --versions or
+--add, the releases already in --out are extracted again (else those of --compare: tags + intermediate_tags).
+Missing files in a release give an empty set and a warning on stderr, never a crash.
 """
 
 from __future__ import annotations
@@ -38,15 +40,7 @@ from pathlib import Path
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "lmimigrate" / "stacks" / "vllm" / "inventory.json"
-
-# The 49 releases of the reference inventory (tags + intermediate_tags).
-DEFAULT_VERSIONS = (
-    "0.5.5 0.6.0 0.6.1 0.6.2 0.6.3 0.6.4 0.6.5 0.6.6 0.7.0 0.7.1 0.7.2 0.7.3 0.8.0 0.8.1 0.8.2 0.8.3 0.8.4 "
-    "0.8.5 0.9.0 0.9.1 0.9.2 0.10.0 0.10.1 0.10.2 0.11.0 0.11.1 0.11.2 0.12.0 0.13.0 0.14.0 0.15.0 0.16.0 "
-    "0.17.0 0.18.0 0.19.0 0.20.0 0.21.0 0.22.0 0.23.0 0.24.0 0.25.0 0.26.0 0.27.0 0.28.0 0.29.0 0.30.0 "
-    "0.31.0 0.32.0 0.33.0"
-).split()
+DEFAULT_OUT = ROOT / "lmimigrate" / "stacks" / "vllm" / "inventory.jsonl"
 
 ENGINE_ARGS = "vllm/engine/arg_utils.py"
 ENVS = "vllm/envs.py"
@@ -63,19 +57,8 @@ SERVE_CANDIDATES = (
 # Where FlexibleArgumentParser lived over time.
 PARSER_CANDIDATES = ("vllm/utils/argparse_utils.py", "vllm/utils/__init__.py", "vllm/utils.py")
 
-SET_KINDS = (
-    "cli_flags",
-    "serve_only_flags",
-    "deprecated_flags",
-    "boolean_optional_flags",
-    "engine_args_fields",
-    "async_engine_args_extra_fields",
-    "env_vars",
-    "sampling_params_fields",
-    "llm_init_params",
-    "llm_generate_params",
-)
-DICT_KINDS = ("flag_aliases", "parser_rewritten_flags", "deprecated_env_vars", "parser")
+# The file format (one release per line) is shared with the loader.
+from lmimigrate.stacks.vllm import inventory_codec as codec
 
 
 def warn(msg: str) -> None:
@@ -580,56 +563,30 @@ def extract(src: Source) -> dict:
 # --------------------------------------------------------------------------------------------- output
 
 
-def encode(releases: dict[str, dict]) -> dict:
-    """Delta-encode the set kinds: the first release stores full lists, each later one stores
-    {"+": added, "-": removed} against the previous release (keys omitted when empty)."""
-    enc: dict[str, dict] = {}
-    prev: dict | None = None
+METHOD = (
+    "Official vllm==X release wheels from PyPI (pip download --no-deps --only-binary :all:), sources read "
+    "from the wheel zip and parsed with ast (vllm never imported). cli_flags: string literals of "
+    "add_argument calls in vllm/engine/arg_utils.py and the serve-parser module defining make_arg_parser, "
+    "+ FrontendArgs fields as --dashed, + literal-list for loops, + -O where FlexibleArgumentParser rewrites "
+    "it. engine_args_fields: annotated attrs of EngineArgs. env_vars: keys of environment_variables in "
+    "vllm/envs.py. sampling_params_fields: SamplingParams.__init__ params if defined, else annotated "
+    "fields. llm_init_params/llm_generate_params: LLM.__init__/LLM.generate parameters. One release per line "
+    "(lmimigrate/stacks/vllm/inventory_codec.py): set-valued keys in full for the first release, then "
+    "{'+': added, '-': removed} against the previous one. Underscore spellings (--max_num_seqs) are accepted "
+    "by every release and not listed."
+)
+
+
+def write_output(path: Path, releases: dict[str, dict]) -> None:
+    kept = {}
     for ver, rel in releases.items():
-        e: dict = {}
-        if "wheel_version" in rel and rel["wheel_version"] != ver:
-            e["wheel_version"] = rel["wheel_version"]
-        for k in SET_KINDS:
-            cur = set(rel[k])
-            if prev is None:
-                e[k] = sorted(cur)
-            else:
-                old = set(prev[k])
-                d = {}
-                if cur - old:
-                    d["+"] = sorted(cur - old)
-                if old - cur:
-                    d["-"] = sorted(old - cur)
-                if d:
-                    e[k] = d
-        for k in DICT_KINDS:
-            if rel.get(k):
-                e[k] = rel[k]
-        enc[ver] = e
-        prev = rel
-    return enc
-
-
-def write_output(path: Path, releases: dict[str, dict], versions_done: list[str]) -> None:
-    data = {
-        "generated_by": "scripts/gen_vllm_inventory.py",
-        "method": (
-            "Official vllm==X release wheels from PyPI (pip download --no-deps --only-binary :all:), sources read "
-            "from the wheel zip and parsed with ast (vllm never imported). cli_flags: string literals of "
-            "add_argument calls in vllm/engine/arg_utils.py and the serve-parser module defining make_arg_parser, "
-            "+ FrontendArgs fields as --dashed, + literal-list for loops, + -O where FlexibleArgumentParser rewrites "
-            "it. engine_args_fields: annotated attrs of EngineArgs. env_vars: keys of environment_variables in "
-            "vllm/envs.py. sampling_params_fields: SamplingParams.__init__ params if defined, else annotated "
-            "fields. llm_init_params/llm_generate_params: LLM.__init__/LLM.generate parameters. Set-valued keys are "
-            "delta-encoded: the first release holds full lists, later ones {'+': added, '-': removed} against the "
-            "previous release. Underscore spellings (--max_num_seqs) are accepted by every release and not listed."
-        ),
-        "set_kinds": list(SET_KINDS),
-        "releases": encode(releases),
-    }
+        kept[ver] = {k: rel[k] for k in (*codec.SET_KINDS, *codec.DICT_KINDS) if k in rel}
+        if rel.get("wheel_version") not in (None, ver):
+            kept[ver]["wheel_version"] = rel["wheel_version"]  # recorded only when the wheel says another version
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {path} ({path.stat().st_size} bytes, {len(versions_done)} releases)", file=sys.stderr)
+    path.write_text(codec.encode({"generated_by": "scripts/gen_vllm_inventory.py", "method": METHOD}, kept),
+                    encoding="utf-8")
+    print(f"wrote {path} ({path.stat().st_size} bytes, {len(releases)} releases)", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------- compare
@@ -685,20 +642,28 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheel-dir", required=True, type=Path)
     ap.add_argument("--download", action="store_true", help="pip download wheels missing from --wheel-dir")
-    ap.add_argument("--versions", help="comma-separated releases (default: those of --compare, else all 49)")
+    ap.add_argument("--versions", help="comma-separated releases to extract; --out then holds exactly these "
+                                       "(default: the releases already in --out, else those of --compare)")
+    ap.add_argument("--add", metavar="VERSIONS", help="comma-separated releases to extract and merge into the "
+                                                      "existing --out data (the other releases are not extracted)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--compare", type=Path, help="reference vllm_engine_args.json to diff against")
     ap.add_argument("--cache-dir", type=Path, help="keep/read the few extracted sources per release here")
     ap.add_argument("--keep-wheels", action="store_true", help="do not delete wheels downloaded by this run")
     args = ap.parse_args(argv)
 
-    if args.versions:
-        versions = [x.strip().lstrip("v") for x in args.versions.split(",") if x.strip()]
+    existing: dict[str, dict] = {}
+    if args.out.exists():
+        _, existing = codec.decode(args.out.read_text(encoding="utf-8"))
+    if args.add or args.versions:
+        versions = [x.strip().lstrip("v") for x in (args.add or args.versions).split(",") if x.strip()]
+    elif existing:
+        versions = list(existing)  # re-extract the releases the data holds
     elif args.compare and args.compare.exists():
         ref = json.loads(args.compare.read_text(encoding="utf-8"))
         versions = [t.lstrip("v") for t in (*ref.get("tags", {}), *ref.get("intermediate_tags", {}))]
     else:
-        versions = list(DEFAULT_VERSIONS)
+        ap.error("no releases: give --versions or --add, or an existing --out or --compare file")
     versions = sorted(set(versions), key=Version)
 
     args.wheel_dir.mkdir(parents=True, exist_ok=True)
@@ -737,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"llm_init_params={len(r['llm_init_params'])}", file=sys.stderr)
 
     if results:
-        write_output(args.out, results, list(results))
+        write_output(args.out, {**existing, **results} if args.add else results)
     if failed:
         print(f"FAILED releases: {', '.join(failed)}", file=sys.stderr)
     rc = 1 if failed else 0

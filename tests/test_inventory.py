@@ -1,4 +1,4 @@
-"""lmimigrate.stacks.vllm.inventory: the per-release vLLM inventory shipped in lmimigrate/stacks/vllm/inventory.json.
+"""lmimigrate.stacks.vllm.inventory: the per-release vLLM inventory shipped in lmimigrate/stacks/vllm/inventory.jsonl.
 
 The reference JSON (/work/shared/reference/vllm_engine_args.json, verified ground truth) is the oracle for
 cli_flags / engine_args_fields / env_vars of every release; the spot checks come from
@@ -44,7 +44,6 @@ def ref() -> dict[str, dict]:
 @needs_ref
 def test_same_releases_as_reference(ref):
     assert releases() == sorted(Version(v) for v in ref)
-    assert len(releases()) == 49
 
 
 @needs_ref
@@ -281,27 +280,58 @@ def test_suggest():
 # ------------------------------------------------------------------------------------------ data file / laziness
 
 
-def test_data_file_compact_and_small():
-    path = ROOT / "lmimigrate/stacks/vllm/inventory.json"
+def test_data_file_one_release_per_line_in_canonical_form():
+    from lmimigrate.stacks.vllm import inventory_codec as codec
+
+    path = ROOT / "lmimigrate/stacks/vllm/inventory.jsonl"
     text = path.read_text(encoding="utf-8")
     assert path.stat().st_size < 400_000
-    data = json.loads(text)
-    assert text.rstrip("\n") == json.dumps(data, separators=(",", ":"), ensure_ascii=False)  # compact
-    assert {"generated_by", "method", "releases"} <= set(data)
-    keys = list(data["releases"])
+    header, data = codec.decode(text)
+    assert {"generated_by", "method"} <= set(header) and header["set_kinds"] == list(codec.SET_KINDS)
+    keys = list(data)
     assert keys == sorted(keys, key=Version) and not any(k.startswith("v") for k in keys)
+    assert codec.versions(text) == keys == [str(v) for v in releases()]
+    assert len(text.splitlines()) == len(keys) + 1  # a header, then one line per release
+    # What the generator writes: re-encoding the decoded data gives the file back byte for byte.
+    assert codec.encode({k: v for k, v in header.items() if k not in ("format", "set_kinds")}, data) == text
+
+
+def test_vllm_version_range_comes_from_the_data():
+    from lmimigrate.core.versions import NEWEST, OLDEST
+
+    assert (OLDEST["vllm"], NEWEST["vllm"]) == (releases()[0], releases()[-1])
+
+
+def test_codec_round_trip_and_merge():
+    from lmimigrate.stacks.vllm import inventory_codec as codec
+
+    a = {k: [] for k in codec.SET_KINDS} | {"cli_flags": ["--a", "--b"], "flag_aliases": {"-a": "--a"}}
+    b = {k: [] for k in codec.SET_KINDS} | {"cli_flags": ["--b", "--c"], "flag_aliases": {"-a": "--a"},
+                                            "wheel_version": "0.2.0"}
+    c = {k: [] for k in codec.SET_KINDS} | {"cli_flags": ["--c"], "flag_aliases": {}}
+    text = codec.encode({"generated_by": "test"}, {"0.2.0": b, "0.1.0": a, "0.10.0": c})
+    lines = text.splitlines()
+    assert [json.loads(line).get("version") for line in lines] == [None, "0.1.0", "0.2.0", "0.10.0"]
+    assert json.loads(lines[2])["cli_flags"] == {"+": ["--c"], "-": ["--a"]}
+    assert "flag_aliases" not in json.loads(lines[2])  # unchanged: not repeated
+    assert json.loads(lines[3])["flag_aliases"] == {}  # changed to empty: written
+    _, back = codec.decode(text)
+    norm = {k: sorted(v) if k in codec.SET_KINDS else v for k, v in b.items()}
+    assert back["0.2.0"] == {**{k: {} for k in codec.DICT_KINDS}, **norm}
+    assert back["0.10.0"]["flag_aliases"] == {} and back["0.1.0"]["cli_flags"] == ["--a", "--b"]
 
 
 def test_import_does_not_read_json():
     code = textwrap.dedent("""
         import sys
         opened = []
-        sys.addaudithook(lambda ev, args: opened.append(str(args[0])) if ev == "open" and str(args[0]).endswith("inventory.json") else None)
+        sys.addaudithook(lambda ev, args: opened.append(str(args[0])) if ev == "open" and str(args[0]).endswith("inventory.jsonl") else None)
         import lmimigrate.stacks.vllm.inventory as inv
-        assert opened == [], opened
+        assert len(opened) <= 1, opened  # at most the vllm stack's version range, read from the lines
         assert inv._load.cache_info().currsize == 0
+        before = len(opened)
         inv.releases(); inv.for_version("0.11.0"); inv.first_release_with("env_vars", "VLLM_USE_V1")
-        assert len(opened) == 1, opened
+        assert len(opened) == before + 1, opened
         print("ok")
     """)
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
@@ -311,8 +341,8 @@ def test_import_does_not_read_json():
 
 def test_loader_caches_one_read(monkeypatch):
     calls = []
-    real = inv_mod._read_json
-    monkeypatch.setattr(inv_mod, "_read_json", lambda: calls.append(1) or real())
+    real = inv_mod._read_text
+    monkeypatch.setattr(inv_mod, "_read_text", lambda: calls.append(1) or real())
     inv_mod._load.cache_clear()
     try:
         for_version("0.11.0"), releases(), last_release_with("cli_flags", "--port")

@@ -1,0 +1,110 @@
+"""The vLLM inventory's file format, shared by its writer (scripts/gen_vllm_inventory.py) and its reader
+(inventory.py): JSON Lines, so that adding a release adds a line and a diff shows what changed.
+
+- Line 1: a header: {"format": 2, "generated_by": ..., "method": ..., "set_kinds": [...]}.
+- Then one line per release, oldest first: {"version": "0.6.0", ...}. Set-valued kinds (`SET_KINDS`) are
+  full sorted lists in the first release and deltas against the previous release afterwards
+  ({"+": added, "-": removed}; absent: unchanged). Dict-valued kinds (`DICT_KINDS`) are given whole when they
+  differ from the previous release's (absent: unchanged). Other keys (`wheel_version`) are copied as they are.
+
+`encode` takes full (decoded) releases and `decode` gives them back, so the script can merge one new
+release into the existing data (`--add`) without extracting the others again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+FORMAT = 2
+
+SET_KINDS = (
+    "cli_flags",
+    "serve_only_flags",
+    "deprecated_flags",
+    "boolean_optional_flags",
+    "engine_args_fields",
+    "async_engine_args_extra_fields",
+    "env_vars",
+    "sampling_params_fields",
+    "llm_init_params",
+    "llm_generate_params",
+)
+DICT_KINDS = ("flag_aliases", "parser_rewritten_flags", "deprecated_env_vars", "parser")
+
+_VERSION_AT_START = re.compile(r'\{"version":\s*"([^"]+)"')
+
+
+def _key(version: str):
+    from packaging.version import Version
+
+    return Version(version)
+
+
+def encode(header: dict, releases: dict[str, dict]) -> str:
+    """The file's text for full releases ({version: {kind: list | dict | value}})."""
+    lines = [json.dumps({**header, "format": FORMAT, "set_kinds": list(SET_KINDS)}, ensure_ascii=False)]
+    prev: dict | None = None
+    for version in sorted(releases, key=_key):
+        rel = releases[version]
+        out: dict = {"version": version}
+        for kind in SET_KINDS:
+            cur = set(rel.get(kind, ()))
+            if prev is None:
+                out[kind] = sorted(cur)
+                continue
+            old = set(prev.get(kind, ()))
+            delta = {}
+            if cur - old:
+                delta["+"] = sorted(cur - old)
+            if old - cur:
+                delta["-"] = sorted(old - cur)
+            if delta:
+                out[kind] = delta
+        for kind in DICT_KINDS:
+            value = rel.get(kind) or {}
+            if value != ((prev.get(kind) or {}) if prev is not None else {}):
+                out[kind] = value  # whole, and only when it differs from the previous release's
+        for key, value in rel.items():
+            if key not in SET_KINDS and key not in DICT_KINDS and key != "version" and value is not None:
+                out[key] = value
+        lines.append(json.dumps(out, ensure_ascii=False, sort_keys=False))
+        prev = rel
+    return "\n".join(lines) + "\n"
+
+
+def decode(text: str) -> tuple[dict, dict[str, dict]]:
+    """(header, full releases in file order). Raises ValueError for a file not in this format."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError("empty inventory")
+    header = json.loads(lines[0])
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"inventory format {header.get('format') if isinstance(header, dict) else '?'}, "
+                         f"expected {FORMAT}")
+    state: dict[str, set[str]] = {k: set() for k in SET_KINDS}
+    releases: dict[str, dict] = {}
+    previous: dict = {}
+    for i, line in enumerate(lines[1:]):
+        rel = json.loads(line)
+        version = rel.pop("version")
+        full: dict = {}
+        for kind in SET_KINDS:
+            value = rel.pop(kind, None)
+            if isinstance(value, list):
+                state[kind] = set(value)
+            elif isinstance(value, dict):
+                if i == 0:
+                    raise ValueError(f"first release {version} holds a delta for {kind}")
+                state[kind] = (state[kind] - set(value.get("-", ()))) | set(value.get("+", ()))
+            full[kind] = sorted(state[kind])
+        for kind in DICT_KINDS:
+            full[kind] = rel.pop(kind) if kind in rel else dict(previous.get(kind, {}))
+        full.update(rel)
+        releases[version] = previous = full
+    return header, releases
+
+
+def versions(text: str) -> list[str]:
+    """The releases in the file, oldest first, without decoding it (for the stack's version range)."""
+    return [m.group(1) for m in map(_VERSION_AT_START.match, text.splitlines()) if m]
