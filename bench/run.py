@@ -60,8 +60,10 @@ def _tree_rss_kb(pid: int) -> int:
 
 
 class Measure:
-    def __init__(self, name: str, argv: list[str], cwd: str, before=None):
-        self.name, self.argv, self.cwd, self.before = name, argv, cwd, before
+    def __init__(self, name: str, argv: list[str], cwd: str, before=None, tty: bool = False):
+        """`tty`: standard error is a terminal (a pseudo-terminal drained by a thread), so the progress bar
+        is drawn as a user would see it."""
+        self.name, self.argv, self.cwd, self.before, self.tty = name, argv, cwd, before, tty
         self.times: list[float] = []
         self.tree_kb: list[int] = []
         self.maxrss_kb: list[int] = []
@@ -71,7 +73,31 @@ class Measure:
             self.before()
         peak = [0]
         t0 = time.perf_counter()
-        proc = subprocess.Popen(self.argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if self.tty:
+            import pty
+
+            # As in a user's terminal: no CI / pre-commit markers (they switch the bar off), a real TERM.
+            env = {k: v for k, v in env.items() if k not in ("CI", "PRE_COMMIT", "GITHUB_ACTIONS", "BUILD_NUMBER", "TF_BUILD")}
+            env["TERM"] = "xterm-256color"
+            master, slave = pty.openpty()
+            proc = subprocess.Popen(self.argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=slave)
+            os.close(slave)
+            drained: list[bytes] = []
+
+            def drain():
+                while True:
+                    try:
+                        chunk = os.read(master, 65536)
+                    except OSError:  # EIO: the child closed the terminal
+                        break
+                    if not chunk:
+                        break
+                    drained[:] = [b"".join(drained)[-4000:] + chunk]
+
+            reader = threading.Thread(target=drain, daemon=True)
+            reader.start()
+        else:
+            proc = subprocess.Popen(self.argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         done = threading.Event()
 
         def sample():
@@ -85,8 +111,13 @@ class Measure:
         done.set()
         th.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
-        err = proc.stderr.read().decode("utf-8", "replace")
-        proc.stderr.close()
+        if self.tty:
+            reader.join()
+            os.close(master)
+            err = b"".join(drained).decode("utf-8", "replace")
+        else:
+            err = proc.stderr.read().decode("utf-8", "replace")
+            proc.stderr.close()
         if proc.returncode not in (0, 1):
             raise SystemExit(f"bench: {self.name}: {' '.join(self.argv)} exited {proc.returncode}\n{err[-2000:]}")
         self.times.append(elapsed)
@@ -146,6 +177,8 @@ def build(only: set[str]) -> list[Measure]:
         ms.append(Measure("A: lmimigrate check (cold)", LMIMIGRATE + ["check", "--exit-zero", "."], a, _rm_cache(a)))
     if "a" in only:
         ms.append(Measure("A: lmimigrate check (warm cache)", LMIMIGRATE + ["check", "--exit-zero", "."], a))
+        ms.append(Measure("A: lmimigrate check (cold, progress bar on a terminal)", LMIMIGRATE + ["check", "--exit-zero", "."],
+                          a, _rm_cache(a), tty=True))
         ms.append(Measure("A: ruff check --select UP --no-cache", ["ruff", "check", "--select", "UP", "--no-cache", "--exit-zero", "-q", "."], a))
     if "scale" in only:
         a5 = corpus.corpus_a5()
@@ -179,6 +212,7 @@ def goals(ms: list[Measure]) -> list[tuple[str, str, str, bool]]:
             out.append((label, f"{r:.2f}x", f"<= {limit}x", r <= limit))
 
     ratio("A cold / ruff --select UP", "A: lmimigrate check (cold)", "A: ruff", 3)
+    ratio("A cold with the progress bar / without", "A: lmimigrate check (cold, progress", "A: lmimigrate check (cold)", 1.02)
     ratio("B cold / libcst parse (2 processes)", "B: lmimigrate check (cold)", "B: libcst parse of the candidate .py files, 2", 0.5)
     for label, prefix, limit in (("A warm", "A: lmimigrate check (warm", 0.3), ("B warm", "B: lmimigrate check (warm", 0.5),
                                  ("single serving.properties", "single: check serving", 0.1),
