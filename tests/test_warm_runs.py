@@ -163,3 +163,12 @@ def test_pruning_old_results_keeps_the_stat_memo(tmp_path):
     finally:
         os.close(fd)
     assert sorted(p.name for p in (root / ".lmimigrate_cache").iterdir() if p.suffix == ".json") == [names[0], names[2]]
+
+
+def test_a_record_without_entry_is_a_miss_for_a_file_to_check(tmp_path):
+    st = os.stat(__file__)
+    memo = filememo.FileMemo(str(tmp_path), b"k" * 32)
+    memo.put("a.yaml", "yaml", st, None, [])  # recorded by a versions-only scan
+    memo.known, memo.saved = memo.new, st.st_mtime_ns + 10 * filememo.RACY_NS
+    assert memo.get("a.yaml", "yaml", st) is None
+    assert memo.get("a.yaml", "yaml", st, need_entry=False) == (None, [])

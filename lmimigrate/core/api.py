@@ -140,7 +140,7 @@ def run(opts: Options) -> Report:
                 st = os.stat(item.fs_path)  # before reading: a later change shows as another stat next time
             except OSError:
                 st = None
-            hit = memo.get(item.display, item.surface, st) if st is not None else None
+            hit = memo.get(item.display, item.surface, st, need_entry=item.surface is not None) if st is not None else None
             if hit is not None:  # unchanged since a previous run: not read at all
                 entry, found = hit
                 detections.extend(found)

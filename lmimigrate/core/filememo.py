@@ -74,14 +74,18 @@ class FileMemo:
         if isinstance(files, dict) and isinstance(saved, int):
             self.known, self.saved = files, saved
 
-    def get(self, display: str, surface: str | None, st: os.stat_result):
-        """(entry, detections) of an unchanged file, or None (read it)."""
+    def get(self, display: str, surface: str | None, st: os.stat_result, need_entry: bool = True):
+        """(entry, detections) of an unchanged file, or None (read it). A record written by a scan that read
+        the file for its versions only (repository-wide detection) has no entry: with `need_entry` (the file
+        is to be checked) it is a miss."""
         rec = self.known.get(display)
         if not isinstance(rec, list) or len(rec) != 6:
             return None
         if rec[0] != st.st_size or rec[1] != st.st_mtime_ns or rec[2] != st.st_ino or rec[3] != surface:
             return None
         if st.st_mtime_ns >= self.saved - RACY_NS or not (rec[4] is None or isinstance(rec[4], str)):
+            return None
+        if need_entry and rec[4] is None:
             return None
         if not _valid_detections(rec[5]):
             return None
