@@ -108,7 +108,9 @@ def test_deep_nesting_is_a_parse_error_and_fast(text):
     t0 = time.perf_counter()
     with pytest.raises(ParseError) as e:
         _parse(text)
-    assert time.perf_counter() - t0 < 3
+    # Generous: the 5000-deep block map takes 5-7 s on the shared 2-core machine under load (a quadratic
+    # blow-up takes minutes); 3 s failed every land at load average 11-15.
+    assert time.perf_counter() - t0 < 30
     assert "nested too deeply" in e.value.message and e.value.offset is not None
 
 
