@@ -175,7 +175,7 @@ def test_a_properties_check_imports_only_the_rules_it_needs(tmp_path):
     assert rc == 1 and "LMI010" in out and "LMI008" in out
     assert "lmimigrate.rules.lmi.lmi_dist" in modules
     assert not [m for m in modules if m.startswith(("lmimigrate.rules.gaudi", "lmimigrate.rules.vllm.python_imports",
-                                                    "lmimigrate.surfaces.python", "lmimigrate.surfaces.yamlfile",
+                                                    "lmimigrate.surfaces.python", "lmimigrate.surfaces.yaml",
                                                     "libcst", "ruamel", "importlib.metadata"))], modules
 
 

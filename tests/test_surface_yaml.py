@@ -307,7 +307,7 @@ def test_nested_vllm_config_value_can_be_replaced():
     ],
 )
 def test_vllm_config_needs_vllm_specific_keys(name, text, is_vllm):
-    from lmimigrate.surfaces import yamlfile
+    from lmimigrate.surfaces import yaml as yamlfile
 
     parsed = yamlfile.parse_file(name, text)
     assert any(s.kind == "vllm-config" for s in parsed.scopes()) is is_vllm

@@ -52,7 +52,7 @@ SURFACE_MODULES = {
     "env": "lmimigrate.surfaces.envfile",
     "shell": "lmimigrate.surfaces.envfile",
     "dockerfile": "lmimigrate.surfaces.envfile",
-    "yaml": "lmimigrate.surfaces.yamlfile",
+    "yaml": "lmimigrate.surfaces.yaml",
     "json": "lmimigrate.surfaces.jsonfile",
     "python": "lmimigrate.surfaces.python",
     "notebook": "lmimigrate.surfaces.notebook",

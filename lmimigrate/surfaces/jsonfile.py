@@ -18,10 +18,10 @@ from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces import jsonpos
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.jsonpos import JNode
+from lmimigrate.surfaces.text import flow_element_delete_span, indent_of, own_line
 
 ENV_MEMBER_NAMES = frozenset({"environment", "env", "environmentvariables"})
 _SCALARS = ("string", "number", "true", "false", "null")
-_HSPACE = " \t"
 
 
 class JsonScope(Scope):
@@ -81,12 +81,12 @@ class JsonScope(Scope):
             # An empty container: put the entry inside the brackets, on its own line if they are on two lines.
             start, end = self.container.start, self.container.end
             if any(c in text[start:end] for c in "\r\n"):
-                indent = _indent(text, end - 1) + "  "
+                indent = indent_of(text, end - 1) + "  "
                 return start + 1, self.unit.newline + indent, ""
             return start + 1, "", ""
         start, end = self.elements[idx]
-        if _own_line(text, start, end):
-            return end, "," + self.unit.newline + _indent(text, start), ""
+        if own_line(text, start, end):
+            return end, "," + self.unit.newline + indent_of(text, start), ""
         sep = ", "
         if len(self.elements) > 1:
             j = min(idx, len(self.elements) - 2)
@@ -96,60 +96,11 @@ class JsonScope(Scope):
         return end, sep, ""
 
     def delete_span(self, idx: int) -> tuple[int, int]:
-        return _element_delete_span(self.unit.text, self.elements, idx)
+        return flow_element_delete_span(self.unit.text, self.elements, idx)
 
 
 def _dump(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
-
-
-def _line_start(text: str, i: int) -> int:
-    return max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-
-
-def _indent(text: str, i: int) -> str:
-    ls = _line_start(text, i)
-    j = ls
-    while j < len(text) and text[j] in _HSPACE:
-        j += 1
-    return text[ls:j]
-
-
-def _rest_of_line(text: str, i: int) -> tuple[bool, int, int]:
-    """From i, skip blanks and one optional comma: (only blanks up to the line end, content end, line end)."""
-    n = len(text)
-    while i < n and text[i] in _HSPACE:
-        i += 1
-    if i < n and text[i] == ",":
-        i += 1
-        while i < n and text[i] in _HSPACE:
-            i += 1
-    if i >= n:
-        return True, n, n
-    if text[i] in "\r\n":
-        return True, i, i + (2 if text.startswith("\r\n", i) else 1)
-    return False, i, i
-
-
-def _own_line(text: str, start: int, end: int) -> bool:
-    return not text[_line_start(text, start) : start].strip(_HSPACE) and _rest_of_line(text, end)[0]
-
-
-def _element_delete_span(text: str, elements: list[tuple[int, int]], idx: int) -> tuple[int, int]:
-    """What to remove to delete element idx and exactly one separator, leaving valid, tidy JSON."""
-    start, end = elements[idx]
-    is_last = idx == len(elements) - 1
-    prev_end = elements[idx - 1][1] if idx > 0 else None
-    if _own_line(text, start, end):
-        _, content_end, line_end = _rest_of_line(text, end)
-        if is_last and prev_end is not None:
-            return prev_end, content_end  # the previous element's comma goes, its line stays
-        return _line_start(text, start), line_end
-    if not is_last:
-        return start, elements[idx + 1][0]
-    if prev_end is not None:
-        return prev_end, end
-    return start, end
 
 
 def _intrinsic(node: JNode) -> bool:

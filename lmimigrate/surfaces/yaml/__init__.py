@@ -1,0 +1,29 @@
+"""YAML files: Kubernetes/KServe/SageMaker-operator containers, docker-compose services, Helm values, vLLM
+`--config` files and LMI option maps.
+
+Reading goes through ruamel.yaml's *event parser* only, and a small iterative composer (`tree`) builds a tree
+of YNode with source offsets. No Python object is ever constructed from a tag, and aliases are kept as opaque
+leaves (never expanded), so alias bombs cost nothing. Every edit is a text splice; YAML is never dumped.
+
+Scopes (per document of a multi-document file):
+- "env": k8s `env:` lists of {name, value} (`valueFrom` entries are non-literal), Helm-style maps of
+  UPPER_CASE names (`env`, `environment`, `extraEnv`, `envVars`, `envs`), compose `environment` maps and
+  `- KEY=value` lists.
+- "cli": container `command`/`args` and compose `command`/`entrypoint`, through `cmdline.vllm_scope`.
+- "vllm-config": a vLLM `--config` file (top-level mapping of vLLM flag names).
+- "lmi-map": a mapping of `option.*` keys.
+
+Block collections support rename/set/delete/insert. Flow collections (`[a, b]`, `{A: 1}`) support all four
+too; inserting into a flow collection copies the separator of its siblings. Edits that a scalar's style cannot
+hold (a value needing quotes inside a plain `- KEY=value` item, shell text with `#` inside a plain script)
+raise ValueError, which the engine treats as "no fix".
+
+Templates: a file with Helm/Jinja markup (`{{`, `{%`; GitHub's `${{` excepted) raises ParseError with
+`template = True`: the engine reports LMM004 and never rewrites it, even when the markup sits inside quoted
+scalars, because its settings are only known after rendering.
+"""
+
+from lmimigrate.surfaces.yaml.recognize import parse, parse_file
+from lmimigrate.surfaces.yaml.tree import YNode, compose
+
+__all__ = ["YNode", "compose", "parse", "parse_file"]

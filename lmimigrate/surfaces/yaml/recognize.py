@@ -1,0 +1,145 @@
+"""Which YAML collections hold settings: per document, a vLLM `--config` file, LMI option maps, env lists and
+maps of containers and compose services, and their command lines."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
+from lmimigrate.surfaces.knowledge import config_flag_names
+from lmimigrate.surfaces.yaml.commands import compose_cli_scopes, container_cli_scopes
+from lmimigrate.surfaces.yaml.scope import (
+    ENV_NAME,
+    compose_list_scope,
+    env_list_scope,
+    env_map_scope,
+    typed_map_scope,
+)
+from lmimigrate.surfaces.yaml.tree import YNode, compose, is_scalar, walk
+
+# `Environment`: CloudFormation AWS::SageMaker::Model and SageMaker operator specs in YAML.
+ENV_KEYS = frozenset({"env", "environment", "extraEnv", "envVars", "envs", "Environment"})
+_UPPER_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_TEMPLATE = re.compile(r"(?<!\$)\{\{|\{%")
+
+#: Flag names that unrelated YAML configs use just as often; they never identify a vLLM config on their own.
+_GENERIC_KEYS = frozenset(
+    """model task host port seed dtype revision tokenizer device runner api_key block_size download_dir
+    load_format served_model_name config trust_remote_code tokenizer_mode quantization""".split()
+)
+
+
+
+def _is_vllm_config(root: YNode, path: str) -> bool:
+    keys = root.keys()
+    if not keys or {"apiVersion", "kind", "services"} & set(keys):
+        return False
+    flags = config_flag_names()
+    names = [k.lstrip("-").replace("-", "_") for k in keys]
+    known = sum(1 for n in names if n in flags)
+    # Words like `model` or `task` are in every ML config; only vLLM-specific keys identify a vLLM config.
+    distinctive = sum(1 for n in names if n in flags and n not in _GENERIC_KEYS)
+    need = 1 if "vllm" in path.lower() else 2
+    return distinctive >= need and known * 2 > len(keys)
+
+
+def _is_option_map(node: YNode) -> bool:
+    keys = node.keys()
+    options = sum(1 for k in keys if k.startswith("option.") or k == "engine")
+    return any(k.startswith("option.") for k in keys) and options * 2 > len(node.pairs)
+
+
+def _container_label(parent: YNode | None, what: str) -> str:
+    name = parent.get("name") if parent is not None and parent.kind == "map" else None
+    return f"container {name.value} {what}" if is_scalar(name) else what
+
+
+def _owner_facts(owner: YNode, service: str | None) -> dict[str, Any]:
+    """What the settings belong to: the container or service name and its image (rules read its version)."""
+    facts: dict[str, Any] = {}
+    for key in ("name", "image"):
+        node = owner.get(key) if owner.kind == "map" else None
+        if is_scalar(node) and node.tag is None:
+            facts["container" if key == "name" else key] = node.value
+    if service is not None:
+        facts.pop("container", None)
+        facts["service"] = service
+    return facts
+
+
+def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
+    scopes: list[Scope] = []
+    if root.kind == "map" and _is_vllm_config(root, path):
+        scope = typed_map_scope(unit, root, "vllm-config", "vLLM config", "vllm", "vllm")
+        return [scope] if scope.settings else []
+    services = root.get("services") if root.kind == "map" else None
+    compose_services: dict[int, str] = {}
+    if services is not None and services.kind == "map":
+        compose_services = {id(v): k.value for k, v in services.pairs if v.kind == "map"}
+    for node, parent, key in walk(root):
+        if node.kind != "map":
+            continue
+        if _is_option_map(node):
+            scopes.append(typed_map_scope(unit, node, "lmi-map", key or "LMI options", "lmi", "lmi"))
+            continue
+        service = compose_services.get(id(node))
+        for k, v in node.pairs:
+            if not is_scalar(k) or k.value not in ENV_KEYS:
+                continue
+            scope = None
+            if service is not None and k.value == "environment":
+                label = f"service {service} environment"
+                if v.kind == "map":
+                    scope = env_map_scope(unit, v, label, ENV_NAME)
+                elif v.kind == "seq":
+                    scope = compose_list_scope(unit, v, label)
+            elif v.kind == "seq":
+                label = _container_label(node, k.value)
+                scope = env_list_scope(unit, v, label) or compose_list_scope(unit, v, label)
+            elif v.kind == "map":
+                scope = env_map_scope(unit, v, _container_label(node, k.value), _UPPER_NAME)
+            if scope is not None:
+                scope.facts.update(_owner_facts(node, service))
+                scopes.append(scope)
+        cli: list[Scope] = []
+        if service is not None:
+            cli = compose_cli_scopes(unit, node, service)
+        elif node.get("command") is not None or node.get("args") is not None:
+            cli = container_cli_scopes(unit, node, _container_label(node, "").strip() or "container")
+        for scope in cli:
+            scope.facts.update(_owner_facts(node, service))
+        scopes.extend(cli)
+    scopes.sort(key=lambda s: s.span[0])
+    return scopes
+
+
+def _template_error(text: str) -> ParseError | None:
+    """Helm/Jinja markup anywhere makes the file a template: its settings are only known after rendering, and a
+    rewrite could break the template, so it is reported as skipped and never rewritten."""
+    m = _TEMPLATE.search(text)
+    if m is None:
+        return None
+    err = ParseError("templated YAML ({{ }}) is not parsed; skipped", offset=m.start())
+    err.template = True
+    return err
+
+
+def parse(unit: Unit, path: str = "") -> None:
+    text = unit.text
+    err = _template_error(text)
+    if err is not None:
+        raise err
+    docs = compose(text)
+    for root in docs:
+        unit.scopes.extend(_document_scopes(unit, root, path))
+
+
+def parse_file(path: str, text: str) -> ParsedFile:
+    """Like the generic dispatch, but the file name helps recognise a vLLM config (`vllm.yaml`)."""
+    from lmimigrate.surfaces import detect_newline
+
+    unit = Unit(text=text, surface="yaml", newline=detect_newline(text))
+    parse(unit, path)
+    return ParsedFile(path=path, units=[unit])
+

@@ -1,0 +1,211 @@
+"""The YAML tree: ruamel.yaml's event parser composed into YNode with source offsets.
+
+No Python object is ever constructed from a tag, and aliases are kept as opaque leaves (never expanded), so
+alias bombs cost nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lmimigrate.core.ftypes import ParseError
+
+MAX_DEPTH = 100  # nesting of collections; real configs use < 15
+MAX_FLOW_DEPTH = 64  # ruamel's scanner looks ahead over every open flow bracket: bound it before parsing
+
+@dataclass(eq=False)
+class YNode:
+    kind: str  # "scalar" | "map" | "seq" | "alias"
+    start: int  # properties (anchor, tag) included
+    end: int  # end of the content: trailing line breaks of block scalars and block collections excluded
+    tag: str | None = None
+    anchor: str | None = None
+    value: str = ""  # scalar text; the anchor name for an alias
+    style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
+    flow: bool = False
+    children: list["YNode"] = field(default_factory=list)  # seq items; map keys and values alternating
+    token: int = -1  # start of the scalar's value token: after its anchor, at its tag
+    empty: bool = False  # an implicit empty scalar (`key:` with no value)
+
+    @property
+    def pairs(self) -> list[tuple["YNode", "YNode"]]:
+        c = self.children
+        return list(zip(c[0::2], c[1::2]))
+
+    def get(self, key: str) -> "YNode | None":
+        found = None
+        for k, v in self.pairs:
+            if k.kind == "scalar" and k.value == key:
+                found = v
+        return found
+
+    def keys(self) -> list[str]:
+        return [k.value for k, _ in self.pairs if k.kind == "scalar"]
+
+
+def _tag(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    raw = raw if isinstance(raw, str) else getattr(raw, "value", None) or str(raw)
+    return "!!" + raw[len("tag:yaml.org,2002:") :] if raw.startswith("tag:yaml.org,2002:") else raw
+
+
+def _check_flow_depth(text: str) -> None:
+    """Refuse deeply nested flow collections before ruamel sees them (its scanner is quadratic in them)."""
+    depth = 0
+    i, n = 0, len(text)
+    find = re.compile(r"[\[\]{}#'\"]").search
+    while True:
+        m = find(text, i)
+        if m is None:
+            return
+        j = m.start()
+        ch = text[j]
+        prev = text[j - 1] if j else "\n"
+        if ch == "#" and prev in " \t\r\n":
+            nl = text.find("\n", j)
+            i = n if nl < 0 else nl
+            continue
+        if ch in "'\"" and prev in " \t\r\n[{,:-":
+            k = j + 1
+            while True:
+                k = text.find(ch, k)
+                if k < 0:
+                    return
+                if ch == "'" and text.startswith("''", k):
+                    k += 2
+                    continue
+                if ch == '"':
+                    b = k
+                    while text[b - 1] == "\\":
+                        b -= 1
+                    if (k - b) % 2:
+                        k += 1
+                        continue
+                break
+            i = k + 1
+            continue
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                raise ParseError("YAML nested too deeply", offset=j)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i = j + 1
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start + 1 and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def compose(text: str) -> list[YNode]:
+    """The root node of every document. Raises ParseError; never expands aliases or constructs tags."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import (
+        AliasEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    _check_flow_depth(text)
+    docs: list[YNode] = []
+    stack: list[YNode] = []
+
+    def attach(node: YNode) -> None:
+        if not stack:
+            docs.append(node)
+            return
+        parent = stack[-1]
+        if node.empty:
+            # ruamel puts an implicit empty scalar at the next token; move it just after its key's colon.
+            pos = parent.children[-1].end if parent.children and len(parent.children) % 2 else parent.start
+            while pos < len(text) and text[pos] in " \t":
+                pos += 1
+            if pos < len(text) and text[pos] in ":-":
+                pos += 1
+            node.start = node.end = node.token = pos
+        parent.children.append(node)
+
+    try:
+        for ev in YAML(typ="rt").parse(text):
+            if isinstance(ev, ScalarEvent):
+                s, e = ev.start_mark.index, ev.end_mark.index
+                node = YNode("scalar", s, e, tag=_tag(ev.tag), anchor=ev.anchor, value=ev.value, style=ev.style)
+                node.empty = s == e and ev.value == "" and ev.style is None and ev.tag is None and ev.anchor is None
+                if ev.style in ("|", ">"):
+                    node.end = _rstrip_end(text, s, e)
+                tok = s  # the value token after an anchor; a tag stays part of it (a new value replaces it)
+                while ev.anchor and tok < e and text[tok] == "&":
+                    while tok < e and text[tok] not in " \t\r\n":
+                        tok += 1
+                    while tok < e and text[tok] in " \t\r\n":
+                        tok += 1
+                node.token = tok
+                attach(node)
+            elif isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    raise ParseError("YAML nested too deeply", offset=ev.start_mark.index)
+                kind = "map" if isinstance(ev, MappingStartEvent) else "seq"
+                s = ev.start_mark.index
+                stack.append(YNode(kind, s, s, tag=_tag(ev.tag), anchor=ev.anchor, flow=bool(ev.flow_style)))
+            elif isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
+                node = stack.pop()
+                node.end = ev.end_mark.index if node.flow or not node.children else node.children[-1].end
+                node.token = node.start
+                attach(node)
+            elif isinstance(ev, AliasEvent):
+                s, e = ev.start_mark.index, ev.end_mark.index
+                attach(YNode("alias", s, e, value=ev.anchor or "", token=s))
+            elif isinstance(ev, DocumentStartEvent):
+                stack.clear()
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError("YAML nested too deeply", offset=0) from None
+    except Exception as exc:  # ruamel's errors carry a mark; anything else is still a parse failure
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        offset = getattr(mark, "index", None)
+        if offset is None:
+            offset = getattr(exc, "position", None)
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0] or type(exc).__name__
+        raise ParseError(f"invalid YAML: {problem}", offset=offset) from None
+    return docs
+
+
+def walk(root: YNode):
+    """(node, parent, key) for every node, depth first in document order; aliases are leaves."""
+    stack: list[tuple[YNode, YNode | None, str | None]] = [(root, None, None)]
+    seen: set[int] = set()
+    while stack:
+        node, parent, key = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node, parent, key
+        if node.kind == "map":
+            stack.extend((v, node, k.value if k.kind == "scalar" else None) for k, v in reversed(node.pairs))
+        elif node.kind == "seq":
+            stack.extend((c, node, None) for c in reversed(node.children))
+
+
+
+
+def is_scalar(node: YNode | None) -> bool:
+    """A scalar with a value (not an implicit empty one)."""
+    return node is not None and node.kind == "scalar" and not node.empty
+
+
+def dash_of(text: str, item: YNode) -> int:
+    """The `-` that opens a block sequence item (the item's own start when there is none to find)."""
+    j = item.start - 1
+    while j >= 0 and text[j] in " \t\r\n":
+        j -= 1
+    return j if j >= 0 and text[j] == "-" else item.start
