@@ -233,10 +233,12 @@ class Engine:
         first_codes = {f.code for f in findings}
         applied_total = 0
         dropped: list[Finding] = []
-        if fix is None:
-            if any(f.fix is not None for f in findings):
-                findings = _ordered(findings + self._foresee(parsed, path, surface, rules, findings, first_codes))
-            return findings, text, 0, crashed
+        skipped = [parse_error_finding(err, path, text) for err in parsed.errors]
+        blocked = any(not getattr(err, "template", False) for err in parsed.errors)  # the file does not parse
+        if fix is None or blocked:
+            if fix is None and not blocked and any(f.fix is not None for f in findings):
+                findings = findings + self._foresee(parsed, path, surface, rules, findings, first_codes)
+            return _ordered(findings + skipped), text, 0, crashed
         for _ in range(MAX_ITERATIONS):
             # A default-change note that only our own fixes brought about is neither applied nor reported.
             chosen = _choose_fixes(self._only_original_default_notes(findings, first_codes), fix)
@@ -258,7 +260,7 @@ class Engine:
                 dropped.append(tool_finding(FIX_DROPPED, f"fixes did not converge after {MAX_ITERATIONS} rounds", path))
         if applied_total:
             findings = self._only_original_default_notes(findings, first_codes)
-        return findings + dropped, text, applied_total, crashed
+        return _ordered(findings + skipped) + dropped, text, applied_total, crashed
 
     def _foresee(self, parsed, path, surface, rules, first, first_codes) -> list[Finding]:
         return foresight.foresee(self, parsed, path, surface, rules, first, first_codes)

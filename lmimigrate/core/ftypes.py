@@ -321,6 +321,10 @@ class ParsedFile:
     #: The whole file text (set by the engine): rules that must see text no surface reads (a notebook's
     #: markdown, a model id in a comment) look here; edits still go through units.
     source: str = ""
+    #: Parts skipped while the rest was read (a templated or broken document of a multi-document YAML file):
+    #: each is reported like a whole-file ParseError. A non-template error means the file as a whole does not
+    #: parse, so nothing in it is rewritten.
+    errors: list[ParseError] = field(default_factory=list)
 
     def scopes(self) -> Iterable[Scope]:
         for u in self.units:

@@ -18,12 +18,15 @@ too; inserting into a flow collection copies the separator of its siblings. Edit
 hold (a value needing quotes inside a plain `- KEY=value` item, shell text with `#` inside a plain script)
 raise ValueError, which the engine treats as "no fix".
 
-Templates: a file with Helm/Jinja markup (`{{`, `{%`; GitHub's `${{` excepted) raises ParseError with
-`template = True`: the engine reports LMM004 and never rewrites it, even when the markup sits inside quoted
-scalars, because its settings are only known after rendering.
+Documents are read one at a time. Templates: a document with Helm/Jinja markup (`{{`, `{%`; GitHub's `${{`
+excepted) is skipped with a ParseError with `template = True` (LMM004) and never rewritten, even when the
+markup sits inside quoted scalars, because its settings are only known after rendering; markup inside a block
+scalar (a chat template in a ConfigMap) is data. A document that does not parse is skipped (LMM001) and the
+rest of the file is still read, but nothing in it is rewritten. When no document can be read, the file raises
+that error.
 """
 
-from lmimigrate.surfaces.yaml.recognize import parse, parse_file
+from lmimigrate.surfaces.yaml.recognize import parse_file
 from lmimigrate.surfaces.yaml.tree import YNode, compose
 
-__all__ = ["YNode", "compose", "parse", "parse_file"]
+__all__ = ["YNode", "compose", "parse_file"]

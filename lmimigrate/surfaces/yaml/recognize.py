@@ -8,6 +8,7 @@ from typing import Any
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
 from lmimigrate.surfaces.knowledge import config_flag_names
+from lmimigrate.surfaces.yaml.carriers import carriers
 from lmimigrate.surfaces.yaml.commands import compose_cli_scopes, container_cli_scopes
 from lmimigrate.surfaces.yaml.scope import (
     ENV_NAME,
@@ -16,7 +17,7 @@ from lmimigrate.surfaces.yaml.scope import (
     env_map_scope,
     typed_map_scope,
 )
-from lmimigrate.surfaces.yaml.tree import YNode, compose, is_scalar, walk
+from lmimigrate.surfaces.yaml.tree import YNode, compose_span, document_spans, is_scalar, walk
 
 # `Environment`: CloudFormation AWS::SageMaker::Model and SageMaker operator specs in YAML.
 ENV_KEYS = frozenset({"env", "environment", "extraEnv", "envVars", "envs", "Environment"})
@@ -114,10 +115,10 @@ def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
     return scopes
 
 
-def _template_error(text: str) -> ParseError | None:
-    """Helm/Jinja markup anywhere makes the file a template: its settings are only known after rendering, and a
+def _template_error(text: str, start: int, end: int) -> ParseError | None:
+    """Helm/Jinja markup makes a document a template: its settings are only known after rendering, and a
     rewrite could break the template, so it is reported as skipped and never rewritten."""
-    m = _TEMPLATE.search(text)
+    m = _TEMPLATE.search(text, start, end)
     if m is None:
         return None
     err = ParseError("templated YAML ({{ }}) is not parsed; skipped", offset=m.start())
@@ -125,21 +126,40 @@ def _template_error(text: str) -> ParseError | None:
     return err
 
 
-def parse(unit: Unit, path: str = "") -> None:
-    text = unit.text
-    err = _template_error(text)
-    if err is not None:
-        raise err
-    docs = compose(text)
-    for root in docs:
-        unit.scopes.extend(_document_scopes(unit, root, path))
+def _markers_are_data(text: str, start: int, end: int, docs: list[YNode]) -> bool:
+    """Every `{{`/`{%` of the document lies inside a block scalar (a Jinja chat template in a ConfigMap):
+    text the YAML carries, not markup rendered before the YAML is read."""
+    blocks = sorted((n.token, n.end) for root in docs for n, _, _ in walk(root) if n.kind == "scalar" and n.style in ("|", ">"))
+    for m in _TEMPLATE.finditer(text, start, end):
+        if not any(a < m.start() < b for a, b in blocks):
+            return False
+    return True
 
 
 def parse_file(path: str, text: str) -> ParsedFile:
-    """Like the generic dispatch, but the file name helps recognise a vLLM config (`vllm.yaml`)."""
+    """One document at a time: a templated or broken document is skipped (reported through
+    `ParsedFile.errors`) and every other document is read. When no document can be read, the first error is
+    raised, as for any unreadable file. The file name helps recognise a vLLM config (`vllm.yaml`)."""
     from lmimigrate.surfaces import detect_newline
 
     unit = Unit(text=text, surface="yaml", newline=detect_newline(text))
-    parse(unit, path)
-    return ParsedFile(path=path, units=[unit])
-
+    parsed = ParsedFile(path=path, units=[unit])
+    spans = document_spans(text)
+    for start, end in spans:
+        template = _template_error(text, start, end)
+        try:
+            docs = compose_span(text, start, end)
+        except ParseError as err:
+            if err.offset is not None and start:
+                err.offset += start
+            parsed.errors.append(template or err)
+            continue
+        if template is not None and not _markers_are_data(text, start, end, docs):
+            parsed.errors.append(template)
+            continue
+        for root in docs:
+            unit.scopes.extend(_document_scopes(unit, root, path))
+            parsed.units.extend(carriers(unit, root, (start, end)))
+    if len(parsed.errors) == len(spans):
+        raise parsed.errors[0]
+    return parsed

@@ -180,6 +180,46 @@ def compose(text: str) -> list[YNode]:
     return docs
 
 
+_BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\r\n]*|%[^\r\n]*)?(?:\r\n|\r|\n))*[ \t]*(?:#[^\r\n]*)?")
+
+
+def document_spans(text: str) -> list[tuple[int, int]]:
+    """Where each document of a stream lies: a `---` line at column 0 starts one. It cannot occur inside any
+    scalar (YAML ends the document there), so this split is exact. Text before a marker that holds only
+    comments and directives (`%YAML 1.2`) belongs to the document after it."""
+    cuts = []
+    for brk in ("\n---", "\r---"):  # str.find: a multi-line regex is slow on 25 MB of indentation
+        i = text.find(brk)
+        while i >= 0:
+            if text[i + 4 : i + 5] in ("", " ", "\t", "\r", "\n"):
+                cuts.append(i + 1)
+            i = text.find(brk, i + 4)
+    cuts.sort()
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in cuts:
+        if cut == 0:
+            continue
+        if _BLANK_OR_COMMENT.fullmatch(text, start, cut):
+            continue  # nothing but comments or directives so far: they open the next document
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, len(text)))
+    return spans
+
+
+def compose_span(text: str, start: int, end: int) -> list[YNode]:
+    """`compose` of text[start:end], with offsets into the whole text."""
+    docs = compose(text[start:end]) if (start, end) != (0, len(text)) else compose(text)
+    if start:
+        for root in docs:
+            for node, _, _ in walk(root):
+                node.start += start
+                node.end += start
+                node.token += start
+    return docs
+
+
 def walk(root: YNode):
     """(node, parent, key) for every node, depth first in document order; aliases are leaves."""
     stack: list[tuple[YNode, YNode | None, str | None]] = [(root, None, None)]
