@@ -335,7 +335,12 @@ def _overlap(a: TextEdit, b: TextEdit) -> bool:
 
 
 def _rebuild(parsed: ParsedFile, per_unit: dict[int, list[TextEdit]]) -> str:
-    texts = [apply_edits(u.text, per_unit.get(id(u), [])) for u in parsed.units]
+    texts = []
+    for u in parsed.units:
+        edits = per_unit.get(id(u), [])
+        if edits:
+            edits = edits + [e for scope in u.scopes for e in scope.complete(edits)]
+        texts.append(apply_edits(u.text, edits))
     return parsed.file_text(texts)
 
 

@@ -309,6 +309,12 @@ class Scope:
         offset, prefix, suffix = self.insertion_point(after)
         return [TextEdit(offset, offset, prefix + self.render_entry(ns, key, value, like=like) + suffix)]
 
+    def complete(self, edits: Sequence[TextEdit]) -> list[TextEdit]:
+        """Edits to add to one round of fixes in this scope's unit (`edits`: all of that round's edits there),
+        so that the syntax stays whole: a YAML list whose every item the round deletes becomes `[]`, not null.
+        Fixes are chosen one by one, so only this sees them together."""
+        return []
+
 
 @dataclass(eq=False)
 class ParsedFile:

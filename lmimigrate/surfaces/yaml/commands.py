@@ -3,13 +3,14 @@ by a scalar (`sh -c` bodies, compose `command:` strings), read through `cmdline.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lmimigrate.core.ftypes import ParseError, Scope, TextEdit, Unit
 from lmimigrate.surfaces import cmdline
 from lmimigrate.surfaces.text import first_on_line, line_start, next_line
 from lmimigrate.surfaces.yaml.scalars import spell_string
-from lmimigrate.surfaces.yaml.tree import YNode, dash_of, is_scalar
+from lmimigrate.surfaces.yaml.tree import YNode, dash_of, emptied_edit, is_scalar, owner_key
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash", "ksh"})
 _K8S_VAR = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expands $(VAR) in command and args
@@ -18,8 +19,11 @@ _K8S_VAR = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expands $(V
 class YamlSeqSyntax(cmdline.WordSyntax):
     """Words that are the items of one or two YAML sequences (k8s command + args), block or flow."""
 
-    def __init__(self, text: str, seqs: list[YNode]):
+    def __init__(self, text: str, seqs: list[YNode], owner: YNode | None = None):
         self.text = text
+        # the keys (`command:`, `args:`) whose values the sequences are: an emptied list is written `[]` there
+        self.owners = {id(s): owner_key(owner, s) for s in seqs}
+        self.seqs = seqs
         self.where: dict[tuple[int, int], tuple[YNode, int]] = {}
         self.styles: dict[int, str | None] = {}  # id(seq) -> the quoting most of its items use
         for seq in seqs:
@@ -33,6 +37,13 @@ class YamlSeqSyntax(cmdline.WordSyntax):
 
     def quote(self, value: str) -> str:
         return spell_string(value, self.style, self.flow)
+
+    def complete(self, newline: str, edits) -> list[TextEdit]:
+        out: list[TextEdit] = []
+        for seq in self.seqs:
+            spans = [(dash_of(self.text, i), i.end) for i in seq.children]
+            out += emptied_edit(self.text, seq, self.owners[id(seq)], False, spans, edits, newline)
+        return out
 
     def _locate(self, words: list[cmdline.Word], i: int) -> tuple[YNode, int]:
         loc = self.where.get(words[i].span)
@@ -174,7 +185,11 @@ def _cli_from_words(unit: Unit, words: list[cmdline.Word], syntax: cmdline.WordS
         scope = cmdline.vllm_scope(unit, words, syntax, label)
     except ValueError:  # e.g. a flag and its value split between `command` and `args`
         return []
-    return [scope] if scope is not None else []
+    if scope is None:
+        return []
+    if isinstance(syntax, YamlSeqSyntax):
+        scope.complete = functools.partial(syntax.complete, unit.newline)  # type: ignore[method-assign]
+    return [scope]
 
 
 def _script_scopes(unit: Unit, node: YNode, label: str, implicit: bool = False) -> list[Scope]:
@@ -223,7 +238,7 @@ def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | 
                 return _script_scopes(unit, items[k + 1], label)
         return []
     seqs = [s for s in (first, second) if s is not None]
-    syntax = YamlSeqSyntax(unit.text, seqs)
+    syntax = YamlSeqSyntax(unit.text, seqs, node)
     if first is None and _implicit_vllm(node):
         return _implicit_scopes(unit, words, syntax, label)
     return _cli_from_words(unit, words, syntax, label)

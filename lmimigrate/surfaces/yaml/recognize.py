@@ -17,7 +17,7 @@ from lmimigrate.surfaces.yaml.scope import (
     env_map_scope,
     typed_map_scope,
 )
-from lmimigrate.surfaces.yaml.tree import YNode, compose_span, document_spans, is_scalar, walk
+from lmimigrate.surfaces.yaml.tree import YNode, compose_span, document_spans, is_scalar, owner_key, walk
 
 # `Environment`: CloudFormation AWS::SageMaker::Model and SageMaker operator specs in YAML.
 ENV_KEYS = frozenset({"env", "environment", "extraEnv", "envVars", "envs", "Environment"})
@@ -73,6 +73,7 @@ def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
     scopes: list[Scope] = []
     if root.kind == "map" and _is_vllm_config(root, path):
         scope = typed_map_scope(unit, root, "vllm-config", "vLLM config", "vllm", "vllm")
+        scope.root = True
         return [scope] if scope.settings else []
     services = root.get("services") if root.kind == "map" else None
     compose_services: dict[int, str] = {}
@@ -82,7 +83,9 @@ def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
         if node.kind != "map":
             continue
         if _is_option_map(node):
-            scopes.append(typed_map_scope(unit, node, "lmi-map", key or "LMI options", "lmi", "lmi"))
+            scope = typed_map_scope(unit, node, "lmi-map", key or "LMI options", "lmi", "lmi")
+            scope.owner, scope.root = owner_key(parent, node), parent is None
+            scopes.append(scope)
             continue
         service = compose_services.get(id(node))
         for k, v in node.pairs:
@@ -101,6 +104,7 @@ def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
             elif v.kind == "map":
                 scope = env_map_scope(unit, v, _container_label(node, k.value), _UPPER_NAME)
             if scope is not None:
+                scope.owner = k
                 scope.facts.update(_owner_facts(node, service))
                 scopes.append(scope)
         cli: list[Scope] = []

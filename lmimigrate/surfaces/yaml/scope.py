@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lmimigrate.core.ftypes import Scope, Setting, Unit
+from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.text import first_on_line, flow_element_delete_span, line_start, next_line, own_line
 from lmimigrate.surfaces.yaml.scalars import plain_ok, quote, scalar_value, spell_string, spell_typed
-from lmimigrate.surfaces.yaml.tree import YNode, dash_of, is_scalar
+from lmimigrate.surfaces.yaml.tree import YNode, after_entry, dash_of, emptied_edit, is_scalar
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _ENV_ITEM = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)(=|$)", re.S)
@@ -43,6 +43,17 @@ class YamlScope(Scope):
         else:
             self.elements = [(k.start, v.end if not v.empty else k.end) for k, v in container.pairs]
         self.nodes: dict[int, tuple[YNode, ...]] = {}  # key_span start -> (element node(s)) for rendering
+        self.owner: YNode | None = None  # the key whose value the collection is
+        self.root = False  # the collection is a document's root
+
+    def complete(self, edits) -> list[TextEdit]:
+        return emptied_edit(self.unit.text, self.container, self.owner, self.root,
+                            [self.element_delete_span(i) for i in range(len(self.elements))], edits, self.unit.newline)
+
+    def _last_node(self, idx: int) -> YNode:
+        if self.form in ("envlist", "composelist"):
+            return self.container.children[idx]
+        return self.container.pairs[idx][1]
 
     # ---- layout ----------------------------------------------------------------------------------------
     def element_delete_span(self, idx: int) -> tuple[int, int]:
@@ -76,7 +87,7 @@ class YamlScope(Scope):
                 if "\n" not in between and "\r" not in between:
                     sep = between
             return end, sep, ""
-        offset = next_line(text, end)
+        offset = after_entry(text, self._last_node(self._element_index(anchor)))
         if offset == len(text) and not text.endswith(("\n", "\r")):
             return offset, self.unit.newline, ""
         return offset, "", self.unit.newline

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lmimigrate.core.ftypes import ParseError
+from lmimigrate.core.ftypes import ParseError, TextEdit
+from lmimigrate.surfaces.text import next_line
 
 MAX_DEPTH = 100  # nesting of collections; real configs use < 15
 MAX_FLOW_DEPTH = 64  # ruamel's scanner looks ahead over every open flow bracket: bound it before parsing
@@ -28,6 +29,7 @@ class YNode:
     children: list["YNode"] = field(default_factory=list)  # seq items; map keys and values alternating
     token: int = -1  # start of the scalar's value token: after its anchor, at its tag
     empty: bool = False  # an implicit empty scalar (`key:` with no value)
+    block_end: int = -1  # a block scalar: after its trailing blank lines (`|+` keeps them in its value)
 
     @property
     def pairs(self) -> list[tuple["YNode", "YNode"]]:
@@ -142,6 +144,7 @@ def compose(text: str) -> list[YNode]:
                 node.empty = s == e and ev.value == "" and ev.style is None and ev.tag is None and ev.anchor is None
                 if ev.style in ("|", ">"):
                     node.end = _rstrip_end(text, s, e)
+                    node.block_end = e
                 tok = s  # the value token after an anchor; a tag stays part of it (a new value replaces it)
                 while ev.anchor and tok < e and text[tok] == "&":
                     while tok < e and text[tok] not in " \t\r\n":
@@ -217,6 +220,8 @@ def compose_span(text: str, start: int, end: int) -> list[YNode]:
                 node.start += start
                 node.end += start
                 node.token += start
+                if node.block_end >= 0:
+                    node.block_end += start
     return docs
 
 
@@ -243,9 +248,62 @@ def is_scalar(node: YNode | None) -> bool:
     return node is not None and node.kind == "scalar" and not node.empty
 
 
+def owner_key(parent: YNode | None, node: YNode) -> YNode | None:
+    """The key whose value `node` is, when its parent is a mapping."""
+    if parent is None or parent.kind != "map":
+        return None
+    return next((k for k, v in parent.pairs if v is node), None)
+
+
+def last_leaf(node: YNode) -> YNode:
+    """The node whose text ends a block collection (its last value, recursively)."""
+    while node.kind in ("map", "seq") and not node.flow and node.children:
+        node = node.children[-1]
+    return node
+
+
+def after_entry(text: str, node: YNode) -> int:
+    """Where the line after an entry ending with `node` starts: past the blank lines a keep-chomping block
+    scalar (`|+`) holds as part of its value."""
+    leaf = last_leaf(node)
+    if leaf.kind == "scalar" and leaf.style in ("|", ">") and leaf.block_end >= 0:
+        header = text[leaf.token : next_line(text, leaf.token)].split("#", 1)[0]
+        if "+" in header:
+            return leaf.block_end
+    return next_line(text, node.end)
+
+
 def dash_of(text: str, item: YNode) -> int:
     """The `-` that opens a block sequence item (the item's own start when there is none to find)."""
     j = item.start - 1
     while j >= 0 and text[j] in " \t\r\n":
         j -= 1
     return j if j >= 0 and text[j] == "-" else item.start
+
+
+def emptied_edit(text: str, collection: YNode, owner: YNode | None, root: bool, spans: list[tuple[int, int]],
+                 edits, newline: str) -> list[TextEdit]:
+    """When `edits` delete every element of a block collection (`spans`), the edit that keeps it a collection:
+    ` []`/` {}` after its key's colon, or `{}` for a document's root mapping (a vLLM `--config` file must stay a
+    mapping). An empty block collection would read as null."""
+    if collection.flow or not spans or collection.anchor or collection.tag:
+        return []
+    deletions = [e for e in edits if not e.content and e.start < e.end]
+    end = -1
+    for a, b in spans:
+        cover = next((e for e in deletions if e.start <= a and b <= e.end), None)
+        if cover is None:
+            return []
+        end = max(end, cover.end)
+    first = min(e.start for e in deletions if e.start <= spans[0][0] and spans[0][1] <= e.end)
+    if any(e.content and first <= e.start <= end for e in edits):
+        return []  # something is written into the collection this round
+    marker = "[]" if collection.kind == "seq" else "{}"
+    if owner is not None:
+        colon = text.find(":", owner.end)
+        if colon < 0 or "\n" in text[owner.end : colon] or "\r" in text[owner.end : colon]:
+            return []
+        return [TextEdit(colon + 1, colon + 1, " " + marker)]
+    if root:
+        return [TextEdit(end, end, marker + (newline if end and text[end - 1] in "\r\n" else ""))]
+    return []
