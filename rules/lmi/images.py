@@ -27,7 +27,11 @@ TRT_TAGS = {
 #: Docker Hub flavours (serving/docker/docker-compose.yml): deepspeed <= 0.27, lmi >= 0.28, pytorch-inf2 <= 0.34.
 HUB_FLAVOURS = ("lmi", "deepspeed", "tensorrt-llm", "pytorch-inf2")
 
-_ECR = re.compile(r"\b\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/djl-inference:([A-Za-z0-9][A-Za-z0-9._-]*)")
+# The account and region may be placeholders (CloudFormation `!Sub "${AWS::AccountId}..${AWS::Region}.."`, a
+# Python f-string's `{region}`): the tag is still literal.
+_PLACEHOLDER = r"\$\{[^}\s]+\}|\{[A-Za-z_][\w.]*\}"
+_ECR = re.compile(rf"(?:\b\d{{12}}|{_PLACEHOLDER})\.dkr\.ecr\.(?:[a-z0-9-]+|{_PLACEHOLDER})\.amazonaws\.com(?:\.cn)?"
+                  r"/djl-inference:([A-Za-z0-9][A-Za-z0-9._-]*)")
 _HUB = re.compile(r"(?<![\w./-])(?:docker\.io/)?deepjavalibrary/djl-serving:([A-Za-z0-9][A-Za-z0-9._-]*)")
 _DJL = re.compile(r"^(\d+\.\d+\.\d+)-(.+)$")
 
@@ -150,6 +154,9 @@ class ImageTag(Rule):
                 fixed="services:\n  trt:\n    image: deepjavalibrary/djl-serving:0.30.0-tensorrt-llm\n", from_="lmi==v11", to="lmi==v12"),
         Example("deploy.py", "IMAGE = \"763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.34.0-lmi16.0.0-cu128-v1.2\"\n",
                 to="lmi==v25"),
+        Example("template.yaml", "PrimaryContainer:\n  Image: !Sub \"763104351884.dkr.ecr.${AWS::Region}.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124\"\n",
+                fixed="PrimaryContainer:\n  Image: !Sub \"763104351884.dkr.ecr.${AWS::Region}.amazonaws.com/djl-inference:0.30.0-lmi12.0.0-cu124\"\n",
+                from_="lmi==v11", to="lmi==v12"),
     )
     valid = (
         Example("k8s.yaml", "containers:\n- name: lmi\n  image: 763104351884.dkr.ecr.us-west-2.amazonaws.com/djl-inference:0.35.0-lmi17.0.0-cu128\n",
