@@ -254,7 +254,7 @@ class ProfilerEnvVarsRemoved(EnvVarRule):
     invalid = (
         Example("k8s.yaml", _K8S_HEAD + "    env:\n    - name: VLLM_TORCH_PROFILER_DIR\n      value: /traces\n"
                 f"    args: [\"--model\", \"{MODEL}\"]\n",
-                fixed=_K8S_HEAD + "    env:\n"
+                fixed=_K8S_HEAD + "    env: []\n"
                 f"    args: [\"--model\", \"{MODEL}\", \"--profiler-config\", \"{{\\\"profiler\\\": \\\"torch\\\", "
                 "\\\"torch_profiler_dir\\\": \\\"/traces\\\"}\"]\n"),
         Example("run.sh", f"#!/bin/sh\nexport VLLM_TORCH_PROFILER_DIR=/traces\nvllm serve {MODEL}\n",
