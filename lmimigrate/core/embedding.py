@@ -56,7 +56,21 @@ def _lift_fix(unit: Unit, fix: Fix) -> Fix | None:
     start, end = unit.host_span
     spans = fix.touches or tuple((e.start, e.end) for e in fix.edits)
     touches = tuple((unit.host_offset(a), unit.host_offset(b)) for a, b in spans)
-    return Fix(fix.applicability, fix.message, (TextEdit(start, end, encoded),), touches)
+    return Fix(fix.applicability, fix.message, (_narrowed(unit.host.text, start, end, encoded),), touches)
+
+
+def _narrowed(text: str, start: int, end: int, new: str) -> TextEdit:
+    """The edit that turns text[start:end] into `new`, without the unchanged head and tail: other fixes of the
+    same literal then do not overlap it, and positions outside it map back through it exactly."""
+    old = text[start:end]
+    limit = min(len(old), len(new))
+    p = 0
+    while p < limit and old[p] == new[p]:
+        p += 1
+    s = 0
+    while s < limit - p and old[len(old) - 1 - s] == new[len(new) - 1 - s]:
+        s += 1
+    return TextEdit(start + p, end - s, new[p : len(new) - s])
 
 
 def rehome(f: Finding) -> Finding:

@@ -216,13 +216,31 @@ def _implicit_scopes(unit: Unit, words: list[cmdline.Word], syntax: cmdline.Word
     return scopes
 
 
-def _implicit_vllm(node: YNode) -> bool:
-    """An image whose entrypoint is the vLLM server (vllm/vllm-openai and friends): args alone are its flags."""
+#: Helm charts pass a server's extra flags under these keys (next to `image`, or inside a `vllmConfig`).
+EXTRA_ARGS_KEYS = ("extraArgs", "extraCmdArgs")
+
+
+def image_name(node: YNode) -> str:
+    """The image a mapping names: `image: repo:tag`, Helm's split `image: {repository: ..., tag: ...}`, or the
+    `repository:` key of a production-stack model spec."""
     image = node.get("image")
-    return is_scalar(image) and "vllm-openai" in image.value
+    if image is not None and image.kind == "map":
+        image = image.get("repository")
+    elif image is None:
+        image = node.get("repository")
+    return image.value if is_scalar(image) and image.tag is None else ""
 
 
-def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | None, label: str) -> list[Scope]:
+def _implicit_vllm(node: YNode, key: str | None = None) -> bool:
+    """Args alone are vLLM server flags: the image's entrypoint is the vLLM server (vllm/vllm-openai and
+    friends), a model catalog entry says `engine: VLLM` (KubeAI), or the mapping is a chart's `vllmConfig`."""
+    engine = node.get("engine")
+    return ("vllm-openai" in image_name(node) or key == "vllmConfig"
+            or is_scalar(engine) and engine.value.lower() == "vllm")
+
+
+def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | None, label: str,
+                  key: str | None = None) -> list[Scope]:
     """Scopes for an entrypoint-like list (`command`/`entrypoint`) followed by an args-like one."""
     first_words, second_words = _seq_words(first), _seq_words(second)
     if first_words is None or second_words is None:
@@ -239,16 +257,23 @@ def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | 
         return []
     seqs = [s for s in (first, second) if s is not None]
     syntax = YamlSeqSyntax(unit.text, seqs, node)
-    if first is None and _implicit_vllm(node):
+    if first is None and _implicit_vllm(node, key):
         return _implicit_scopes(unit, words, syntax, label)
     return _cli_from_words(unit, words, syntax, label)
 
 
-def container_cli_scopes(unit: Unit, node: YNode, label: str) -> list[Scope]:
+def container_cli_scopes(unit: Unit, node: YNode, label: str, key: str | None = None) -> list[Scope]:
+    """`command` + `args` of a container (or a catalog entry's `args`), else a chart's `extraArgs` list of a
+    vLLM server."""
     command, args = node.get("command"), node.get("args")
+    if command is None and args is None:
+        extra = next((node.get(k) for k in EXTRA_ARGS_KEYS if node.get(k) is not None), None)
+        if extra is None or extra.kind != "seq" or not _implicit_vllm(node, key):
+            return []
+        return _words_scopes(unit, node, None, extra, label + " extra args", key)
     if command is not None and command.kind == "scalar" or args is not None and args.kind == "scalar":
         return []  # not a Kubernetes container (a string here is some other tool's schema)
-    return _words_scopes(unit, node, command, args, label + " command")
+    return _words_scopes(unit, node, command, args, label + " command", key)
 
 
 def compose_cli_scopes(unit: Unit, service: YNode, name: str) -> list[Scope]:

@@ -9,7 +9,7 @@ from typing import Any
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
 from lmimigrate.surfaces.knowledge import config_flag_names
 from lmimigrate.surfaces.yaml.carriers import carriers
-from lmimigrate.surfaces.yaml.commands import compose_cli_scopes, container_cli_scopes
+from lmimigrate.surfaces.yaml.commands import EXTRA_ARGS_KEYS, compose_cli_scopes, container_cli_scopes
 from lmimigrate.surfaces.yaml.scope import (
     ENV_NAME,
     compose_list_scope,
@@ -110,8 +110,8 @@ def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
         cli: list[Scope] = []
         if service is not None:
             cli = compose_cli_scopes(unit, node, service)
-        elif node.get("command") is not None or node.get("args") is not None:
-            cli = container_cli_scopes(unit, node, _container_label(node, "").strip() or "container")
+        elif any(node.get(k) is not None for k in ("command", "args", *EXTRA_ARGS_KEYS)):
+            cli = container_cli_scopes(unit, node, _container_label(node, "").strip() or "container", key)
         for scope in cli:
             scope.facts.update(_owner_facts(node, service))
         scopes.extend(cli)
