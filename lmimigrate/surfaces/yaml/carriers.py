@@ -38,19 +38,20 @@ def carriers(host: Unit, root: YNode, doc: tuple[int, int]) -> list[Unit]:
                 continue
             key = k.value
             if _properties_key(key):
-                out.extend(_embed(host, v, doc, "properties", key, "serving.properties"))
+                out.extend(embed_scalar(host, v, doc, "properties", f"YAML `{key}`", "serving.properties"))
             elif key in SCRIPT_KEYS:
-                out.extend(_embed(host, v, doc, "shell", key, "script.sh"))
+                out.extend(embed_scalar(host, v, doc, "shell", f"YAML `{key}`", "script.sh"))
             elif key in SCRIPT_LIST_KEYS:
                 items = v.children if v.kind == "seq" else [v]
                 for item in items:
-                    out.extend(_embed(host, item, doc, "shell", key, "script.sh"))
+                    out.extend(embed_scalar(host, item, doc, "shell", f"YAML `{key}`", "script.sh"))
     return out
 
 
-def _embed(host: Unit, node: YNode, doc: tuple[int, int], surface: str, key: str, name: str) -> list[Unit]:
+def embed_scalar(host: Unit, node: YNode, doc: tuple[int, int], surface: str, label: str, name: str) -> list[Unit]:
+    """The units of `surface` text held by one scalar ([] when it does not map back exactly or parse)."""
     scalar = decode(host.text, node, doc)
     if scalar is None or not scalar.text.strip():
         return []
     return embed(host, scalar.span, scalar.text, surface, encode=scalar.encode, to_host=scalar.to_host,
-                 opaque=placeholders(scalar.text), label=f"YAML `{key}`", name=name)
+                 opaque=placeholders(scalar.text), label=label, name=name)

@@ -9,6 +9,7 @@ import re
 from lmimigrate.core.ftypes import ParseError, Scope, TextEdit, Unit
 from lmimigrate.surfaces import cmdline
 from lmimigrate.surfaces.text import first_on_line, line_start, next_line
+from lmimigrate.surfaces.yaml.codec import decode
 from lmimigrate.surfaces.yaml.scalars import spell_string
 from lmimigrate.surfaces.yaml.tree import YNode, dash_of, emptied_edit, is_scalar, owner_key
 
@@ -192,8 +193,14 @@ def _cli_from_words(unit: Unit, words: list[cmdline.Word], syntax: cmdline.WordS
     return [scope]
 
 
-def _script_scopes(unit: Unit, node: YNode, label: str, implicit: bool = False) -> list[Scope]:
-    """vLLM launches in a shell script scalar; with `implicit`, a script of bare flags is the image's server."""
+def _script_scopes(unit: Unit, node: YNode, label: str, implicit: bool = False,
+                   scripts: list[YNode] | None = None) -> list[Scope]:
+    """vLLM launches in a shell script scalar; with `implicit`, a script of bare flags is the image's server.
+    A script whose scalar maps back exactly (`codec`) goes to `scripts` instead, for the caller to embed as a
+    whole shell script (its exports and nested `sh -c` are read too)."""
+    if scripts is not None and not implicit and decode(unit.text, node, (0, len(unit.text))) is not None:
+        scripts.append(node)
+        return []
     found = _scalar_words(unit, node)
     if found is None:
         return []
@@ -240,7 +247,7 @@ def _implicit_vllm(node: YNode, key: str | None = None) -> bool:
 
 
 def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | None, label: str,
-                  key: str | None = None) -> list[Scope]:
+                  key: str | None = None, scripts: list[YNode] | None = None) -> list[Scope]:
     """Scopes for an entrypoint-like list (`command`/`entrypoint`) followed by an args-like one."""
     first_words, second_words = _seq_words(first), _seq_words(second)
     if first_words is None or second_words is None:
@@ -253,7 +260,7 @@ def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | 
         items = [i for seq in (first, second) if seq is not None for i in seq.children]
         for k in (1, 2):
             if k + 1 < len(items) and re.fullmatch(r"-[a-z]*c[a-z]*", items[k].value):
-                return _script_scopes(unit, items[k + 1], label)
+                return _script_scopes(unit, items[k + 1], label, scripts=scripts)
         return []
     seqs = [s for s in (first, second) if s is not None]
     syntax = YamlSeqSyntax(unit.text, seqs, node)
@@ -262,7 +269,8 @@ def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | 
     return _cli_from_words(unit, words, syntax, label)
 
 
-def container_cli_scopes(unit: Unit, node: YNode, label: str, key: str | None = None) -> list[Scope]:
+def container_cli_scopes(unit: Unit, node: YNode, label: str, key: str | None = None,
+                         scripts: list[YNode] | None = None) -> list[Scope]:
     """`command` + `args` of a container (or a catalog entry's `args`), else a chart's `extraArgs` list of a
     vLLM server."""
     command, args = node.get("command"), node.get("args")
@@ -273,20 +281,20 @@ def container_cli_scopes(unit: Unit, node: YNode, label: str, key: str | None = 
         return _words_scopes(unit, node, None, extra, label + " extra args", key)
     if command is not None and command.kind == "scalar" or args is not None and args.kind == "scalar":
         return []  # not a Kubernetes container (a string here is some other tool's schema)
-    return _words_scopes(unit, node, command, args, label + " command", key)
+    return _words_scopes(unit, node, command, args, label + " command", key, scripts)
 
 
-def compose_cli_scopes(unit: Unit, service: YNode, name: str) -> list[Scope]:
+def compose_cli_scopes(unit: Unit, service: YNode, name: str, scripts: list[YNode] | None = None) -> list[Scope]:
     label = f"service {name} command"
     entrypoint, command = service.get("entrypoint"), service.get("command")
     out: list[Scope] = []
     for node in (entrypoint, command):
         if node is not None and node.kind == "scalar":
             implicit = node is command and entrypoint is None and _implicit_vllm(service)
-            out.extend(_script_scopes(unit, node, label, implicit))
+            out.extend(_script_scopes(unit, node, label, implicit, scripts))
     lists = [n if n is not None and n.kind == "seq" else None for n in (entrypoint, command)]
-    if any(lists) and not out:
-        out.extend(_words_scopes(unit, service, lists[0], lists[1], label))
+    if any(lists) and not out and not (scripts and any(n in scripts for n in (entrypoint, command))):
+        out.extend(_words_scopes(unit, service, lists[0], lists[1], label, scripts=scripts))
     return out
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
 from lmimigrate.surfaces.knowledge import config_flag_names
-from lmimigrate.surfaces.yaml.carriers import carriers
+from lmimigrate.surfaces.yaml.carriers import carriers, embed_scalar
 from lmimigrate.surfaces.yaml.commands import EXTRA_ARGS_KEYS, compose_cli_scopes, container_cli_scopes
 from lmimigrate.surfaces.yaml.scope import (
     ENV_NAME,
@@ -68,12 +68,14 @@ def _owner_facts(owner: YNode, service: str | None) -> dict[str, Any]:
     return facts
 
 
-def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
+def _document_scopes(unit: Unit, root: YNode, path: str, doc: tuple[int, int]) -> tuple[list[Scope], list[Unit]]:
+    """The document's scopes, and the units embedded in its container and service scripts."""
     scopes: list[Scope] = []
+    units: list[Unit] = []
     if root.kind == "map" and _is_vllm_config(root, path):
         scope = typed_map_scope(unit, root, "vllm-config", "vLLM config", "vllm", "vllm")
         scope.root = True
-        return [scope] if scope.settings else []
+        return ([scope] if scope.settings else []), []
     services = root.get("services") if root.kind == "map" else None
     compose_services: dict[int, str] = {}
     if services is not None and services.kind == "map":
@@ -107,15 +109,22 @@ def _document_scopes(unit: Unit, root: YNode, path: str) -> list[Scope]:
                 scope.facts.update(_owner_facts(node, service))
                 scopes.append(scope)
         cli: list[Scope] = []
+        scripts: list[YNode] = []
+        label = _container_label(node, "").strip() or "container"
         if service is not None:
-            cli = compose_cli_scopes(unit, node, service)
+            label = f"service {service}"
+            cli = compose_cli_scopes(unit, node, service, scripts)
         elif any(node.get(k) is not None for k in ("command", "args", *EXTRA_ARGS_KEYS)):
-            cli = container_cli_scopes(unit, node, _container_label(node, "").strip() or "container", key)
+            cli = container_cli_scopes(unit, node, label, key, scripts)
+        for script in scripts:
+            embedded = embed_scalar(unit, script, doc, "shell", f"{label} script", "script.sh")
+            cli.extend(scope for u in embedded for scope in u.scopes)
+            units.extend(embedded)
         for scope in cli:
             scope.facts.update(_owner_facts(node, service))
-        scopes.extend(cli)
+        scopes.extend(scope for scope in cli if scope.unit is unit)
     scopes.sort(key=lambda s: s.span[0])
-    return scopes
+    return scopes, units
 
 
 def _markers(text: str, start: int, end: int):
@@ -171,7 +180,9 @@ def parse_file(path: str, text: str) -> ParsedFile:
             parsed.errors.append(template)
             continue
         for root in docs:
-            unit.scopes.extend(_document_scopes(unit, root, path))
+            scopes, embedded = _document_scopes(unit, root, path, (start, end))
+            unit.scopes.extend(scopes)
+            parsed.units.extend(embedded)
             parsed.units.extend(carriers(unit, root, (start, end)))
     if len(parsed.errors) == len(spans):
         raise parsed.errors[0]
