@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lmimigrate import surfaces
 from lmimigrate.core.engine import apply_edits, decode
-from lmimigrate.core.ftypes import Setting
+from lmimigrate.core.ftypes import Setting, TextEdit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surfaces"
 
@@ -103,6 +103,11 @@ def run_case(case: Path) -> None:
             else:
                 raise AssertionError(op)
         per_unit.setdefault(id(unit), []).extend(edits)
+    # Text embedded in another unit (a shell script in a YAML scalar) is written back through its host.
+    for u in reversed(parsed.units):
+        if u.host is not None and per_unit.get(id(u)):
+            encoded = u.encode(apply_edits(u.text, per_unit.pop(id(u))))
+            per_unit.setdefault(id(u.host), []).append(TextEdit(*u.host_span, encoded))
     texts = [apply_edits(u.text, per_unit.get(id(u), [])) for u in parsed.units]
     new_text = parsed.file_text(texts)
     expected = next(p for p in case.iterdir() if p.name.startswith("expected"))

@@ -26,7 +26,7 @@ rest of the file is still read, but nothing in it is rewritten. When no document
 that error.
 """
 
-from lmimigrate.surfaces.yaml.recognize import parse_file
+from lmimigrate.surfaces.yaml.recognize import parse, parse_file
 from lmimigrate.surfaces.yaml.tree import YNode, compose
 
-__all__ = ["YNode", "compose", "parse_file"]
+__all__ = ["YNode", "compose", "parse", "parse_file"]

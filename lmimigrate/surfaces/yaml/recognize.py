@@ -158,14 +158,10 @@ def _markers_are_data(text: str, start: int, end: int, docs: list[YNode]) -> boo
     return all(any(a < m < b for a, b in blocks) for m in _markers(text, start, end))
 
 
-def parse_file(path: str, text: str) -> ParsedFile:
-    """One document at a time: a templated or broken document is skipped (reported through
-    `ParsedFile.errors`) and every other document is read. When no document can be read, the first error is
-    raised, as for any unreadable file. The file name helps recognise a vLLM config (`vllm.yaml`)."""
-    from lmimigrate.surfaces import detect_newline
-
-    unit = Unit(text=text, surface="yaml", newline=detect_newline(text))
-    parsed = ParsedFile(path=path, units=[unit])
+def _read(unit: Unit, parsed: ParsedFile, path: str) -> int:
+    """Fill `unit.scopes` document by document, the embedded units and skipped documents into `parsed`;
+    returns the number of documents."""
+    text = unit.text
     spans = document_spans(text)
     for start, end in spans:
         template = _template_error(text, start, end)
@@ -184,6 +180,28 @@ def parse_file(path: str, text: str) -> ParsedFile:
             unit.scopes.extend(scopes)
             parsed.units.extend(embedded)
             parsed.units.extend(carriers(unit, root, (start, end)))
-    if len(parsed.errors) == len(spans):
+    return len(spans)
+
+
+def parse(unit: Unit, path: str = "") -> None:
+    """A YAML unit that cannot host others (a notebook `%%writefile x.yaml` cell): any skipped document raises,
+    since the cell has nowhere to report it; text embedded in its scalars is not read."""
+    scratch = ParsedFile(path=path, units=[unit])
+    _read(unit, scratch, path)
+    if scratch.errors:
+        unit.scopes.clear()
+        raise scratch.errors[0]
+
+
+def parse_file(path: str, text: str) -> ParsedFile:
+    """One document at a time: a templated or broken document is skipped (reported through
+    `ParsedFile.errors`) and every other document is read. When no document can be read, the first error is
+    raised, as for any unreadable file. The file name helps recognise a vLLM config (`vllm.yaml`)."""
+    from lmimigrate.surfaces import detect_newline
+
+    unit = Unit(text=text, surface="yaml", newline=detect_newline(text))
+    parsed = ParsedFile(path=path, units=[unit])
+    documents = _read(unit, parsed, path)
+    if len(parsed.errors) == documents:
         raise parsed.errors[0]
     return parsed
