@@ -188,3 +188,39 @@ def test_encoded_text_reads_back_or_is_refused(style, old_lines, new_lines):
     want = new.replace("\r\n", "\n")
     assert (got.rstrip("\n") if style == "|" else got) == (want.rstrip("\n") if style == "|" else want)
     assert out.endswith("\nb: 1\n") and out.startswith("a:\n  run: ")
+
+
+# ---- property: edits inside embedded scripts and properties blocks -----------------------------------------
+
+import shlex  # noqa: E402
+
+from tests.test_fuzz_surfaces import _edit_case, env_names, lmi_keys, plain_values, vllm_launch  # noqa: E402
+
+
+@st.composite
+def carrier_file(draw):
+    kind = draw(st.sampled_from(["sky", "k8s-sh", "bench", "dstack"]))
+    if kind == "bench":
+        lines = ["models:", "  - name: m", "    serving.properties: |"]
+        entries = draw(st.lists(st.tuples(lmi_keys, plain_values), min_size=1, max_size=5))
+        lines += [f"      {k}={v}" for k, v in entries]
+        return "bench.yaml", "\n".join(lines) + "\n"
+    script = [f"export {n}={shlex.quote(v)}" for n, v in draw(st.lists(st.tuples(env_names, plain_values), max_size=3))]
+    script.append(" ".join(shlex.quote(w) for w in draw(vllm_launch())))
+    if kind == "dstack":  # one double-quoted command per item
+        items = [quote(line, '"') for line in script]
+        return ".dstack.yml", "type: service\ncommands:\n" + "".join(f"  - {i}\n" for i in items)
+    if kind == "sky":
+        head, pad = ["resources:", "  accelerators: L4:1", "run: |"], "  "
+    else:
+        head = ["spec:", "  containers:", "    - name: server", "      image: vllm/vllm-openai:v0.6.3",
+                '      command: ["/bin/sh", "-c"]', "      args:", "        - |"]
+        pad = "          "
+    return "deploy.yaml", "\n".join(head + [pad + line for line in script]) + "\n"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_one_edit_in_embedded_text_changes_only_its_setting(data):
+    name, text = data.draw(carrier_file(), label="file")
+    _edit_case(name, text, data)
