@@ -61,6 +61,8 @@ def build_parser(hpu_arguments: bool = True) -> argparse.ArgumentParser:
     c.add_argument("--ignore", action="append", metavar="CODE,...", help="skip these codes or prefixes")
     c.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are left")
     c.add_argument("--config", metavar="FILE", help="a pyproject.toml (or TOML file) with [tool.lmimigrate]")
+    c.add_argument("--fix-hard-links", action="store_true",
+                   help="fix files that have other hard links by rewriting them in place (not atomic); default: refuse them")
     c.add_argument("--no-cache", action="store_true", help="do not read or write .lmimigrate_cache/")
     c.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
@@ -94,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     debug = getattr(args, "debug", False)
     try:
         if args.command == "check":
-            return cmd_check(args)
+            from lmimigrate.core import interrupt
+
+            with interrupt.handled():  # SIGTERM/SIGHUP stop a run like Ctrl-C: whole files, no litter
+                return cmd_check(args)
         if args.command == "rules":
             from lmimigrate.explain import cmd_rules
 
@@ -114,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"lmimigrate: error: {e}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # SIGINT, SIGTERM or SIGHUP (core/interrupt.py): files are whole
         print("lmimigrate: interrupted", file=sys.stderr)
-        return 130
+        return getattr(e, "exit_code", 130)
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as e:  # the last line of defence: a message, not a traceback, unless --debug
@@ -167,6 +172,7 @@ def cmd_check(args) -> int:
         max_file_size=cfg.max_file_size,
         debug=args.debug,
         cache=not args.no_cache,
+        fix_hard_links=args.fix_hard_links,
         plugin_problems=registry.index().problems,
     )
     report = api.run(opts)

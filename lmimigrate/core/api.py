@@ -42,6 +42,7 @@ class Options:
     debug: bool = False
     cache: bool = False  # read and write .lmimigrate_cache/ (report mode only); the CLI's default is on
     jobs: int | None = None  # worker processes; None: os.cpu_count() when there is enough work
+    fix_hard_links: bool = False  # rewrite files with other hard links in place (else refused, LMM007)
     #: Rule plugins that could not be loaded or clash (registry.index().problems): reported as LMM020.
     plugin_problems: list = field(default_factory=list)
 
@@ -266,24 +267,20 @@ _WORKER: tuple | None = None  # (engine, opts, candidates), inherited through fo
 
 
 def _fork_ok() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
 def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int) -> list[FileOutcome]:
-    """Check the files in forked workers; results come back in input order, so output is the same as serial."""
-    import multiprocessing
+    """Check the files in forked workers (core/workers.py: they stop cleanly on a signal and die with the
+    parent); results come back in input order, so output is the same as serial."""
+    from lmimigrate.core import workers
 
     global _WORKER
     # Import the rules the run may need before forking, once, rather than in every worker.
     engine = Engine(materialize(engine.rules), engine.pairs, debug=engine.debug)
     _WORKER = (engine, opts, cands)
     try:
-        ctx = multiprocessing.get_context("fork")
-        chunk = max(1, min(64, len(cands) // (jobs * 8)))
-        with ctx.Pool(jobs) as pool:
-            return pool.map(_pool_check, range(len(cands)), chunksize=chunk)
+        return workers.run(len(cands), jobs, _pool_check)
     finally:
         _WORKER = None
 
@@ -338,7 +335,7 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> Fi
             outcome.fixed = new
             outcome.fixes_applied = applied
             if opts.write:
-                problem = writer.write_atomic(cand.fs_path, data, new)
+                problem = writer.write_atomic(cand.fs_path, data, new, root=cand.root, in_place_links=opts.fix_hard_links)
                 if problem:
                     # Nothing changed on disk: report what the file still contains.
                     findings, _, _, _ = engine.check_text(cand.display, decoded.text, cand.surface, None, needed)

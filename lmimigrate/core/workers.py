@@ -1,0 +1,152 @@
+"""Forked worker processes for large runs, built to stop cleanly.
+
+multiprocessing.Pool shares one task queue and its lock between workers: a worker stopped while holding the
+lock deadlocks `Pool.terminate()`, Ctrl-C printed worker tracebacks, and workers orphaned by a SIGTERM to the
+parent went on rewriting files. Here each worker has its own task pipe and result pipe, nothing is shared:
+
+- the parent hands out chunks of indices; a closed task pipe (EOF) tells a worker to stop, and it is also
+  what a worker sees when the parent dies on a system without PR_SET_PDEATHSIG (interrupt.become_worker);
+- on an interruption the parent stops handing out work, sends SIGTERM (a worker finishes the file it is
+  writing, then exits), waits for every worker, and re-raises;
+- results (pickled, length-prefixed) come back per chunk and are put in input order.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import selectors
+import signal
+import struct
+import traceback
+from typing import Any, Callable
+
+from lmimigrate.core import interrupt
+
+_LEN = struct.Struct(">Q")
+
+
+def _send(fd: int, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LEN.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _recv(fd: int) -> Any:
+    """One frame, or None at EOF."""
+    head = _read_exact(fd, _LEN.size)
+    if head is None:
+        return None
+    body = _read_exact(fd, _LEN.unpack(head)[0])
+    return None if body is None else pickle.loads(body)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    parts, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _serve(task_r: int, res_w: int, work: Callable[[int], Any]) -> None:
+    while True:
+        task = _recv(task_r)
+        if task is None:
+            return
+        start, count = task
+        try:
+            _send(res_w, ("ok", start, [work(i) for i in range(start, start + count)]))
+        except Exception:  # a bug outside the per-file guard: the parent reports it
+            _send(res_w, ("error", start, traceback.format_exc()))
+            return
+
+
+def run(n: int, jobs: int, work: Callable[[int], Any]) -> list:
+    """[work(i) for i in range(n)], computed in `jobs` forked processes."""
+    chunk = max(1, min(64, n // (jobs * 8)))
+    starts = list(range(0, n, chunk))
+    starts.reverse()  # popped from the end: in order
+    parent = os.getpid()
+    workers: dict[int, tuple[int, int]] = {}  # result fd -> (pid, task fd)
+    results: list = [None] * n
+    sel = selectors.DefaultSelector()
+    try:
+        for _ in range(min(jobs, len(starts))):
+            task_r, task_w = os.pipe()
+            res_r, res_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns into the parent's code
+                code = 0
+                try:
+                    os.close(task_w)
+                    os.close(res_r)
+                    for fd, (_pid, tfd) in workers.items():
+                        os.close(fd)
+                        os.close(tfd)
+                    interrupt.become_worker(parent)
+                    _serve(task_r, res_w, work)
+                except BaseException:
+                    code = 1
+                finally:
+                    os._exit(code)
+            os.close(task_r)
+            os.close(res_w)
+            workers[res_r] = (pid, task_w)
+            sel.register(res_r, selectors.EVENT_READ)
+            _hand_out(task_w, starts, chunk, n)
+        while workers:
+            for key, _ in sel.select():
+                fd = key.fd
+                frame = _recv(fd)
+                pid, task_w = workers[fd]
+                if frame is None:  # finished (its task pipe was closed), or died
+                    sel.unregister(fd)
+                    os.close(fd)
+                    del workers[fd]
+                    _, status = os.waitpid(pid, 0)
+                    if status != 0:
+                        raise RuntimeError(f"a worker process stopped unexpectedly (status {status})")
+                    continue
+                kind, start, payload = frame
+                if kind == "error":
+                    raise RuntimeError("a worker process failed:\n" + payload)
+                results[start : start + len(payload)] = payload
+                if task_w >= 0 and not _hand_out(task_w, starts, chunk, n):
+                    os.close(task_w)
+                    workers[fd] = (pid, -1)
+        return results
+    finally:
+        _stop(workers, sel)
+
+
+def _hand_out(task_w: int, starts: list[int], chunk: int, n: int) -> bool:
+    if not starts:
+        return False
+    start = starts.pop()
+    _send(task_w, (start, min(chunk, n - start)))
+    return True
+
+
+def _stop(workers: dict[int, tuple[int, int]], sel) -> None:
+    """After an interruption or a failure: stop every worker (each finishes a write in progress) and wait."""
+    with interrupt.deferred():  # a second Ctrl-C must not leave workers behind
+        for fd, (pid, task_w) in workers.items():
+            if task_w >= 0:
+                os.close(task_w)
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for fd, (pid, _task_w) in workers.items():
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+            os.close(fd)
+        workers.clear()
+        sel.close()
