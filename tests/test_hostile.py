@@ -349,3 +349,19 @@ def test_pyproject_that_is_a_fifo_is_not_opened(world, capsys):
     code, out, _err = _run(capsys)  # not a configuration file: the run goes on without it
     assert code == 1 and _findings(out)
     world.unchanged()
+
+
+# ---- terminal escapes -------------------------------------------------------------------------------------
+
+
+def test_control_characters_from_names_contents_and_cache_are_escaped_in_text_output(world, capsys):
+    (world.repo / "evil\x1b]0;owned\x07").mkdir()
+    (world.repo / "evil\x1b]0;owned\x07" / "serving.properties").write_text("option.rolling_batch=lmi-dist\x1b[2J\x9b31m\noption.rolling_batch=vllm\n")
+    for _ in range(2):  # cold, then from the cache
+        code = main(["check", "--from", "lmi==0.29.0", "--to", "lmi==0.30.0", "--output-format", "text"])
+        out = capsys.readouterr().out
+        assert code == 1
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+        assert "evil\\x1b]0;owned\\x07/serving.properties:1:1:" in out
+        assert "lmi-dist\\x1b[2J\\x9b31m" in out
+    world.unchanged()

@@ -25,21 +25,41 @@ def use_color(stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+# Control characters (ESC starts terminal escape sequences) and lone surrogates from file names, contents or
+# a cache are shown escaped, never written raw: a repository must not be able to drive the user's terminal.
+_ESCAPES = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x09}
+_ESCAPES.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
+
+
+def clean(text: str) -> str:
+    return text.translate(_ESCAPES) if not text.isprintable() else text
+
+
+def _line(f: Finding, n: int) -> str:
+    """Line n of the finding's unit without its ending, from the unit's line index (built once per unit):
+    splitting the whole text per finding made output quadratic."""
+    idx = f.unit.index
+    if n > len(idx.starts):
+        return ""
+    start, end = idx.line_span(n)
+    return f.unit.text[start:end].rstrip("\r\n")
+
+
 def _frame(f: Finding) -> list[list[Segment]]:
     if f.unit is None:
         return []
-    lines = f.unit.text.splitlines()
-    last = min(f.end_line, f.line + _MAX_FRAME_LINES - 1, len(lines))
+    last = min(f.end_line, f.line + _MAX_FRAME_LINES - 1, len(f.unit.index.starts))
     width = len(str(last))
     out: list[list[Segment]] = []
     for n in range(f.line, last + 1):
-        text = lines[n - 1] if n - 1 < len(lines) else ""
+        raw = _line(f, n)
+        text = clean(raw)
         if len(text) > 160:
             text = text[:157] + "..."
         out.append([(f"{n:>{width}} | ", "blue"), (text, "")])
         if n == f.line:
-            start = f.column - 1
-            end = f.end_column - 1 if f.end_line == f.line else len(text)
+            start = len(clean(raw[: f.column - 1]))
+            end = len(clean(raw[: f.end_column - 1])) if f.end_line == f.line else len(text)
             carets = "^" * max(1, min(end, len(text)) - start)
             out.append([(" " * width + " | ", "blue"), (" " * start + carets, _SEV_STYLE[f.severity.value])])
     return out
@@ -48,21 +68,21 @@ def _frame(f: Finding) -> list[list[Segment]]:
 def finding_segments(f: Finding, show_frame: bool = True) -> list[list[Segment]]:
     cell = f" (cell {f.cell})" if f.cell is not None else ""
     head: list[Segment] = [
-        (f"{f.path}:{f.line}:{f.column}:", "bold"),
+        (f"{clean(f.path)}:{f.line}:{f.column}:", "bold"),
         (cell, "bold"),
         (" ", ""),
-        (f.code, _SEV_STYLE[f.severity.value]),
+        (clean(f.code), _SEV_STYLE.get(f.severity.value, "")),
         (" ", ""),
-        (f.message, ""),
+        (clean(f.message), ""),
     ]
     rows = [head]
     if show_frame:
         rows.extend(_frame(f))
     if f.fix is not None:
         label = {"safe": "fix", "unsafe": "unsafe fix", "display-only": "suggestion"}[f.fix.applicability.value]
-        rows.append([("  = ", "blue"), (f"{label}: ", "green"), (f.fix.message, "")])
+        rows.append([("  = ", "blue"), (f"{label}: ", "green"), (clean(f.fix.message), "")])
     if f.url:
-        rows.append([("  = ", "blue"), ("docs: ", "dim"), (f.url, "dim")])
+        rows.append([("  = ", "blue"), ("docs: ", "dim"), (clean(f.url), "dim")])
     return rows
 
 

@@ -115,10 +115,20 @@ def _line_start(text: str, i: int) -> int:
 _EOL = re.compile(r"\r\n|\r|\n")
 
 
+_LAST_EOL: list = [None, 0, 0, 0]  # text, searched from, line ending start, end: the last answer
+
+
 def _next_line(text: str, i: int) -> int:
-    """Offset just after the line ending at or after i (len(text) on the last line)."""
+    """Offset just after the line ending at or after i (len(text) on the last line). Callers ask again and
+    again about one long line (25k `A=1;` on it): the last answer holds for every i up to its line ending,
+    so the line is scanned once, not once per question."""
+    last, start, eol, end = _LAST_EOL
+    if last is text and start <= i <= eol:
+        return end
     m = _EOL.search(text, i)
-    return m.end() if m else len(text)
+    eol, end = (m.start(), m.end()) if m else (len(text), len(text))
+    _LAST_EOL[:] = [text, i, eol, end]
+    return end
 
 
 _REST_OF_LINE = re.compile(r"[ \t;]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
