@@ -174,8 +174,12 @@ def cmd_check(args) -> int:
         cache=not args.no_cache,
         fix_hard_links=args.fix_hard_links,
         plugin_problems=registry.index().problems,
+        config_root=os.path.dirname(os.path.abspath(cfg_path)) if cfg_path else None,
     )
-    report = api.run(opts)
+    try:
+        report = api.run(opts)
+    except api.TargetError as e:
+        raise UsageError(str(e)) from None
     for note in report.notes:
         print(f"lmimigrate: note: {note}", file=sys.stderr)
     _print_detections(report, from_)
@@ -210,13 +214,35 @@ def cmd_check(args) -> int:
 def _print_detections(report, given: dict) -> None:
     from lmimigrate.core.versions import display
 
-    for stack, pair in report.pairs.items():
-        if stack in given or pair.from_ is None or not pair.from_source:
+    groups = report.version_groups or [(report.pairs, report.files_checked)]
+    for stack in report.pairs:
+        if stack in given:
             continue
-        if pair.from_source.startswith("implied by") and "lmi" in given:
+        used = []
+        for pairs, _ in groups:
+            pair = pairs.get(stack)
+            if pair is None or pair.from_ is None or not pair.from_source:
+                continue
+            if pair.from_source.startswith("implied by") and "lmi" in given:
+                continue
+            where = pair.from_source if pair.from_source.startswith("implied by") else f"detected at {pair.from_source}"
+            text = f"{display(stack, pair.from_)} {where}"
+            if text not in used:
+                used.append(text)
+        if used:
+            scope = "; per directory tree: " if len(used) > 1 else "; using "
+            print(f"lmimigrate: --from {stack} not given{scope}{'; '.join(used)}", file=sys.stderr)
+    from lmimigrate.core import registry
+
+    # Said for the stacks the repository shows signs of (a finding of theirs, or an anchor, even a refused one):
+    # a vLLM-only repository is not told about skipped LMI checks.
+    stack_of = {r.code: r.stack for r in registry.all_rules()}
+    in_play = {stack_of.get(f.code) for f in report.findings} | {d.stack for d in report.detections}
+    for stack, codes in report.skipped_checks.items():
+        if stack in given or stack not in in_play:
             continue
-        print(f"lmimigrate: --from {stack} not given; using {display(stack, pair.from_)} detected at {pair.from_source}",
-              file=sys.stderr)
+        print(f"lmimigrate: the {stack} version in use is unknown (not given, not detected): {len(codes)} checks of "
+              f"changed defaults skipped ({', '.join(codes)}); give --from {stack}==VERSION to run them", file=sys.stderr)
 
 
 def _print_diffs(report) -> None:

@@ -45,6 +45,9 @@ class Options:
     fix_hard_links: bool = False  # rewrite files with other hard links in place (else refused, LMM007)
     #: Rule plugins that could not be loaded or clash (registry.index().problems): reported as LMM020.
     plugin_problems: list = field(default_factory=list)
+    #: The directory of the configuration file in use: where repository-wide version detection looks when the
+    #: paths are not in a git work tree.
+    config_root: str | None = None
 
 
 #: Candidate files from which a run is spread over worker processes (pre-commit already splits file lists,
@@ -62,7 +65,11 @@ class Report:
     skipped: list[Skipped]
     files_checked: int
     internal_error: bool = False
-    notes: list[str] = field(default_factory=list)  # about the run itself (an unusable cache), for stderr
+    notes: list[str] = field(default_factory=list)  # for stderr: the run itself (an unusable cache), detection
+    #: (version pairs, files checked with them) when the versions differ between directory trees.
+    version_groups: list[tuple[dict[str, VersionPair], int]] = field(default_factory=list)
+    #: stack -> codes of default-change rules that did not run because its --from is unknown.
+    skipped_checks: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def findings(self) -> list[Finding]:
@@ -89,7 +96,7 @@ def version_pairs(opts: Options, detected: dict[str, detect_mod.Detection]) -> d
         else:
             frm, source = None, None
         if frm is not None and frm > to:
-            frm = to
+            raise TargetError(name, frm, to, source, name in opts.to)
         pairs[name] = VersionPair(name, frm, to, source)
     for name, info in known.items():
         if info.implies is None or name not in opts.to or name not in pairs:
@@ -98,6 +105,19 @@ def version_pairs(opts: Options, detected: dict[str, detect_mod.Detection]) -> d
             if implied.stack not in opts.to:
                 pairs[implied.stack] = implied
     return pairs
+
+
+class TargetError(ValueError):
+    """A version in use (given or detected) newer than the target: there is nothing to migrate, and
+    clamping it to the target would check the wrong crossing."""
+
+    def __init__(self, stack: str, frm: Version, to: Version, source: str, to_given: bool):
+        from lmimigrate.core.versions import display
+
+        where = "given" if source == "given" else f"detected at {source}"
+        target = f"--to {stack}=={to}" if to_given else f"the newest {stack} version lmimigrate knows ({to})"
+        super().__init__(f"{display(stack, frm)} ({where}) is newer than {target}; nothing to migrate. "
+                         f"Give a newer --to, or --from {stack}==VERSION if the detection is wrong")
 
 
 def _per_file_ignored(path: str, codes_by_glob: dict[str, list[str]]) -> list[str]:
@@ -112,7 +132,8 @@ def _per_file_ignored(path: str, codes_by_glob: dict[str, list[str]]) -> list[st
 def run(opts: Options) -> Report:
     skipped: list[Skipped] = []
     candidates: list[tuple[Candidate, bytes | None]] = []
-    detections: list[detect_mod.Detection] = []
+    found: list[tuple[str, detect_mod.Detection]] = []
+    scanned: set[str] = set()
     tool_findings: list[FileOutcome] = [
         FileOutcome(f"<plugin {p.plugin}>", [tool_finding(PLUGIN_ERROR, p.message, f"<plugin {p.plugin}>")])
         for p in opts.plugin_problems
@@ -143,8 +164,9 @@ def run(opts: Options) -> Report:
                 st = None
             hit = memo.get(item.display, item.surface, st, need_entry=item.surface is not None) if st is not None else None
             if hit is not None:  # unchanged since a previous run: not read at all
-                entry, found = hit
-                detections.extend(found)
+                entry, in_file = hit
+                found.extend((item.fs_path, d) for d in in_file)
+                scanned.add(os.path.normpath(os.path.abspath(item.fs_path)))
                 if item.surface is not None:
                     entries.append(entry)
                     candidates.append((item, None))
@@ -157,30 +179,57 @@ def run(opts: Options) -> Report:
                 tool_findings.append(FileOutcome(item.display, [tool_finding(code, data.reason, item.display, severity=sev)]))
             skipped.append(data)
             continue
-        found = detect_mod.detect(item.display, data)
-        detections.extend(found)
+        in_file = detect_mod.detect(item.display, data)
+        found.extend((item.fs_path, d) for d in in_file)
+        scanned.add(os.path.normpath(os.path.abspath(item.fs_path)))
         entry = cache_mod.entry(data, item.surface, item.display, secret) if use_cache and item.surface else None
         if memo is not None and st is not None:
-            memo.put(item.display, item.surface, st, entry, found)
+            memo.put(item.display, item.surface, st, entry, in_file)
         if item.surface is not None:
             if use_cache:
                 entries.append(entry)
             kept += len(data)
             candidates.append((item, data if kept <= KEEP_BYTES else None))
 
-    pairs = version_pairs(opts, detect_mod.oldest_per_stack(detections))
-    active = activate(opts.rules, pairs)
-    engine = Engine(active, pairs, debug=opts.debug)
+    from lmimigrate.core import scoping
 
-    cache = None
+    versions = scoping.plan(opts.paths, set(opts.from_), [c.fs_path for c, _ in candidates], found, scanned,
+                            lambda detected: version_pairs(opts, detected), opts.excludes, opts.config_root)
+    rules = opts.rules
     results: list[FileOutcome | None] = [None] * len(candidates)
-    if use_cache:
+    notes = list(versions.notes)
+    for group in versions.groups:
+        for note in _check_group(opts, rules, group.pairs, group.members, candidates, entries if use_cache else None, results):
+            if note not in notes:
+                notes.append(note)
+    if memo is not None:
+        memo.save()
+    outcomes: list[FileOutcome] = list(tool_findings) + results
+    internal = any(o.internal_error for o in outcomes)
+    groups = [(g.pairs, len(g.members)) for g in versions.groups]
+    main = max(versions.groups, key=lambda g: len(g.members)).pairs
+    return Report(outcomes, main, versions.detections, skipped, len(candidates), internal,
+                  version_groups=groups if len(groups) > 1 else [], notes=notes,
+                  skipped_checks=scoping.skipped_checks(rules, [g.pairs for g in versions.groups if g.members]))
+
+
+def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], members: list[int],
+                 candidates: list, entries: list | None, results: list) -> list[str]:
+    """Check the candidates `members` (indices) with one set of version pairs, filling `results`; returns notes
+    about the run (an unusable cache)."""
+    active = activate(rules, pairs)
+    engine = Engine(active, pairs, debug=opts.debug)
+    cache = None
+    if entries is not None:
+        from lmimigrate.core import cache as cache_mod
+
         cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
-        for i, (cand, data) in enumerate(candidates):
+        for i in members:
+            cand, data = candidates[i]
             findings = cache.get(entries[i], lambda cand=cand, data=data: _text(_data(cand, data, opts)))
             if findings is not None:
                 results[i] = FileOutcome(cand.display, findings, original=data or b"")
-    todo = [i for i, r in enumerate(results) if r is None]
+    todo = [i for i in members if results[i] is None]
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) >= POOL_MIN_FILES and _fork_ok():
         for i in todo:  # the workers read the files again: the parent need not hold every file's bytes
@@ -204,12 +253,7 @@ def run(opts: Options) -> Report:
                 text = _text(_data(candidates[i][0], candidates[i][1], opts)) if o.findings else None
                 cache.add(entries[i], o.findings, text)
         cache.save()
-    if memo is not None:
-        memo.save()
-    notes = [cache.note] if cache is not None and cache.note else []
-    outcomes: list[FileOutcome] = list(tool_findings) + results
-    internal = any(o.internal_error for o in outcomes)
-    return Report(outcomes, pairs, detections, skipped, len(candidates), internal, notes)
+    return [cache.note] if cache is not None and cache.note else []
 
 
 def _data(cand: Candidate, data: bytes | None, opts: Options) -> bytes | Skipped:

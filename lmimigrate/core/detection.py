@@ -1,5 +1,6 @@
 """Version detection, stack-agnostic: stacks register detectors that find the versions a repository runs
-today in a file's bytes (for a missing --from); the core asks all of them."""
+today in a file's bytes (for a missing --from); the core asks all of them. A detector is a pure function of
+(path, bytes), so its results can be cached per file (see core/scoping.py, which resolves them per directory)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from lmimigrate.core.versions import stacks
 @dataclass(frozen=True)
 class Detection:
     stack: str
-    version: Version
+    version: Version | None  # None: a refused spelling (see `refused`)
     path: str
     line: int
     text: str  # what was matched
     note: str = ""
+    refused: str = ""  # why this spelling, which looks like an anchor, gives no version
 
 
 Detector = Callable[[str, bytes], "list[Detection]"]
@@ -41,6 +43,8 @@ def detect(path: str, data: bytes) -> list[Detection]:
 def oldest_per_stack(detections: list[Detection]) -> dict[str, Detection]:
     best: dict[str, Detection] = {}
     for d in detections:
+        if d.version is None:
+            continue
         if d.stack not in best or d.version < best[d.stack].version:
             best[d.stack] = d
     return best

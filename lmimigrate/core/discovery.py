@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from lmimigrate.core import gitfiles
-from lmimigrate.surfaces import classify
+from lmimigrate.surfaces import PIN_GLOBS, SNIFF_BYTES, classify, classify_content, is_pin_file, sniffable
 
 DEFAULT_EXCLUDES = (".git", ".venv", "venv", ".tox", "node_modules", "build", "dist", ".lmimigrate_cache", "__pycache__")
 
-#: Files read only to detect the versions in use (never rewritten).
-PIN_FILES = ("requirements*.txt", "requirements/*.txt", "pyproject.toml", "constraints*.txt", "setup.cfg")
+#: Files read only to detect the versions in use (never rewritten); the classifier owns the list.
+PIN_FILES = PIN_GLOBS
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,19 @@ def _excluded(rel: str, excludes: tuple[str, ...]) -> bool:
 
 
 def _is_pin_file(rel: str) -> bool:
-    rel = rel.replace(os.sep, "/")
-    name = rel.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(rel, "*/" + p) or fnmatch.fnmatchcase(rel, p) for p in PIN_FILES)
+    return is_pin_file(rel)
+
+
+def _surface(fs_path: str, rel: str) -> str | None:
+    """The classifier's surface; an extensionless name is decided by its first bytes (a shell shebang)."""
+    surface = classify(rel)
+    if surface is None and sniffable(rel):
+        try:
+            with open(fs_path, "rb") as fh:
+                return classify_content(rel, fh.read(SNIFF_BYTES))
+        except OSError:
+            return None
+    return surface
 
 
 def _walk(directory: str) -> Iterator[str]:
@@ -109,7 +119,7 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
             ident = _identity(given)
             if ident not in seen:
                 seen.add(ident)
-                surface = classify(given)
+                surface = _surface(given, given) if stat.S_ISREG(st.st_mode) else classify(given)
                 if surface or _is_pin_file(given):
                     yield Candidate(given, given, surface, True, os.path.dirname(given) or ".")
             continue
@@ -120,7 +130,7 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
         for rel in rels:
             if _excluded(rel, all_excludes):
                 continue
-            surface = classify(rel)
+            surface = _surface(os.path.join(given, rel), rel)
             if surface is None and not _is_pin_file(rel):
                 continue
             display = rel if given in (".", "./") else os.path.join(given, rel)

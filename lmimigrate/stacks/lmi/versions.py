@@ -20,6 +20,11 @@ class LmiRelease:
 # Reference: lmi_ground_truth.md §1.1 (LMI container line). The bundled vLLM is given as the release it
 # behaves like for rule purposes: dev/rc builds are mapped as noted.
 LMI_RELEASES: dict[int, LmiRelease] = {
+    # v5 = 0.23.0 and v7 = 0.25.0 are named in the 0.27.0 docs (reference lmi "LMI version <-> DJL-Serving
+    # version"); v6 = 0.24.0 is the release between them. No rule targets them: they are starting points only.
+    5: LmiRelease(5, "0.23.0", None, None),
+    6: LmiRelease(6, "0.24.0", None, None),
+    7: LmiRelease(7, "0.25.0", None, None),
     8: LmiRelease(8, "0.26.0", "0.26.0-deepspeed0.12.6-cu121", "0.2.7"),
     9: LmiRelease(9, "0.27.0", "0.27.0-deepspeed0.12.6-cu121", "0.3.3"),
     10: LmiRelease(10, "0.28.0", "0.28.0-lmi10.0.0-cu124", "0.4.2"),
@@ -45,7 +50,12 @@ LMI_RELEASES: dict[int, LmiRelease] = {
 }
 _LMI_BY_DJL = {r.djl: r.major for r in LMI_RELEASES.values() if r.djl != "0.36.0"}
 
-_LMI_TAG = re.compile(r"^v?(\d+\.\d+\.\d+)-(?:lmi(\d+)\.\d+\.\d+|deepspeed[\d.]+)(?:-.*)?$")
+# Every image flavour the reference lists (lmi_ground_truth.md §1.2-§1.3): the DJL version gives the LMI line,
+# except `-lmiNN`, which names it (v18-v27 share DJL 0.36.0).
+_LMI_TAG = re.compile(
+    r"^v?(\d+\.\d+\.\d+)-(?:lmi(\d+)\.\d+\.\d+|deepspeed[\d.]+|tensorrtllm[\d.]+|neuronx-sdk[\d.]+|"
+    r"fastertransformer[\d.]+|cpu-full|lmi|tensorrt-llm|pytorch-inf2|pytorch-gpu|aarch64)(?:-.*)?$"
+)
 
 def lmi_major(text: str) -> int:
     """LMI major from `0.30.0`, `v12`, `12` or an image tag such as `0.30.0-lmi12.0.0-cu124`."""
@@ -55,7 +65,7 @@ def lmi_major(text: str) -> int:
         major = int(m.group(1))
         if major in LMI_RELEASES:
             return major
-        raise VersionError(f"lmi: v{major} is not a known LMI release (known: v8 to v27)")
+        raise VersionError(f"lmi: v{major} is not a known LMI release (known: v5 to v27)")
     m = _LMI_TAG.match(text)
     if m:
         if m.group(2):
@@ -70,7 +80,7 @@ def lmi_major(text: str) -> int:
         )
     if djl in _LMI_BY_DJL:
         return _LMI_BY_DJL[djl]
-    raise VersionError(f"lmi: {text!r} is not a known LMI or DJL Serving version (0.26.0 to 0.36.0, v8 to v27)")
+    raise VersionError(f"lmi: {text!r} is not a known LMI or DJL Serving version (0.23.0 to 0.36.0, v5 to v27)")
 
 
 def lmi_bundled_vllm(version: Version) -> Version | None:
