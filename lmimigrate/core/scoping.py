@@ -206,7 +206,7 @@ def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[t
             if res.detection is not None:
                 detected[stack] = res.detection
             _note(res, stack, fs, notes, noted)
-        key = tuple(sorted((s, d.path, d.line, str(d.version)) for s, d in detected.items()))
+        key = tuple(sorted((s, str(d.version)) for s, d in detected.items()))  # the first file's anchor is shown
         group = groups.get(key)
         if group is None:
             group = groups[key] = VersionGroup(make_pairs(detected), detected=detected)
