@@ -236,7 +236,7 @@ def _print_detections(report, given: dict) -> None:
 
     # Said for the stacks the repository shows signs of (a finding of theirs, or an anchor, even a refused one):
     # a vLLM-only repository is not told about skipped LMI checks.
-    stack_of = {r.code: r.stack for r in registry.all_rules()}
+    stack_of = {r.code: r.stack for r in registry.index().entries}
     in_play = {stack_of.get(f.code) for f in report.findings} | {d.stack for d in report.detections}
     for stack, codes in report.skipped_checks.items():
         if stack in given or stack not in in_play:
