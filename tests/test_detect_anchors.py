@@ -8,7 +8,8 @@ import pytest
 from packaging.version import Version
 
 from lmimigrate.core.versions import VersionError, parse_version
-from lmimigrate.stacks.detect import custom_tag_version, detect, oldest_per_stack
+from lmimigrate.core.detection import oldest_per_stack
+from lmimigrate.stacks.detect import custom_tag_version, detect
 
 ECR = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:"
 
