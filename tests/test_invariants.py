@@ -38,7 +38,7 @@ def comment_lines(path: str, data: bytes) -> collections.Counter:
     decoded = decode(data, path)
     if isinstance(decoded, Finding):
         return collections.Counter()
-    surface = surfaces.classify(path)
+    surface = surfaces.classify_content(path, data[: surfaces.SNIFF_BYTES])  # extensionless scripts too
     prefixes = surfaces.COMMENTS.get(surface, ("#",))
     if not prefixes:
         return collections.Counter()
@@ -74,7 +74,7 @@ def assert_invariants(paths: list[Path], root: Path, frm, to, label: str) -> Non
             if new == before[p]:
                 continue
             rel = str(p.relative_to(root))
-            surface = surfaces.classify(p.name)
+            surface = surfaces.classify_content(p.name, before[p][: surfaces.SNIFF_BYTES])
             decoded = decode(new, rel)
             assert not isinstance(decoded, Finding), f"{label}/{rel}: fixed output unreadable"
             surfaces.parse_file(p.name, decoded.text, surface)  # every fixed output parses
