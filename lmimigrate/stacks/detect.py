@@ -38,7 +38,10 @@ _WORDISH = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
 _VLLM_IMAGE = re.compile(rb"vllm/vllm-openai:v?(\d+\.\d+\.\d+)")
 # Another image whose repository names vllm: `rocm/vllm:rocm6.2_mi300_ubuntu20.04_py3.9_vllm_0.6.6`,
 # `aibrix/vllm-openai:aibrix-kvcache-v0.8.5-20250301`. Gaudi/HPU images have their own numbering (fork tags).
-_OTHER_VLLM_IMAGE = re.compile(rb"([\w.-]+/)*([\w.-]*vllm[\w.-]*):([\w][\w.+-]{0,127})")
+# Starts with the literal `vllm` (the regex engine jumps to each occurrence); the repository part before it is
+# found by hand (`_REF_CHARS`).
+_OTHER_VLLM_IMAGE = re.compile(rb"vllm[\w.-]*:([\w][\w.+-]{0,127})")
+_REF_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 _TAG_VERSION = (
     re.compile(r"vllm[_-]?v?(\d+\.\d+\.\d+(?:\.post\d+)?)"),
     re.compile(r"(?:^|[_-])v(\d+\.\d+\.\d+(?:\.post\d+)?)(?=$|[_+-])"),
@@ -152,12 +155,15 @@ def _vllm(data: bytes, add) -> None:
             add("vllm", m.group(1).decode(), m.start(), m.group(0))
     if b":" in data:
         for m in _OTHER_VLLM_IMAGE.finditer(data):
-            repo = (m.group(1) or b"") + m.group(2)
+            start = m.start()
+            while start > 0 and data[start - 1] in _REF_CHARS:
+                start -= 1
+            repo = data[start : m.start(1) - 1]
             if repo == b"vllm/vllm-openai" or re.search(rb"gaudi|hpu|habana|fork", repo, re.I):
                 continue
-            version = custom_tag_version(m.group(3).decode())
+            version = custom_tag_version(m.group(1).decode())
             if version:
-                add("vllm", version, m.start(), m.group(0))
+                add("vllm", version, start, data[start : m.end()])
     if b"repository:" in data and b"tag:" in data:
         for repo_m in _HELM_REPO.finditer(data):
             repo = repo_m.group(2)
