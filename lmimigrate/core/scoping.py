@@ -234,17 +234,17 @@ def _note(res: Resolution, stack: str, fs: str, notes: list[str], noted: set[tup
 
 def skipped_checks(rules: list, all_pairs: list[dict]) -> dict[str, list[str]]:
     """Default-change rules that would run with a known --from, per stack whose --from is unknown somewhere."""
+    from packaging.version import Version
+
+    from lmimigrate.core.ruleindex import window_active
+    from lmimigrate.core.versions import VersionPair
+
     out: dict[str, set[str]] = {}
     for pairs in all_pairs:
         for r in rules:
             pair = pairs.get(r.stack)
             if r.trigger != "default" or pair is None or pair.from_ is not None or r.changed_in is None:
                 continue
-            from packaging.version import Version
-
-            from lmimigrate.core.ruleindex import window_active
-            from lmimigrate.core.versions import VersionPair
-
             known = VersionPair(pair.stack, Version("0"), pair.to)
             if window_active(r.stack, r.trigger, r.changed_in, r.removed_in, r.until, {**pairs, r.stack: known}):
                 out.setdefault(r.stack, set()).add(r.code)
