@@ -179,7 +179,7 @@ def test_alias_bomb_through_the_cli_is_bounded(repo, capsys):
         tracemalloc.stop()
     elapsed = time.perf_counter() - t0
     no_crash(findings)
-    assert elapsed < 10, elapsed
+    assert elapsed < 60, elapsed  # generous: catches a blow-up, not a loaded machine
     assert peak < 64 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     # The bomb is valid YAML: its env map is read (aliases kept opaque, never expanded) and fixed in place.
     new = (repo / "bomb.yaml").read_text()
@@ -247,7 +247,7 @@ def test_fifty_megabyte_file_is_skipped_fast_with_a_message(repo, capsys):
     elapsed = time.perf_counter() - t0
     (f,) = findings_for(findings, "huge.properties")
     assert f["code"] == "LMM005" and "size limit" in f["message"]
-    assert elapsed < 5, elapsed
+    assert elapsed < 50, elapsed  # generous: catches a blow-up, not a loaded machine
     assert peak < 20 * 1024 * 1024, f"the skipped file was read: peak {peak / 1e6:.1f} MB"
     assert big.stat().st_size == size and hashlib.sha256(big.read_bytes()).hexdigest() == digest
     assert went_on(repo)

@@ -80,7 +80,7 @@ def test_billion_laughs_is_bounded():
     elapsed = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 2 and peak < 20_000_000
+    assert elapsed < 20 and peak < 20_000_000  # the memory bound is the guard; time only catches a blow-up
     (scope,) = parsed.scopes()
     got = [(s.key, s.value, s.literal) for s in scope.settings]
     assert got == [("HF_HOME", None, False), ("VLLM_USE_V1", "1", True)]
@@ -108,9 +108,7 @@ def test_deep_nesting_is_a_parse_error_and_fast(text):
     t0 = time.perf_counter()
     with pytest.raises(ParseError) as e:
         _parse(text)
-    # Generous: the 5000-deep block map takes 5-7 s on the shared 2-core machine under load (a quadratic
-    # blow-up takes minutes); 3 s failed every land at load average 11-15.
-    assert time.perf_counter() - t0 < 30
+    assert time.perf_counter() - t0 < 30  # generous: catches a quadratic or exponential parser, not a slow machine
     assert "nested too deeply" in e.value.message and e.value.offset is not None
 
 
