@@ -1,0 +1,58 @@
+"""Python sources: vLLM / SageMaker calls and environment dicts, read with stdlib `ast` (never imported or run).
+
+`PyModule` (stored on `unit.python`) is the file's import table, a resolver from Name/Attribute expressions to
+fully qualified names through those imports, the vLLM/SageMaker references and every call that resolves.
+Names are only resolved through imports, so another library's `LLM` (or a local `class LLM`) never matches.
+
+Scopes:
+- "python-call" ns "vllm": `LLM(...)`, `EngineArgs(...)`, `AsyncEngineArgs(...)`; ns "sampling":
+  `SamplingParams(...)`; ns "call": any other `sagemaker.*` call. Keys are keyword names; facts: qualname,
+  call, args (positional: [(value or None, span)]).
+- "env": dicts given as `env=`/`environment=`/`env_vars=` to a `sagemaker.*` call (inline, or a variable
+  assigned a dict display or `dict(...)`), dicts assigned to `*env*` names whose keys are mostly UPPER_CASE,
+  `os.environ.update(...)`, and one scope for `os.environ["X"] = "v"` / `os.environ.setdefault("X", "v")`.
+
+Modules: `model` (imports, resolution, calls: what rules use), `literals` (offsets, literal spelling, item
+lists), `scopes` (call and env scopes), `builder` (scopes from a module).
+
+Offsets: ast columns are UTF-8 byte offsets in a line; `Offsets` turns them into str offsets.
+"""
+
+from __future__ import annotations
+
+from lmimigrate.core.ftypes import ParseError, TextEdit, Unit
+from lmimigrate.surfaces.python.builder import ENV_KWARGS, SAMPLING_CALLS, VLLM_ENGINE_CALLS, _Builder
+from lmimigrate.surfaces.python.literals import Items, Offsets, py_literal, py_str, quote_of
+from lmimigrate.surfaces.python.model import Arg, Call, Import, ImportedName, Keyword, PyModule, Reference, build_module
+from lmimigrate.surfaces.python.scopes import PyCallScope, PyEnvScope
+
+__all__ = [
+    "ENV_KWARGS", "PREFILTER", "SAMPLING_CALLS", "VLLM_ENGINE_CALLS", "Arg", "Call", "Import", "ImportedName", "Items",
+    "Keyword", "Offsets", "PyCallScope", "PyEnvScope", "PyModule", "Reference", "TextEdit", "build_module", "parse",
+    "py_literal", "py_str", "quote_of",
+]
+
+
+#: A file without any of these cannot hold a setting this surface extracts. Such files are not even parsed
+#: (so a syntax error there is not reported either); the engine's rule prefilter skips them as well.
+PREFILTER = ("vllm", "sagemaker", "env", "OPTION_", "HF_MODEL")
+
+
+def parse(unit: Unit, source: str | None = None) -> None:
+    """Fill unit.scopes and unit.python. `source` is a same-length stand-in for unit.text (notebook cells with
+    IPython lines blanked); offsets always index unit.text."""
+    text = unit.text if source is None else source
+    if not any(t in text for t in PREFILTER):
+        return
+    mod = build_module(text, unit.index.starts)
+    unit.python = mod
+    b = _Builder(unit, mod)
+    try:
+        b.call_scopes()
+        if "os" in mod.bindings or "environ" in mod.bindings:
+            b.environ()
+        b.named_env_dicts()
+    except RecursionError:
+        raise ParseError("Python source nested too deeply") from None
+    b.scopes.sort(key=lambda s: s.span)
+    unit.scopes.extend(b.scopes)

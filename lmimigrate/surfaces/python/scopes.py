@@ -1,0 +1,149 @@
+"""Scopes of Python source: the keyword arguments of one call (`PyCallScope`) and environment dicts
+(`PyEnvScope`: a dict display, `dict(K="v")`, or `os.environ` statements). They spell edits in Python syntax,
+keeping the quote style of their neighbours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
+from lmimigrate.surfaces.common import env_name_for
+from lmimigrate.surfaces.python.literals import (
+    _STR_PREFIX, Items, _after_eol, _line_end, _line_start, _significant, py_literal, py_str, quote_of,
+)
+from lmimigrate.surfaces.python.model import Call
+
+
+def _identifier(key: str) -> str:
+    import keyword
+
+    if not key.isidentifier() or keyword.iskeyword(key):
+        raise ValueError(f"{key!r} is not a Python keyword-argument name")
+    return key
+
+
+class PyCallScope(Scope):
+    """Keyword arguments of one call."""
+
+    kind = "python-call"
+
+    def __init__(self, unit: Unit, call: Call, ns: str, label: str):
+        super().__init__(unit, kind="python-call", label=label)
+        self.call = call
+        self.ns = ns
+        self.span = call.span
+
+    def spell_key(self, ns: str, key: str, like: Setting | None = None) -> str:
+        if ns != self.ns:
+            raise ValueError(f"a {self.label} call cannot hold a {ns} setting")
+        return _identifier(key)
+
+    def spell_value(self, value: Any, like: Setting | None = None, key: str | None = None) -> str:
+        return py_literal(value, self._quote(like))
+
+    def _quote(self, like: Setting | None) -> str:
+        """The quote of `like`'s string value, else of another string argument of the call, else the file's."""
+        text = self.unit.text
+        for s in ([like] if like is not None else []) + self.settings:
+            if s.value_span and _STR_PREFIX.match(text, s.value_span[0]):
+                return quote_of(text[s.value_span[0] : s.value_span[1]])
+        return _module_quote(text)
+
+    def render_entry(self, ns: str, key: str, value: Any, like: Setting | None = None) -> str:
+        return f"{self.spell_key(ns, key)}={self.spell_value(value, like=like)}"
+
+    def delete(self, s: Setting) -> list[TextEdit]:
+        return self.call.items.delete(s.style["item"])
+
+    def insert(self, ns: str, key: str, value: Any, after: Setting | None = None) -> list[TextEdit]:
+        like = after or (self.settings[-1] if self.settings else None)
+        entry = self.render_entry(ns, key, value, like=like)
+        return self.call.items.insert(entry, after.style["item"] if after else None, self.unit.newline)
+
+
+def _module_quote(text: str) -> str:
+    return "'" if text.count("'") > text.count('"') else '"'
+
+
+class PyEnvScope(Scope):
+    """An environment dict: a dict display (`form` "dict"), `dict(K="v")` ("kwargs") or os.environ statements."""
+
+    kind = "env"
+
+    def __init__(self, unit: Unit, form: str, label: str, items: Items | None = None):
+        super().__init__(unit, kind="env", label=label)
+        self.form = form
+        self.items = items
+        self.statements: list[tuple[int, int]] = []  # os.environ form: statement spans, per setting
+
+    def spell_key(self, ns: str, key: str, like: Setting | None = None) -> str:
+        name = env_name_for(ns, key)
+        if self.form == "kwargs":
+            return _identifier(name)
+        q = like.style.get("key_quote", '"') if like is not None else _module_quote(self.unit.text)
+        return py_str(name, q)
+
+    def spell_value(self, value: Any, like: Setting | None = None, key: str | None = None) -> str:
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        raw = self.unit.text[like.value_span[0] : like.value_span[1]] if like is not None and like.value_span else None
+        q = quote_of(raw) if raw and _STR_PREFIX.match(raw) else (like.style.get("key_quote") if like else None)
+        return py_str(str(value), q or _module_quote(self.unit.text))
+
+    def render_entry(self, ns: str, key: str, value: Any, like: Setting | None = None) -> str:
+        k = self.spell_key(ns, key, like=like)
+        v = self.spell_value(value, like=like)
+        if self.form == "kwargs":
+            return f"{k}={v}"
+        if self.form == "dict":
+            return f"{k}: {v}"
+        if like is None:
+            raise ValueError("no os.environ statement to copy")
+        target = like.style["target"]
+        if like.style.get("setdefault"):
+            return f"{target}.setdefault({k}, {v})"
+        return f"{target}[{k}] = {v}"
+
+    def delete(self, s: Setting) -> list[TextEdit]:
+        if self.form == "environ":
+            return [TextEdit(*s.delete_span, "")]
+        return self.items.delete(s.style["item"])
+
+    def insert(self, ns: str, key: str, value: Any, after: Setting | None = None) -> list[TextEdit]:
+        like = after or next((s for s in reversed(self.settings) if s.derived_from is None), None)
+        entry = self.render_entry(ns, key, value, like=like)
+        if self.form != "environ":
+            return self.items.insert(entry, after.style["item"] if after else None, self.unit.newline)
+        text = self.unit.text
+        start, end = like.style["statement"]
+        if not _alone(text, start, end):
+            raise ValueError("the os.environ statement shares its line: cannot insert after it")
+        le = _line_end(text, end)
+        return [TextEdit(le, le, self.unit.newline + text[_line_start(text, start) : start] + entry)]
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Is the statement text[start:end] alone on its line(s) (a trailing `;` or comment aside)?"""
+    sig = _significant(text, end, _line_end(text, end))
+    return not text[_line_start(text, start) : start].strip(" \t\f") and all(ch == ";" for _, ch in sig) and len(sig) <= 1
+
+
+def _statement_delete(text: str, start: int, end: int) -> tuple[int, int]:
+    """A statement's whole line(s) when alone on them, else the statement and one `;` next to it."""
+    ls = _line_start(text, start)
+    le = _line_end(text, end)
+    sig = _significant(text, end, le)
+    if _alone(text, start, end):
+        return ls, _after_eol(text, end)
+    if sig and sig[0][1] == ";":
+        stop = sig[0][0] + 1
+        while stop < le and text[stop] in " \t":
+            stop += 1
+        return start, stop
+    j = start
+    while j > ls and text[j - 1] in " \t":
+        j -= 1
+    if j > ls and text[j - 1] == ";":
+        return j - 1, end
+    return start, end
+
