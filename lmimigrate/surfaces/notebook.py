@@ -105,8 +105,9 @@ def _masked_parse(unit: Unit, masked: str, parse) -> None:
         unit.text, unit._index = original, None
 
 
-def _read_cell(unit: Unit, index: int) -> bool:
-    """Fill the unit's scopes; False when the cell is not something we read."""
+def _read_cell(unit: Unit, index: int, bindings: dict[str, str]) -> bool:
+    """Fill the unit's scopes; False when the cell is not something we read. `bindings`: the names earlier code
+    cells bound to vllm/sagemaker qualnames (a notebook is one program); updated with this cell's."""
     from lmimigrate import surfaces
 
     text = unit.text
@@ -143,14 +144,17 @@ def _read_cell(unit: Unit, index: int) -> bool:
 
     masked, shell = mask_ipython(text)
     try:
-        python.parse(unit, source=masked)
+        python.parse(unit, source=masked, inherited=bindings)
     except ParseError:
         # An indented `  !cmd` outside any block: IPython accepts it; as a comment, Python does too.
         unit.scopes.clear()
         alt = mask_ipython(text, comment=True)[0]
         if alt == masked:
             raise
-        python.parse(unit, source=alt)
+        python.parse(unit, source=alt, inherited=bindings)
+    if unit.python is not None:
+        bindings.clear()
+        bindings.update((k, q) for k, q in unit.python.bindings.items() if python.carried(q))
     if shell and "vllm" in text:
         from lmimigrate.surfaces.cmdline import ShellSyntax, shell_words, vllm_scope
 
@@ -258,6 +262,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
         parsed.rebuild = lambda texts: text
         return parsed
     sources: list[_Source] = []
+    bindings: dict[str, str] = {}
     for index, cell in enumerate(cells.items):
         if cell.kind != "object":
             continue
@@ -272,7 +277,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
         src = _Source(node)
         unit = Unit(text=src.text, surface="python", cell=index, newline=surfaces.detect_newline(src.text))
         try:
-            if not _read_cell(unit, index):
+            if not _read_cell(unit, index, bindings):
                 continue
         except ParseError as e:
             raise ParseError(f"cell {index}: {e.message}", offset=_error_offset(src, e.offset)) from None

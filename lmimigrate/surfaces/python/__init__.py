@@ -37,14 +37,22 @@ __all__ = [
 #: (so a syntax error there is not reported either); the engine's rule prefilter skips them as well.
 PREFILTER = ("vllm", "sagemaker", "env", "OPTION_", "HF_MODEL")
 
+#: Roots of the names a notebook's later cells inherit from earlier ones (what the scopes and rules resolve).
+_CARRIED_ROOTS = frozenset({"vllm", "sagemaker", "os", "subprocess", "boto3"})
 
-def parse(unit: Unit, source: str | None = None) -> None:
+
+def carried(qualname: str) -> bool:
+    return qualname.split(".", 1)[0] in _CARRIED_ROOTS
+
+
+def parse(unit: Unit, source: str | None = None, inherited: dict[str, str] | None = None) -> None:
     """Fill unit.scopes and unit.python. `source` is a same-length stand-in for unit.text (notebook cells with
-    IPython lines blanked); offsets always index unit.text."""
+    IPython lines blanked); offsets always index unit.text. `inherited`: names bound to vllm/sagemaker qualnames
+    before this text runs (a notebook's earlier cells)."""
     text = unit.text if source is None else source
-    if not any(t in text for t in PREFILTER):
+    if not any(t in text for t in PREFILTER) and not any(q.startswith(("vllm", "sagemaker")) for q in (inherited or {}).values()):
         return
-    mod = build_module(text, unit.index.starts)
+    mod = build_module(text, unit.index.starts, inherited)
     unit.python = mod
     b = _Builder(unit, mod)
     try:

@@ -178,7 +178,7 @@ class Call:
 class PyModule:
     """A parsed Python unit: imports, resolution, vllm/sagemaker references, resolved calls."""
 
-    def __init__(self, text: str, tree: ast.Module, offsets: Offsets):
+    def __init__(self, text: str, tree: ast.Module, offsets: Offsets, inherited: dict[str, str] | None = None):
         self.text = text
         self.tree = tree
         self.offsets = offsets
@@ -188,6 +188,8 @@ class PyModule:
         self.calls: list[Call] = []
         self.assignments: dict[str, list[ast.AST]] = {}  # simple `name = value` (and annotated) assignments
         self.nodes: list[ast.AST] = []
+        #: Names bound before this text runs (a notebook's earlier cells): they resolve here unless rebound.
+        self.inherited = inherited or {}
         self._build()
 
     # ---- resolution ------------------------------------------------------------------------------------
@@ -254,6 +256,9 @@ class PyModule:
         for name, values in self.assignments.items():
             if name in candidates and all(isinstance(v, ast.Constant) and v.value is None for v in values):
                 rebound.discard(name)
+        for name, q in self.inherited.items():
+            if name not in rebound and name not in candidates:
+                self.bindings[name] = q
         for name, qs in candidates.items():
             if len(qs) == 1 and name not in rebound:
                 self.bindings[name] = next(iter(qs))
@@ -337,7 +342,7 @@ def _interesting(q: str) -> bool:
     return q.split(".", 1)[0] in ("vllm", "sagemaker")
 
 
-def build_module(text: str, starts: list[int]) -> PyModule:
+def build_module(text: str, starts: list[int], inherited: dict[str, str] | None = None) -> PyModule:
     """Parse Python source into a PyModule. Raises ParseError (offset into `text`)."""
     try:
         tree = ast.parse(text)
@@ -350,7 +355,7 @@ def build_module(text: str, starts: list[int]) -> PyModule:
     except (ValueError, MemoryError, RecursionError) as e:
         raise ParseError(f"Python source cannot be parsed: {e}") from None
     try:
-        return PyModule(text, tree, Offsets(text, starts))
+        return PyModule(text, tree, Offsets(text, starts), inherited)
     except RecursionError:
         raise ParseError("Python source nested too deeply") from None
 
