@@ -307,12 +307,36 @@ def _py_str(v: str, q: str) -> str:
 
 
 @st.composite
+def python_literal(draw, text: str) -> str:
+    """Python source of a string literal holding `text`, in any prefix and quote style (escaped \\n, or real
+    line breaks in a triple-quoted string)."""
+    from lmimigrate.surfaces.python.strings import read_literal
+
+    prefix = draw(st.sampled_from(["", "", "r", "b", "f", "u"]))
+    quote = draw(st.sampled_from(['"', "'", '"""', "'''"]))
+    if "f" in prefix:
+        text = text.replace("{", "").replace("}", "")
+    if "b" in prefix:
+        text = text.encode("ascii", "ignore").decode()
+    empty = prefix + quote + quote
+    lit = read_literal(empty, (0, len(empty)))
+    lit.escaped_newlines = len(quote) == 1 or draw(st.booleans())
+    try:
+        return prefix + quote + lit.encode(text) + quote
+    except ValueError:
+        return repr(text)
+
+
+@st.composite
 def python_source(draw) -> str:
     nl = draw(NEWLINES)
     q = draw(st.sampled_from(['"', "'"]))
     lines = ["import os", "from vllm import LLM, SamplingParams"]
-    for kind in draw(st.lists(st.sampled_from(["llm", "sampling", "envdict", "environ", "other"]), min_size=1, max_size=4)):
-        if kind in ("llm", "sampling"):
+    for kind in draw(st.lists(st.sampled_from(["llm", "sampling", "envdict", "environ", "other", "propstr"]), min_size=1, max_size=4)):
+        if kind == "propstr":  # a serving.properties file held in a string literal
+            props = draw(properties_file())[1].replace("\r\n", "\n").replace("\r", "\n")
+            lines.append(f"open('serving.properties', 'w').write({draw(python_literal(props))})")
+        elif kind in ("llm", "sampling"):
             keys = draw(st.lists(st.sampled_from(REAL_VLLM[:10] if kind == "llm" else ["temperature", "top_p", "max_tokens", "seed", "n"]),
                                  max_size=4, unique=True))
             args = [f"model={_py_str('m', q)}"] if kind == "llm" else []
@@ -593,6 +617,14 @@ def _edit_case(name: str, text: str, data) -> None:
         hi = max([s.delete_span[1], s.key_span[1]] + ([s.value_span[1]] if s.value_span else []))
         region = (lo, hi)
     unit = scope.unit
+    while unit.host is not None:  # embedded text: its edits are written back through the host literal
+        from lmimigrate.core.embedding import _lift_fix
+        from lmimigrate.core.ftypes import Fix
+
+        lifted = _lift_fix(unit, Fix(Applicability.SAFE, "", tuple(edits)))
+        if lifted is None:
+            return  # the host cannot hold it: a rule would report without a fix
+        edits, region, unit = list(lifted.edits), unit.host_span, unit.host
     for e in edits:
         if region is None:
             assert e.start == e.end, f"an insert replaced text: {e}"
@@ -702,3 +734,49 @@ def test_regression_python_rules_read_lone_cr_line_endings():
     text = "import os\rfrom vllm.sampling_params import GuidedDecodingParams\rp = GuidedDecodingParams(json={})\r"
     _, fixed, _ = _fix(eng, "serve.py", text)
     assert fixed == text.replace("GuidedDecodingParams", "StructuredOutputsParams")
+
+
+# ---- Python string literals as hosts of other surfaces ------------------------------------------------------
+
+LITERAL_TEXT = st.text(alphabet=LOWER + " =.\n\t\\'\"{}#$é中\r\x00", max_size=30)
+
+
+@settings(max_examples=examples(300))
+@given(text=LITERAL_TEXT, data=st.data())
+def test_python_literal_encoding_round_trips(text, data):
+    """A literal written by `Literal.encode` evaluates to the text, and `read_literal` decodes it back with
+    source offsets that point at each character's own spelling."""
+    import ast
+
+    from lmimigrate.surfaces.python.strings import read_literal
+
+    source = data.draw(python_literal(text), label="literal")
+    value = ast.literal_eval(source) if not source.lstrip("rbu").startswith("f") else ast.literal_eval(source[1:])
+    value = value.decode("ascii") if isinstance(value, bytes) else value
+    lit = read_literal(source, (0, len(source)))
+    assert lit is not None and lit.text == value
+    assert lit.pos == sorted(lit.pos) and lit.pos[-1] == lit.content[1]
+    for i, ch in enumerate(lit.text):
+        if source[lit.pos[i]] != "\\":
+            assert source[lit.pos[i]] == ch
+
+
+@settings(max_examples=examples(100))
+@given(props=properties_file(), data=st.data())
+def test_properties_in_a_python_string_read_like_the_file(props, data):
+    """The settings of a serving.properties file are the same read from the file or from a Python string."""
+    text = props[1].replace("\r\n", "\n").replace("\r", "\n")
+    literal = data.draw(python_literal(text), label="literal")
+    source = f"open('serving.properties', 'w').write({literal})\n"
+    note(source)
+    direct = origin_settings(parse("serving.properties", text))
+    hosted = parse("write.py", source)
+    embedded = [(s.ns, s.key, s.text_value if s.literal else None)
+                for u in hosted.units[1:] for sc in u.scopes for s in sc.settings if s.derived_from is None]
+    if embedded:  # recognised: exactly the file's settings (a file with few keys may not look like one)
+        assert embedded == direct
+    for u in hosted.units[1:]:
+        for sc in u.scopes:
+            for s in sc.settings:
+                a, b = u.host_offset(s.key_span[0]), u.host_offset(s.key_span[1])
+                assert a <= b and source[a:b].replace("\\\n", "").startswith(s.raw_key[:1])

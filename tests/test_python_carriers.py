@@ -44,3 +44,209 @@ def test_names_flow_in_cell_order_only():
 def test_a_plain_python_file_does_not_inherit_anything():
     parsed = surfaces.parse_file("x.py", "llm = LLM(model='m')\n", "python")
     assert _call_scopes(parsed) == []
+
+
+# ---- configuration text in string literals ------------------------------------------------------------------
+
+import pytest
+from packaging.version import Version
+
+from lmimigrate.core.engine import Engine
+from lmimigrate.core.ftypes import Applicability
+from lmimigrate.core.registry import by_code
+from lmimigrate.core.versions import VersionPair
+
+
+def _engine(stack: str, frm: str, to: str, *codes: str) -> Engine:
+    return Engine([by_code(c)() for c in codes], {stack: VersionPair(stack, Version(frm), Version(to), "given")})
+
+
+def _lmi(src: str, fix=Applicability.UNSAFE, path="deploy.py", surface="python"):
+    return _engine("lmi", "14", "15", "LMI010", "LMI008").check_text(path, src, surface, fix)
+
+
+WRITE = '''def write(path):
+    with open(path + "/serving.properties", "w") as f:
+        f.write("""engine=MPI
+option.rolling_batch=lmi-dist
+option.tensor_parallel_degree=4
+""")
+'''
+
+
+def test_properties_in_a_triple_quoted_string_are_reported_in_the_host():
+    findings, _, _, crashed = _lmi(WRITE, fix=None)
+    assert not crashed
+    assert sorted((f.code, f.line, f.column) for f in findings) == [("LMI008", 4, 1), ("LMI010", 3, 20)]
+    f = next(f for f in findings if f.code == "LMI010")
+    assert WRITE[f.span[0] : f.span[1]] == "engine=MPI"
+
+
+def test_properties_in_a_string_are_fixed_in_place_and_converge():
+    _, text, applied, _ = _lmi(WRITE)
+    assert applied == 2
+    assert text == WRITE.replace("engine=MPI", "engine=Python").replace("=lmi-dist", "=vllm")
+    assert _lmi(text)[2] == 0
+
+
+@pytest.mark.parametrize("literal, fixed", [
+    ('"engine=MPI\\noption.rolling_batch=lmi-dist\\n"', '"engine=Python\\noption.rolling_batch=vllm\\n"'),
+    ("'engine=MPI\\noption.rolling_batch=lmi-dist'", "'engine=Python\\noption.rolling_batch=vllm'"),
+    ('r"""engine=MPI\noption.rolling_batch=lmi-dist\n"""', 'r"""engine=Python\noption.rolling_batch=vllm\n"""'),
+    ('b"engine=MPI\\noption.rolling_batch=lmi-dist\\n"', 'b"engine=Python\\noption.rolling_batch=vllm\\n"'),
+    ('"""engine=MPI\\noption.rolling_batch=lmi-dist\\n"""', '"""engine=Python\\noption.rolling_batch=vllm\\n"""'),
+])
+def test_quote_style_escapes_and_prefixes_are_kept(literal, fixed):
+    src = f"import pathlib\npathlib.Path('serving.properties').write_text({literal})\n"
+    _, text, applied, _ = _lmi(src)
+    assert applied == 2 and text == src.replace(literal, fixed)
+
+
+def test_dedented_fstring_keeps_indentation_and_fields_are_opaque():
+    src = ('from pathlib import Path\nfrom textwrap import dedent\n\n\ndef write(model_id, tp):\n'
+           '    Path("serving.properties").write_text(dedent(f"""\n'
+           '        engine=MPI\n        option.model_id={model_id}\n        option.rolling_batch=lmi-dist\n'
+           '        option.tensor_parallel_degree={tp}\n        """))\n')
+    parsed = surfaces.parse_file("deploy.py", src, "python")
+    props = [s for u in parsed.units[1:] for sc in u.scopes for s in sc.settings]
+    assert {s.key: s.literal for s in props} == {
+        "engine": True, "option.model_id": False, "option.rolling_batch": True, "option.tensor_parallel_degree": False}
+    _, text, applied, _ = _lmi(src)
+    assert applied == 2
+    assert text == src.replace("        engine=MPI", "        engine=Python").replace("=lmi-dist", "=vllm")
+
+
+def test_a_fix_that_would_add_braces_to_an_fstring_is_report_only():
+    src = 'import os\n\nos.system(f"vllm serve {MODEL} --guided-decoding-backend xgrammar")\n'
+    eng = _engine("vllm", "0.10.2", "0.11.0", "VLLM100")
+    findings, text, applied, _ = eng.check_text("serve.py", src, "python", Applicability.UNSAFE)
+    assert [f.code for f in findings] == ["VLLM100"] and findings[0].fix is None
+    assert text == src and applied == 0
+
+
+def test_vllm_launch_strings_and_argument_lists_are_command_lines():
+    src = ('import subprocess\n\nMODEL = "m"\n\n\ndef serve(port):\n'
+           "    subprocess.run(['vllm', 'serve', MODEL, '--port', str(port), '--disable-log-requests',\n"
+           "                    '--max-model-len', '4096'])\n"
+           '    subprocess.Popen("python -m vllm.entrypoints.openai.api_server --model m --disable-log-requests", shell=True)\n')
+    eng = _engine("vllm", "0.10.0", "0.10.1", "VLLM080")
+    findings, text, applied, _ = eng.check_text("serve.py", src, "python", Applicability.SAFE)
+    assert applied == 2
+    assert text == src.replace(" '--disable-log-requests',\n", "\n").replace(" --disable-log-requests", "")
+    assert eng.check_text("serve.py", text, "python", Applicability.SAFE)[2] == 0
+
+
+def test_an_inserted_list_word_takes_the_lists_quote():
+    src = "import subprocess\nsubprocess.run(['vllm', 'serve', 'm', '--max-model-len', '4096'])\n"
+    eng = _engine("vllm", "0.19.0", "0.20.0", "VLLM024")
+    _, text, applied, _ = eng.check_text("serve.py", src, "python", Applicability.UNSAFE)
+    assert applied == 1 and text == src.replace("'4096'", "'4096', '--gpu-memory-utilization', '0.9'")
+
+
+@pytest.mark.parametrize("src", [
+    # prose that mentions settings
+    '"""Set option.rolling_batch=lmi-dist in serving.properties to use lmi-dist.\n\nThen deploy."""\n',
+    'HELP = "use vllm serve --max-model-len 4096 to start the server"\n',
+    'SQL = "SELECT engine=1 FROM t WHERE option.x = 2"\n',
+    # key=value text of something else
+    'CFG = """\nhost=localhost\nport=8080\nengine_threads=4\n"""\n',
+    'ARGS = ["python", "train.py", "--model", "vllm-like", "--max-model-len", "4096"]\n',
+    'ENV = "PATH=/usr/bin\\nHOME=/root\\n"\n',
+])
+def test_strings_that_merely_look_similar_stay_quiet(src):
+    parsed = surfaces.parse_file("x.py", src, "python")
+    assert [u for u in parsed.units if u.host is not None] == []
+    assert not [s for s in parsed.units[0].scopes if s.kind == "cli"]
+
+
+def test_embedded_text_in_a_notebook_cell_is_fixed_in_its_cell():
+    nb = _nb("from pathlib import Path\n",
+             'Path("serving.properties").write_text("""engine=MPI\noption.rolling_batch=lmi-dist\n""")\n')
+    findings, text, applied, _ = _lmi(nb, path="nb.ipynb", surface="notebook")
+    assert applied == 2 and {f.cell for f in findings} <= {1}
+    cells = json.loads(text)["cells"]
+    assert "".join(cells[1]["source"]) == 'Path("serving.properties").write_text("""engine=Python\noption.rolling_batch=vllm\n""")\n'
+    assert cells[0] == json.loads(nb)["cells"][0]
+
+
+# ---- calls that unpack arguments ------------------------------------------------------------------------------
+
+UNPACK = '''from vllm import LLM, AsyncEngineArgs
+
+
+def build(args):
+    return AsyncEngineArgs(**args, max_model_len=4096)
+
+
+def make(*args, **kwargs):
+    return LLM(*args, **kwargs)
+
+
+def positional(*args):
+    return LLM(*args, model="m")
+
+
+plain = LLM(model="m", max_model_len=4096)
+'''
+
+
+def test_unpacking_is_a_scope_fact_and_blocks_keywords_that_may_already_be_there():
+    parsed = surfaces.parse_file("serve.py", UNPACK, "python")
+    calls = [s for s in parsed.units[0].scopes if s.kind == "python-call"]
+    assert [bool(s.facts.get("unpacked")) for s in calls] == [True, True, True, False]
+    build = calls[0]
+    with pytest.raises(ValueError):
+        build.insert("vllm", "gpu_memory_utilization", 0.9)
+    with pytest.raises(ValueError):
+        build.get("vllm", "max_model_len").rename("max_seq_len")
+    assert build.get("vllm", "max_model_len").delete()  # deleting a visible keyword stays possible
+    assert calls[3].insert("vllm", "gpu_memory_utilization", 0.9)
+
+
+def test_default_change_notes_stay_quiet_when_the_setting_can_arrive_unpacked():
+    eng = _engine("vllm", "0.19.0", "0.20.0", "VLLM024")
+    findings, text, applied, _ = eng.check_text("serve.py", UNPACK, "python", Applicability.UNSAFE)
+    assert [(f.code, f.line) for f in findings] == []  # the plain call was fixed, the unpacking ones untouched
+    assert applied == 1
+    assert text == UNPACK.replace('plain = LLM(model="m", max_model_len=4096)',
+                                  'plain = LLM(model="m", max_model_len=4096, gpu_memory_utilization=0.9)')
+
+
+def test_chunked_prefill_note_stays_quiet_when_the_setting_can_arrive_unpacked():
+    eng = _engine("vllm", "0.7.3", "0.8.0", "VLLM020")
+    findings = eng.check_text("serve.py", UNPACK, "python", None)[0]
+    assert [f.line for f in findings if f.code == "VLLM020"] == [16]  # `plain = LLM(...)` only
+
+
+# ---- invariants of the fixture projects that carry configuration in Python -----------------------------------
+
+from pathlib import Path
+
+PROJECTS = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
+PY_CASES = sorted(p for p in PROJECTS.glob("py-*") if (p / "after").is_dir())
+
+
+def _carriers(path: Path, text: str):
+    surface = surfaces.classify(path.name)
+    parsed = surfaces.parse_file(path.name, text, surface)
+    spans = [u.host_span for u in parsed.units if u.host is not None]
+    spans += [sc.span for u in parsed.units if u.host is None for sc in u.scopes]
+    return parsed, spans
+
+
+@pytest.mark.parametrize("case", PY_CASES, ids=lambda p: p.name)
+def test_fixed_hosts_parse_embedded_text_parses_and_only_carriers_change(case):
+    import difflib
+
+    for before in sorted((case / "before").rglob("*.py")):
+        after = case / "after" / before.relative_to(case / "before")
+        old, new = before.read_text(), after.read_text()
+        if old == new:
+            continue
+        parsed_old, allowed = _carriers(before, old)
+        parsed_new, _ = _carriers(after, new)  # the host still parses
+        hosted = lambda p: [(u.surface, u.label) for u in p.units if u.host is not None]  # noqa: E731
+        assert hosted(parsed_new) == hosted(parsed_old)  # every embedded text still parses as its surface
+        for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            if tag != "equal":
+                assert any(a <= i1 and i2 <= b for a, b in allowed), f"{before.name}: edit at {i1}-{i2} outside a carrier"

@@ -237,12 +237,18 @@ def test_call_edits_keep_valid_python(items, seps, lead, tail):
         return
     (scope,) = surfaces.parse_file("x.py", text, "python").scopes()
     names = [s.key for s in scope.settings]
+    unpacked = any(item.startswith("*") for item in items)
     for s in scope.settings:
         out = apply_edits(text, s.delete())
         tree = ast.parse(out)
         assert [k.arg for k in tree.body[1].value.keywords if k.arg] == [n for n in names if n != s.key]
-        out = apply_edits(text, scope.insert("vllm", "z", 0, after=s))
-        assert "z" in [k.arg for k in ast.parse(out).body[1].value.keywords]
+        if not unpacked:
+            out = apply_edits(text, scope.insert("vllm", "z", 0, after=s))
+            assert "z" in [k.arg for k in ast.parse(out).body[1].value.keywords]
+    if unpacked:  # `z` may already arrive through *args/**kwargs: adding it could raise TypeError
+        with pytest.raises(ValueError):
+            scope.insert("vllm", "z", 0)
+        return
     out = apply_edits(text, scope.insert("vllm", "z", 0))
     assert [k.arg for k in ast.parse(out).body[1].value.keywords][-1] == "z"
 

@@ -62,7 +62,7 @@ SURFACE_MODULES = {
 #: Surfaces whose files may hold text of other surfaces (notebook cells; a properties file in a Python string;
 #: a shell script in a YAML block scalar): a file of these is planned with every surface's rules. A surface that
 #: starts embedding text (`lmimigrate.surfaces.embed`) must be listed here.
-HOSTS = frozenset({"notebook", "yaml"})
+HOSTS = frozenset({"notebook", "yaml", "python"})
 
 #: Comment markers per surface, for suppression comments.
 COMMENTS = {

@@ -105,9 +105,10 @@ def _masked_parse(unit: Unit, masked: str, parse) -> None:
         unit.text, unit._index = original, None
 
 
-def _read_cell(unit: Unit, index: int, bindings: dict[str, str]) -> bool:
+def _read_cell(unit: Unit, index: int, bindings: dict[str, str], embedded: list[Unit]) -> bool:
     """Fill the unit's scopes; False when the cell is not something we read. `bindings`: the names earlier code
-    cells bound to vllm/sagemaker qualnames (a notebook is one program); updated with this cell's."""
+    cells bound to vllm/sagemaker qualnames (a notebook is one program); updated with this cell's. Units of
+    configuration text in the cell's string literals are added to `embedded`."""
     from lmimigrate import surfaces
 
     text = unit.text
@@ -126,7 +127,7 @@ def _read_cell(unit: Unit, index: int, bindings: dict[str, str]) -> bool:
             module = importlib.import_module(surfaces.SURFACE_MODULES[surface])
             masked = _blank_first_line(text)
             if surface == "python":
-                module.parse(unit, source=mask_ipython(masked)[0])
+                embedded += module.parse(unit, source=mask_ipython(masked)[0])
             elif surface == "yaml":
                 _masked_parse(unit, masked, lambda u: module.parse(u, target.strip("'\"")))
             else:
@@ -144,14 +145,14 @@ def _read_cell(unit: Unit, index: int, bindings: dict[str, str]) -> bool:
 
     masked, shell = mask_ipython(text)
     try:
-        python.parse(unit, source=masked, inherited=bindings)
+        embedded += python.parse(unit, source=masked, inherited=bindings)
     except ParseError:
         # An indented `  !cmd` outside any block: IPython accepts it; as a comment, Python does too.
         unit.scopes.clear()
         alt = mask_ipython(text, comment=True)[0]
         if alt == masked:
             raise
-        python.parse(unit, source=alt, inherited=bindings)
+        embedded += python.parse(unit, source=alt, inherited=bindings)
     if unit.python is not None:
         bindings.clear()
         bindings.update((k, q) for k, q in unit.python.bindings.items() if python.carried(q))
@@ -276,14 +277,16 @@ def parse_file(path: str, text: str) -> ParsedFile:
             continue
         src = _Source(node)
         unit = Unit(text=src.text, surface="python", cell=index, newline=surfaces.detect_newline(src.text))
+        embedded: list[Unit] = []
         try:
-            if not _read_cell(unit, index, bindings):
+            if not _read_cell(unit, index, bindings, embedded):
                 continue
         except ParseError as e:
             raise ParseError(f"cell {index}: {e.message}", offset=_error_offset(src, e.offset)) from None
         except RecursionError:
             raise ParseError(f"cell {index}: nested too deeply", offset=node.start) from None
         parsed.units.append(unit)
+        parsed.units.extend(embedded)
         sources.append(src)
 
     ascii_only = text.isascii() and "\\u" in text
@@ -292,7 +295,8 @@ def parse_file(path: str, text: str) -> ParsedFile:
     def rebuild(unit_texts: list[str]) -> str:
         out, pos = [], 0
         layout = None
-        for src, new in zip(sources, unit_texts):
+        cells = [new for u, new in zip(parsed.units, unit_texts) if u.host is None]  # embedded text: in its cell
+        for src, new in zip(sources, cells):
             if new == src.text:
                 continue
             if layout is None:

@@ -29,8 +29,9 @@ def launches(ctx):
 
 
 def pinned(scope, key: str) -> bool:
-    """Whether the launch sets `key` itself: the flag, its `--no-` form, or a dotted `compilation_config.x`."""
-    if scope.get("vllm", key) is not None or scope.get("vllm", "no_" + key) is not None:
+    """Whether the launch sets `key` itself: the flag, its `--no-` form, or a dotted `compilation_config.x`; or
+    may set it unseen, through unpacked `*args`/`**kwargs` (scope fact "unpacked")."""
+    if scope.get("vllm", key) is not None or scope.get("vllm", "no_" + key) is not None or scope.facts.get("unpacked"):
         return True
     if "." in key:
         head, _, sub = key.partition(".")
@@ -287,7 +288,7 @@ class ChunkedPrefillForcedOn(VllmRule):
                     yield ctx.report(s or scope.get("vllm", "no_enable_chunked_prefill"),
                                      "vllm 0.8.0-0.11.0 (V1) ignore `enable_chunked_prefill=False`: chunked prefill "
                                      "stays on for generative models", severity=Severity.WARNING)
-            elif s is None:
+            elif s is None and not pinned(scope, "enable_chunked_prefill"):
                 yield ctx.report(scope, "vllm 0.8.0 (V1) always chunks prefills of generative models (V0: only "
                                  "contexts over 32K); `max_num_batched_tokens` now bounds each step's prefill")
 

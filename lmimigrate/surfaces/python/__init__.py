@@ -20,8 +20,9 @@ Offsets: ast columns are UTF-8 byte offsets in a line; `Offsets` turns them into
 
 from __future__ import annotations
 
-from lmimigrate.core.ftypes import ParseError, TextEdit, Unit
+from lmimigrate.core.ftypes import ParsedFile, ParseError, TextEdit, Unit
 from lmimigrate.surfaces.python.builder import ENV_KWARGS, SAMPLING_CALLS, VLLM_ENGINE_CALLS, _Builder
+from lmimigrate.surfaces.python.carriers import launch_scopes, string_units
 from lmimigrate.surfaces.python.literals import Items, Offsets, py_literal, py_str, quote_of
 from lmimigrate.surfaces.python.model import Arg, Call, Import, ImportedName, Keyword, PyModule, Reference, build_module
 from lmimigrate.surfaces.python.scopes import PyCallScope, PyEnvScope
@@ -29,13 +30,14 @@ from lmimigrate.surfaces.python.scopes import PyCallScope, PyEnvScope
 __all__ = [
     "ENV_KWARGS", "PREFILTER", "SAMPLING_CALLS", "VLLM_ENGINE_CALLS", "Arg", "Call", "Import", "ImportedName", "Items",
     "Keyword", "Offsets", "PyCallScope", "PyEnvScope", "PyModule", "Reference", "TextEdit", "build_module", "parse",
+    "parse_file",
     "py_literal", "py_str", "quote_of",
 ]
 
 
 #: A file without any of these cannot hold a setting this surface extracts. Such files are not even parsed
 #: (so a syntax error there is not reported either); the engine's rule prefilter skips them as well.
-PREFILTER = ("vllm", "sagemaker", "env", "OPTION_", "HF_MODEL")
+PREFILTER = ("vllm", "sagemaker", "env", "OPTION_", "HF_MODEL", "VLLM_", "option.", "engine=")
 
 #: Roots of the names a notebook's later cells inherit from earlier ones (what the scopes and rules resolve).
 _CARRIED_ROOTS = frozenset({"vllm", "sagemaker", "os", "subprocess", "boto3"})
@@ -45,13 +47,22 @@ def carried(qualname: str) -> bool:
     return qualname.split(".", 1)[0] in _CARRIED_ROOTS
 
 
-def parse(unit: Unit, source: str | None = None, inherited: dict[str, str] | None = None) -> None:
+def parse_file(path: str, text: str) -> ParsedFile:
+    """A Python file: its unit, then the units of configuration text embedded in its string literals."""
+    from lmimigrate.surfaces import detect_newline
+
+    unit = Unit(text=text, surface="python", newline=detect_newline(text))
+    return ParsedFile(path=path, units=[unit, *parse(unit)])
+
+
+def parse(unit: Unit, source: str | None = None, inherited: dict[str, str] | None = None) -> list[Unit]:
     """Fill unit.scopes and unit.python. `source` is a same-length stand-in for unit.text (notebook cells with
     IPython lines blanked); offsets always index unit.text. `inherited`: names bound to vllm/sagemaker qualnames
-    before this text runs (a notebook's earlier cells)."""
+    before this text runs (a notebook's earlier cells). Returns the units of configuration text embedded in the
+    unit's string literals (the caller adds them to its ParsedFile after the unit)."""
     text = unit.text if source is None else source
     if not any(t in text for t in PREFILTER) and not any(q.startswith(("vllm", "sagemaker")) for q in (inherited or {}).values()):
-        return
+        return []
     mod = build_module(text, unit.index.starts, inherited)
     unit.python = mod
     b = _Builder(unit, mod)
@@ -60,7 +71,10 @@ def parse(unit: Unit, source: str | None = None, inherited: dict[str, str] | Non
         if "os" in mod.bindings or "environ" in mod.bindings:
             b.environ()
         b.named_env_dicts()
+        b.scopes.extend(launch_scopes(unit, mod))
+        embedded = string_units(unit, mod)
     except RecursionError:
         raise ParseError("Python source nested too deeply") from None
     b.scopes.sort(key=lambda s: s.span)
     unit.scopes.extend(b.scopes)
+    return embedded

@@ -59,9 +59,12 @@ class _Builder:
             scope.facts["qualname"] = q
             scope.facts["call"] = call
             scope.facts["args"] = [(a.literal_value[0], a.span) for a in call.args]
+            # `f(*args)` / `f(**kwargs)`: any argument may be present without being visible (scope fact "unpacked").
+            if any(a.star for a in call.args):
+                scope.facts["unpacked"] = True
             for kw in call.keywords:
                 if kw.name is None:
-                    scope.facts["kwargs_splat"] = True
+                    scope.facts["kwargs_splat"] = scope.facts["unpacked"] = True
                     continue
                 value, literal = kw.literal_value
                 raw = self.text[kw.value_span[0] : kw.value_span[1]]

@@ -23,7 +23,8 @@ def _identifier(key: str) -> str:
 
 
 class PyCallScope(Scope):
-    """Keyword arguments of one call."""
+    """Keyword arguments of one call. facts["unpacked"]: the call unpacks `*args` or `**kwargs`, so a setting may
+    be present without being visible; no keyword is added or renamed into such a call."""
 
     kind = "python-call"
 
@@ -52,10 +53,21 @@ class PyCallScope(Scope):
     def render_entry(self, ns: str, key: str, value: Any, like: Setting | None = None) -> str:
         return f"{self.spell_key(ns, key)}={self.spell_value(value, like=like)}"
 
+    def _unpacked(self, key: str) -> None:
+        """A keyword written next to `*args`/`**kwargs` may already arrive through them: Python then raises
+        `TypeError: got multiple values for keyword argument`."""
+        if self.facts.get("unpacked"):
+            raise ValueError(f"`{key}` may already be passed through the call's unpacked arguments")
+
+    def rename(self, s: Setting, new_key: str, ns: str) -> list[TextEdit]:
+        self._unpacked(new_key)
+        return super().rename(s, new_key, ns)
+
     def delete(self, s: Setting) -> list[TextEdit]:
         return self.call.items.delete(s.style["item"])
 
     def insert(self, ns: str, key: str, value: Any, after: Setting | None = None) -> list[TextEdit]:
+        self._unpacked(key)
         like = after or (self.settings[-1] if self.settings else None)
         entry = self.render_entry(ns, key, value, like=like)
         return self.call.items.insert(entry, after.style["item"] if after else None, self.unit.newline)
