@@ -3,6 +3,7 @@ string literals, containers of settings, and calls that unpack arguments."""
 
 from __future__ import annotations
 
+import ast
 import json
 
 from lmimigrate import surfaces
@@ -231,11 +232,14 @@ def _carriers(path: Path, text: str):
     parsed = surfaces.parse_file(path.name, text, surface)
     spans = [u.host_span for u in parsed.units if u.host is not None]
     spans += [sc.span for u in parsed.units if u.host is None for sc in u.scopes]
+    mod = parsed.units[0].python  # and string literals (an image tag in an f-string)
+    spans += [mod.offsets.span(n) for n in (mod.nodes if mod else ()) if isinstance(n, (ast.Constant, ast.JoinedStr))]
     return parsed, spans
 
 
 @pytest.mark.parametrize("case", PY_CASES, ids=lambda p: p.name)
 def test_fixed_hosts_parse_embedded_text_parses_and_only_carriers_change(case):
+    """Edits stay inside the literals and scopes that carry settings; the host and the embedded texts still parse."""
     import difflib
 
     for before in sorted((case / "before").rglob("*.py")):
@@ -250,3 +254,103 @@ def test_fixed_hosts_parse_embedded_text_parses_and_only_carriers_change(case):
         for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
             if tag != "equal":
                 assert any(a <= i1 and i2 <= b for a, b in allowed), f"{before.name}: edit at {i1}-{i2} outside a carrier"
+
+
+# ---- containers of settings ----------------------------------------------------------------------------------
+
+
+def _scopes(src: str, kind: str):
+    return [s for s in surfaces.parse_file("x.py", src, "python").units[0].scopes if s.kind == kind]
+
+
+def test_option_dicts_are_lmi_maps_and_look_alike_dicts_are_not():
+    src = ('CASES = {\n    "llama": {"option.model_id": "m", "option.rolling_batch": "lmi-dist", "engine": "MPI"},\n'
+           '    "db": {"engine": "postgres", "option.timeout": "30", "host": "h", "port": "1"},\n}\n')
+    (scope,) = _scopes(src, "lmi-map")
+    assert [(s.ns, s.key, s.value) for s in scope.settings] == [
+        ("lmi", "option.model_id", "m"), ("lmi", "option.rolling_batch", "lmi-dist"), ("lmi", "engine", "MPI")]
+    assert scope.facts["standalone"] is True
+
+
+@pytest.mark.parametrize("src", [
+    # boto3 create_model, PrimaryContainer and Containers=[...]
+    'import boto3\nboto3.client("sagemaker").create_model(ModelName="m", PrimaryContainer={"Image": "i", '
+    '"Environment": {"OPTION_ROLLING_BATCH": "lmi-dist", "HF_MODEL_ID": "m"}})\n',
+    'import boto3\nsm = boto3.client("sagemaker")\nsm.create_model(ModelName="m", Containers=[{"Image": "i", '
+    '"Environment": {"OPTION_ROLLING_BATCH": "lmi-dist", "HF_MODEL_ID": "m"}}])\n',
+    # CDK
+    'from aws_cdk import aws_sagemaker as sm\nsm.CfnModel.ContainerDefinitionProperty(image="i", '
+    'environment={"OPTION_ROLLING_BATCH": "lmi-dist", "HF_MODEL_ID": "m"})\n',
+    # Modal
+    'import modal\nimage = modal.Image.debian_slim().env({"OPTION_ROLLING_BATCH": "lmi-dist", "HF_MODEL_ID": "m"})\n',
+    # lists of name/value dicts
+    'ENV = [{"name": "OPTION_ROLLING_BATCH", "value": "lmi-dist"}, {"name": "HF_MODEL_ID", "value": "m"}]\n',
+])
+def test_environment_containers_of_sdks_are_env_scopes(src):
+    (scope,) = _scopes(src, "env")
+    assert [(s.key, s.value) for s in scope.settings if s.ns == "env"] == [("OPTION_ROLLING_BATCH", "lmi-dist"), ("HF_MODEL_ID", "m")]
+    findings, text, applied, _ = _engine("lmi", "14", "15", "LMI008").check_text("deploy.py", src, "python", Applicability.UNSAFE)
+    assert applied == 1 and text == src.replace('"lmi-dist"', '"vllm"', 1)
+
+
+def test_name_value_list_insert_writes_a_dict_like_its_neighbours():
+    src = "ENV = [\n    {'name': 'OPTION_ROLLING_BATCH', 'value': 'vllm'},\n]\n"
+    (scope,) = _scopes(src, "env")
+    out = surfaces.parse_file("x.py", src, "python")
+    from lmimigrate.core.engine import apply_edits
+
+    new = apply_edits(src, scope.insert("env", "OPTION_MAX_MODEL_LEN", "4096"))
+    assert new == ("ENV = [\n    {'name': 'OPTION_ROLLING_BATCH', 'value': 'vllm'},\n"
+                   "    {'name': 'OPTION_MAX_MODEL_LEN', 'value': '4096'},\n]\n")
+    assert out.units[0].scopes
+
+
+ENGINE_ARGS = '''from vllm import AsyncEngineArgs, AsyncLLMEngine
+
+DEFAULT_ARGS = {
+    "model": "meta-llama/Llama-3.1-8B-Instruct",
+    "disable_log_requests": True,
+    "guided_decoding_backend": "xgrammar",
+}
+
+
+def build(**overrides):
+    args = dict(DEFAULT_ARGS, **overrides)
+    return AsyncLLMEngine.from_engine_args(AsyncEngineArgs(**args))
+'''
+
+
+def test_engine_argument_dicts_that_flow_into_engine_args_get_the_vllm_rules():
+    (scope,) = _scopes(ENGINE_ARGS, "python-dict")
+    assert [s.key for s in scope.settings] == ["model", "disable_log_requests", "guided_decoding_backend"]
+    assert scope.facts["qualname"] == "vllm.AsyncEngineArgs"
+    with pytest.raises(ValueError):  # a new key could collide with a keyword beside the unpacking
+        scope.insert("vllm", "max_model_len", 4096)
+    eng = _engine("vllm", "0.10.0", "0.11.0", "VLLM080", "VLLM100")
+    findings, text, applied, _ = eng.check_text("engine.py", ENGINE_ARGS, "python", Applicability.SAFE)
+    assert sorted(f.code for f in findings) == ["VLLM100"] and applied == 1
+    assert text == ENGINE_ARGS.replace('    "disable_log_requests": True,\n', "")
+
+
+def test_a_dict_that_does_not_reach_an_engine_call_is_not_read():
+    src = ENGINE_ARGS.replace("AsyncEngineArgs(**args)", "AsyncEngineArgs(model='m')")
+    assert _scopes(src, "python-dict") == []
+    src = 'import other\nDEFAULT_ARGS = {"model": "m", "disable_log_requests": True}\nother.Args(**DEFAULT_ARGS)\n'
+    assert _scopes(src, "python-dict") == []
+
+
+def test_a_constant_bound_once_counts_as_the_literal_of_the_keyword():
+    src = ('from sagemaker import image_uris\n\nVERSION = "0.27.0"\n\n'
+           'uri = image_uris.retrieve(framework="djl-deepspeed", version=VERSION, region="us-east-1")\n')
+    (call,) = _scopes(src, "python-call")
+    v = call.get("call", "version")
+    assert (v.value, v.literal, src[v.value_span[0] : v.value_span[1]]) == ("0.27.0", True, '"0.27.0"')
+
+
+def test_image_tags_in_fstrings_with_placeholder_account_and_region_are_bumped():
+    src = ('ACCOUNT = "763104351884"\nREGION = "us-west-2"\n'
+           'IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/djl-inference:0.32.0-lmi14.0.0-cu124"\n'
+           'MODEL_ID = "meta-llama/Llama-3.1-8B-Instruct"\n')
+    findings, text, applied, _ = _engine("lmi", "14", "15", "LMI080").check_text("deploy.py", src, "python", Applicability.UNSAFE)
+    assert [f.code for f in findings] == [] and applied == 1
+    assert "djl-inference:0.33.0-lmi15.0.0-cu128" in text

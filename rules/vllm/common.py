@@ -163,6 +163,8 @@ def show(scope, key: str, value=None) -> str:
     kind = getattr(scope, "kind", "cli")
     if kind == "python-call":
         return key if value is None else f"{key}={value!r}"
+    if kind == "python-dict":
+        return repr(key) if value is None else f"{key!r}: {value!r}"
     if kind == "vllm-config":
         return key if value is None else f"{key}: {value}"
     return flag(key) if value is None else f"{flag(key)} {value}"

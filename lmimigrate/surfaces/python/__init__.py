@@ -21,8 +21,9 @@ Offsets: ast columns are UTF-8 byte offsets in a line; `Offsets` turns them into
 from __future__ import annotations
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, TextEdit, Unit
-from lmimigrate.surfaces.python.builder import ENV_KWARGS, SAMPLING_CALLS, VLLM_ENGINE_CALLS, _Builder
+from lmimigrate.surfaces.python.builder import ENV_KWARGS, SAMPLING_CALLS, VLLM_ENGINE_CALLS, _Builder, _mostly_upper
 from lmimigrate.surfaces.python.carriers import launch_scopes, string_units
+from lmimigrate.surfaces.python.containers import engine_arg_dicts, environment_maps, option_maps
 from lmimigrate.surfaces.python.literals import Items, Offsets, py_literal, py_str, quote_of
 from lmimigrate.surfaces.python.model import Arg, Call, Import, ImportedName, Keyword, PyModule, Reference, build_module
 from lmimigrate.surfaces.python.scopes import PyCallScope, PyEnvScope
@@ -37,7 +38,7 @@ __all__ = [
 
 #: A file without any of these cannot hold a setting this surface extracts. Such files are not even parsed
 #: (so a syntax error there is not reported either); the engine's rule prefilter skips them as well.
-PREFILTER = ("vllm", "sagemaker", "env", "OPTION_", "HF_MODEL", "VLLM_", "option.", "engine=")
+PREFILTER = ("vllm", "sagemaker", "env", "OPTION_", "HF_MODEL", "VLLM_", "option.", "engine=", "Environment")
 
 #: Roots of the names a notebook's later cells inherit from earlier ones (what the scopes and rules resolve).
 _CARRIED_ROOTS = frozenset({"vllm", "sagemaker", "os", "subprocess", "boto3"})
@@ -45,6 +46,17 @@ _CARRIED_ROOTS = frozenset({"vllm", "sagemaker", "os", "subprocess", "boto3"})
 
 def carried(qualname: str) -> bool:
     return qualname.split(".", 1)[0] in _CARRIED_ROOTS
+
+
+def containers(b: _Builder, text: str) -> None:
+    """Scopes for dicts and lists of settings that no known call names (see `containers`); each kind only in a
+    file that holds its hint."""
+    if "option." in text:
+        option_maps(b)
+    if "nv" in text or "name" in text:  # Environment, environment=, env=, .env(...); {"name": ..., "value": ...}
+        environment_maps(b, _mostly_upper)
+    if "**" in text and "vllm" in text:
+        engine_arg_dicts(b, VLLM_ENGINE_CALLS)
 
 
 def parse_file(path: str, text: str) -> ParsedFile:
@@ -71,6 +83,7 @@ def parse(unit: Unit, source: str | None = None, inherited: dict[str, str] | Non
         if "os" in mod.bindings or "environ" in mod.bindings:
             b.environ()
         b.named_env_dicts()
+        containers(b, text)
         b.scopes.extend(launch_scopes(unit, mod))
         embedded = string_units(unit, mod)
     except RecursionError:

@@ -67,17 +67,32 @@ class _Builder:
                     scope.facts["kwargs_splat"] = scope.facts["unpacked"] = True
                     continue
                 value, literal = kw.literal_value
-                raw = self.text[kw.value_span[0] : kw.value_span[1]]
+                value_span, style = kw.value_span, {"item": kw.index}
+                const = self.constant(kw.node.value) if not literal else None
+                if const is not None:  # `VERSION = "0.29.0"` ... `version=VERSION`: that literal is the value
+                    value, literal, value_span = const.value, True, self.mod.offsets.span(const)
+                    style["via"] = kw.node.value.id
+                raw = self.text[value_span[0] : value_span[1]]
+                style["quote"] = quote_of(raw)
                 scope.settings.append(Setting(
                     ns=ns, key=kw.name, value=value, raw_key=kw.name, key_span=kw.name_span,
-                    value_span=kw.value_span, delete_span=call.delete_span(kw.index), scope=scope,
-                    literal=literal, style={"item": kw.index, "quote": quote_of(raw)},
+                    value_span=value_span, delete_span=call.delete_span(kw.index), scope=scope,
+                    literal=literal, style=style,
                 ))
             self.scopes.append(scope)
             if ns == "call":
                 for kw in call.keywords:
                     if kw.name in ENV_KWARGS:
                         self.env_from_expr(kw.node.value, f"{scope.label[:-5]} {kw.name}", q)
+
+    def constant(self, node: ast.AST) -> ast.Constant | None:
+        """The string or number constant a name is bound to by its only assignment in the module."""
+        if not isinstance(node, ast.Name):
+            return None
+        values = self.mod.assignments.get(node.id, [])
+        if len(values) == 1 and isinstance(values[0], ast.Constant) and isinstance(values[0].value, (str, int, float)):
+            return values[0]
+        return None
 
     def env_from_expr(self, node: ast.AST, label: str, owner: str | None) -> None:
         if isinstance(node, ast.Name):

@@ -78,7 +78,8 @@ def _module_quote(text: str) -> str:
 
 
 class PyEnvScope(Scope):
-    """An environment dict: a dict display (`form` "dict"), `dict(K="v")` ("kwargs") or os.environ statements."""
+    """An environment dict: a dict display (`form` "dict"), `dict(K="v")` ("kwargs"), a list of
+    `{"name": K, "value": v}` dicts ("namevalue") or os.environ statements ("environ")."""
 
     kind = "env"
 
@@ -109,6 +110,9 @@ class PyEnvScope(Scope):
             return f"{k}={v}"
         if self.form == "dict":
             return f"{k}: {v}"
+        if self.form == "namevalue":  # `{"name": "X", "value": "v"}` in a list of such dicts
+            kq = quote_of(k)
+            return "{" + f"{kq}name{kq}: {k}, {kq}value{kq}: {v}" + "}"
         if like is None:
             raise ValueError("no os.environ statement to copy")
         target = like.style["target"]
@@ -159,3 +163,37 @@ def _statement_delete(text: str, start: int, end: int) -> tuple[int, int]:
         return j - 1, end
     return start, end
 
+
+
+class PyDictScope(Scope):
+    """The string-keyed entries of one dict display: an `option.*` map (kind "lmi-map", ns "lmi") or a dict of
+    vLLM engine arguments unpacked into `EngineArgs(**d)` / `LLM(**d)` (kind "python-dict", ns "vllm").
+    `insertable` False: a new key could collide with a keyword written beside the unpacking, so none is added."""
+
+    def __init__(self, unit: Unit, kind: str, ns: str, label: str, items: Items, insertable: bool = True):
+        super().__init__(unit, kind=kind, label=label)
+        self.ns, self.items, self.insertable = ns, items, insertable
+
+    def spell_key(self, ns: str, key: str, like: Setting | None = None) -> str:
+        if ns != self.ns:
+            raise ValueError(f"a {self.label} dict cannot hold a {ns} setting")
+        q = like.style.get("key_quote") if like is not None else None
+        return py_str(key, q or _module_quote(self.unit.text))
+
+    def spell_value(self, value: Any, like: Setting | None = None, key: str | None = None) -> str:
+        raw = self.unit.text[like.value_span[0] : like.value_span[1]] if like is not None and like.value_span else ""
+        q = quote_of(raw) if _STR_PREFIX.match(raw) else (like.style.get("key_quote") if like else None)
+        return py_literal(value, q or _module_quote(self.unit.text))
+
+    def render_entry(self, ns: str, key: str, value: Any, like: Setting | None = None) -> str:
+        return f"{self.spell_key(ns, key, like=like)}: {self.spell_value(value, like=like)}"
+
+    def delete(self, s: Setting) -> list[TextEdit]:
+        return self.items.delete(s.style["item"])
+
+    def insert(self, ns: str, key: str, value: Any, after: Setting | None = None) -> list[TextEdit]:
+        if not self.insertable:
+            raise ValueError(f"`{key}` may already be passed beside the unpacked dict")
+        like = after or (self.settings[-1] if self.settings else None)
+        entry = self.render_entry(ns, key, value, like=like)
+        return self.items.insert(entry, after.style["item"] if after else None, self.unit.newline)
