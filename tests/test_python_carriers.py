@@ -354,3 +354,11 @@ def test_image_tags_in_fstrings_with_placeholder_account_and_region_are_bumped()
     findings, text, applied, _ = _engine("lmi", "14", "15", "LMI080").check_text("deploy.py", src, "python", Applicability.UNSAFE)
     assert [f.code for f in findings] == [] and applied == 1
     assert "djl-inference:0.33.0-lmi15.0.0-cu128" in text
+
+
+def test_unknown_keys_of_an_unpacked_engine_argument_dict_are_reported():
+    src = ENGINE_ARGS.replace('"guided_decoding_backend": "xgrammar",', '"max_num_seq": 8,')
+    findings = _engine("vllm", "0.11.0", "0.12.0", "VLLM301").check_text("engine.py", src, "python", None)[0]
+    # `disable_log_requests` left the engine arguments before 0.12.0 too
+    assert [(f.code, f.line) for f in findings] == [("VLLM301", 5), ("VLLM301", 6)]
+    assert "did you mean `max_num_seqs`" in findings[1].message

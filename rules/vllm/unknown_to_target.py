@@ -155,7 +155,8 @@ class UnknownEngineKwarg(Rule):
     what = (
         "Reports keyword arguments of `vllm.LLM(...)`, `vllm.EngineArgs(...)` and `vllm.AsyncEngineArgs(...)` (resolved "
         "through the file's imports) that are not `EngineArgs` fields of the target release (nor `LLM.__init__` "
-        "parameters, for `LLM`), with the closest field name."
+        "parameters, for `LLM`), with the closest field name; also the keys of a dict display unpacked into one of "
+        "those calls (`DEFAULT_ARGS = {...}` ... `AsyncEngineArgs(**args)`)."
     )
     why = (
         "`EngineArgs` is a dataclass and `LLM(**kwargs)` forwards unknown keywords to it: an unknown name raises "
@@ -213,6 +214,21 @@ class UnknownEngineKwarg(Rule):
                 if guess:
                     msg += f"; did you mean `{guess}`?"
                 yield ctx.report((unit, kw.name_span[0], kw.value_span[1]), msg + " (TypeError when the engine is built)")
+        # Keys of a dict unpacked into one of those calls (`AsyncEngineArgs(**DEFAULT_ARGS)`): the engine raises on
+        # them, and serving wrappers that filter unknown keys drop them silently.
+        for scope in ctx.scopes("python-dict"):
+            q = scope.facts.get("qualname", "")
+            accepted = set(fields) | (llm_params if q in LLM_QUALNAMES else set())
+            accepted |= extra_async if q in ASYNC_ENGINE_ARGS_QUALNAMES else set()
+            for s in scope.settings:
+                if s.key in accepted or ctx.introduced(s):
+                    continue
+                guess = _suggest(s.key, accepted)
+                msg = (f"`{s.key!r}` (unpacked into `{q.rsplit('.', 1)[-1]}`) is not an engine argument of vllm {pair.to}"
+                       + _removed_text("engine_args_fields", s.key, pair.to))
+                if guess:
+                    msg += f"; did you mean `{guess}`?"
+                yield ctx.report(s, msg + " (TypeError when the engine is built)")
 
 
 # ---- VLLM_* environment variables ----------------------------------------------------------------------------------
