@@ -362,3 +362,12 @@ def test_unknown_keys_of_an_unpacked_engine_argument_dict_are_reported():
     # `disable_log_requests` left the engine arguments before 0.12.0 too
     assert [(f.code, f.line) for f in findings] == [("VLLM301", 5), ("VLLM301", 6)]
     assert "did you mean `max_num_seqs`" in findings[1].message
+
+
+def test_a_python_file_without_embedding_hints_gets_no_rules_of_other_surfaces():
+    """Tokenless rules of the surfaces Python may hold (LMM003 reads properties and env) count only in a file with
+    one of the embedding hints: an ordinary module is not parsed for them."""
+    eng = Engine([by_code("LMM003")()], {})
+    assert eng.rules_for("python", b"import os\n\nx = compile('1', 'f', 'eval')\n", "app.py") == []
+    assert [r.code for r in eng.rules_for("python", b"CONFIG = 'engine=MPI\\n'\n", "app.py")] == ["LMM003"]
+    assert [r.code for r in eng.rules_for("properties", b"a=1\n", "serving.properties")] == ["LMM003"]

@@ -164,16 +164,28 @@ class Engine:
         if plan is None:
             plan = []
             host = surface in surfaces.HOSTS
+            # A host that says which surfaces its text holds (a Python file: properties, env, shell text in its
+            # strings) is planned with their rules, which count only in a file with one of its embedding hints;
+            # other hosts (notebook cells) with every surface's rules and tokens.
+            held = surfaces.HOSTED.get(surface) if host else None
+            split: dict[int, tuple[frozenset[bytes] | None, frozenset[bytes] | None]] = {}
             for r in self.rules:
-                # A host's file holds text of other surfaces (notebook cells, a properties file in a Python
-                # string): it needs the rules of every surface, with the tokens of every surface.
                 if _doc_only(r) or (r.surfaces and not host and surface not in r.surfaces):
                     continue
                 tokens = r.tokens
-                if host and isinstance(tokens, dict):
+                if held is not None:
+                    own = frozenset(r.tokens_for(surface)) if not r.surfaces or surface in r.surfaces else None
+                    inner = [h for h in held if not r.surfaces or h in r.surfaces]
+                    via = frozenset(t for h in inner for t in r.tokens_for(h)) if inner else None
+                    if own is None and via is None:
+                        continue
+                    split[id(r)] = (own, via)
+                    plan.append((r, (own or frozenset()) | (via or frozenset())))
+                elif host and isinstance(tokens, dict):
                     plan.append((r, frozenset(t for ts in tokens.values() for t in ts)))
                 else:
                     plan.append((r, frozenset(r.tokens_for(surface))))
+            self._plans[surface, "split"] = split
             self._plans[surface] = plan
             tokens = {t for _, ts in plan for t in ts}
             # Tokens made of word characters (and . : / -) can only occur inside one such run of the file:
@@ -193,7 +205,17 @@ class Engine:
         runs = b"\n".join(set(_WORD_RUN.findall(data)))
         present = {t for t in worded if t in runs}
         present.update(t for t in other if t in data)
-        return materialize(r for r, tokens in plan if not tokens or not present.isdisjoint(tokens))
+        split = self._plans[surface, "split"]
+        if not split:
+            return materialize(r for r, tokens in plan if not tokens or not present.isdisjoint(tokens))
+        hinted = any(h in data for h in surfaces.EMBED_HINTS[surface])
+
+        def wanted(r: Rule) -> bool:
+            own, via = split[id(r)]
+            return (own is not None and (not own or not present.isdisjoint(own))) or (
+                hinted and via is not None and (not via or not present.isdisjoint(via)))
+
+        return materialize(r for r, _ in plan if wanted(r))
 
     def run_rules(self, parsed: ParsedFile, path: str, rules: Sequence[Rule] | None = None) -> tuple[list[Finding], bool]:
         ctx = Context(path, parsed, self.pairs, self.introduced)

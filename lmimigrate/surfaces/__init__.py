@@ -63,6 +63,12 @@ SURFACE_MODULES = {
 #: a shell script in a YAML block scalar): a file of these is planned with every surface's rules. A surface that
 #: starts embedding text (`lmimigrate.surfaces.embed`) must be listed here.
 HOSTS = frozenset({"notebook", "yaml", "python"})
+#: The surfaces a host may hold, where it says: its files are planned with those surfaces' rules, which count
+#: only when the file holds one of the host's `EMBED_HINTS` (a host not listed here is planned with every
+#: surface's rules and tokens).
+HOSTED: dict[str, tuple[str, ...]] = {"python": ("properties", "env", "shell")}
+#: Bytes without which a host file embeds no text (what its recogniser looks for first).
+EMBED_HINTS: dict[str, tuple[bytes, ...]] = {"python": (b"option.", b"engine=", b"OPTION_", b"VLLM_", b"vllm")}
 
 #: Comment markers per surface, for suppression comments.
 COMMENTS = {

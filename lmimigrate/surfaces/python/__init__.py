@@ -20,6 +20,8 @@ Offsets: ast columns are UTF-8 byte offsets in a line; `Offsets` turns them into
 
 from __future__ import annotations
 
+import re
+
 from lmimigrate.core.ftypes import ParsedFile, ParseError, TextEdit, Unit
 from lmimigrate.surfaces.python.builder import ENV_KWARGS, SAMPLING_CALLS, VLLM_ENGINE_CALLS, _Builder, _mostly_upper
 from lmimigrate.surfaces.python.carriers import launch_scopes, string_units
@@ -48,12 +50,16 @@ def carried(qualname: str) -> bool:
     return qualname.split(".", 1)[0] in _CARRIED_ROOTS
 
 
+#: A quoted environment variable name of the serving stacks (LMI, vLLM, Gaudi, SageMaker, Hugging Face).
+_SERVING_ENV = re.compile(r"[\"'](?:OPTION|VLLM|HF|SM|SAGEMAKER|TENSOR_PARALLEL|SERVING|HABANA|PT_HPU|HUGGING)[A-Z0-9_]*[\"']")
+
+
 def containers(b: _Builder, text: str) -> None:
     """Scopes for dicts and lists of settings that no known call names (see `containers`); each kind only in a
     file that holds its hint."""
     if "option." in text:
         option_maps(b)
-    if "nv" in text or "name" in text:  # Environment, environment=, env=, .env(...); {"name": ..., "value": ...}
+    if _SERVING_ENV.search(text):  # an environment map that a serving stack reads
         environment_maps(b, _mostly_upper)
     if "**" in text and "vllm" in text:
         engine_arg_dicts(b, VLLM_ENGINE_CALLS)

@@ -19,13 +19,14 @@ import ast
 import re
 
 from lmimigrate.core.ftypes import Scope, TextEdit, Unit
+from lmimigrate.surfaces import EMBED_HINTS
 from lmimigrate.surfaces.embed import embed, placeholders
 from lmimigrate.surfaces.python.literals import py_str, quote_of
 from lmimigrate.surfaces.python.model import PyModule
 from lmimigrate.surfaces.python.strings import Literal, read_literal
 
-#: A file needs one of these to hold embedded configuration (also added to the surface prefilter).
-HINTS = ("option.", "engine", "OPTION_", "VLLM_", "vllm")
+#: A file needs one of these to hold embedded configuration (the engine's prefilter uses the same hints).
+HINTS = tuple(h.decode() for h in EMBED_HINTS["python"])
 _ENV_PREFIXES = ("OPTION_", "VLLM_", "HF_MODEL_ID", "TENSOR_PARALLEL_DEGREE", "SERVING_")
 _PROP_LINE = re.compile(r"[ \t]*([A-Za-z_][\w.\-]*)[ \t]*[=:]")
 _ENV_LINE = re.compile(r"[ \t]*(export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
