@@ -132,8 +132,10 @@ def test_vllm_launch_strings_and_argument_lists_are_command_lines():
            '    subprocess.Popen("python -m vllm.entrypoints.openai.api_server --model m --disable-log-requests", shell=True)\n')
     eng = _engine("vllm", "0.10.0", "0.10.1", "VLLM080")
     findings, text, applied, _ = eng.check_text("serve.py", src, "python", Applicability.SAFE)
-    assert applied == 2
-    assert text == src.replace(" '--disable-log-requests',\n", "\n").replace(" --disable-log-requests", "")
+    assert applied == 2  # VLLM080 keeps the explicit choice as `--no-enable-log-requests`, in each syntax
+    assert text == (src.replace(" '--disable-log-requests',\n", "\n")
+                    .replace("'4096'])", "'4096',\n                    '--no-enable-log-requests'])")
+                    .replace(" --disable-log-requests", " --no-enable-log-requests"))
     assert eng.check_text("serve.py", text, "python", Applicability.SAFE)[2] == 0
 
 
@@ -327,9 +329,12 @@ def test_engine_argument_dicts_that_flow_into_engine_args_get_the_vllm_rules():
     with pytest.raises(ValueError):  # a new key could collide with a keyword beside the unpacking
         scope.insert("vllm", "max_model_len", 4096)
     eng = _engine("vllm", "0.10.0", "0.11.0", "VLLM080", "VLLM100")
-    findings, text, applied, _ = eng.check_text("engine.py", ENGINE_ARGS, "python", Applicability.SAFE)
-    assert sorted(f.code for f in findings) == ["VLLM100"] and applied == 1
-    assert text == ENGINE_ARGS.replace('    "disable_log_requests": True,\n', "")
+    findings = eng.check_text("engine.py", ENGINE_ARGS, "python", None)[0]
+    assert sorted((f.code, f.line) for f in findings) == [("VLLM080", 5), ("VLLM100", 6)]
+    # a rename is written in the dict, keeping its quotes
+    src = ENGINE_ARGS.replace('"guided_decoding_backend": "xgrammar",', '"override_pooler_config": {"pooling_type": "MEAN"},')
+    _, text, applied, _ = _engine("vllm", "0.10.0", "0.11.0", "VLLM071").check_text("engine.py", src, "python", Applicability.UNSAFE)
+    assert applied == 1 and text == src.replace('"override_pooler_config"', '"pooler_config"')
 
 
 def test_a_dict_that_does_not_reach_an_engine_call_is_not_read():
