@@ -376,3 +376,10 @@ def test_a_python_file_without_embedding_hints_gets_no_rules_of_other_surfaces()
     assert eng.rules_for("python", b"import os\n\nx = compile('1', 'f', 'eval')\n", "app.py") == []
     assert [r.code for r in eng.rules_for("python", b"CONFIG = 'engine=MPI\\n'\n", "app.py")] == ["LMM003"]
     assert [r.code for r in eng.rules_for("properties", b"a=1\n", "serving.properties")] == ["LMM003"]
+
+
+@pytest.mark.parametrize("nl", ["\r\n", "\r"])
+def test_properties_in_a_triple_quoted_string_of_a_crlf_or_cr_file(nl):
+    src = f'def w(f):{nl}    f.write("""engine=MPI{nl}option.rolling_batch=lmi-dist{nl}"""){nl}'
+    findings, text, applied, _ = _lmi(src)
+    assert applied == 2 and text == src.replace("engine=MPI", "engine=Python").replace("=lmi-dist", "=vllm")

@@ -33,7 +33,8 @@ class Literal:
         self.fields: list[tuple[int, int]] = []
         self.readonly = False  # `{{`/`}}` in an f-string: its literal braces and fields cannot be told apart later
         raw = source[content[0] : content[1]]
-        self.escaped_newlines = "\n" not in raw and "\\n" in raw
+        self.escaped_newlines = "\n" not in raw and "\r" not in raw and "\\n" in raw
+        self.line_break = "\r\n" if "\r\n" in raw else "\r" if "\r" in raw and "\n" not in raw else "\n"
 
     @property
     def triple(self) -> bool:
@@ -75,13 +76,13 @@ class Literal:
             unwritable = any(not (ch.isprintable() or ch == "\t" or (ch == "\n" and self.triple)) for ch in piece)
             if unwritable or q in piece or (last and piece.endswith("\\")):
                 raise ValueError("a raw string cannot hold this text")
-            return piece
+            return piece.replace("\n", self.line_break) if self.triple else piece
         out = []
         for i, ch in enumerate(piece):
             if ch == "\\":
                 out.append("\\\\")
             elif ch == "\n":
-                out.append("\\n" if not self.triple or self.escaped_newlines else "\n")
+                out.append("\\n" if not self.triple or self.escaped_newlines else self.line_break)
             elif ch == "\r":
                 out.append("\\r")
             elif ch == q and (not self.triple or piece[i + 1 : i + 2] == q or (last and i == len(piece) - 1)):
@@ -131,6 +132,11 @@ def read_literal(source: str, span: tuple[int, int]) -> Literal | None:
             text.append(decoded)
             pos.extend([i] * len(decoded))
             i += width
+            continue
+        if ch == "\r":  # Python reads a line break inside a literal as \n, whatever the file's line endings
+            text.append("\n")
+            pos.append(i)
+            i += 2 if source.startswith("\r\n", i) else 1
             continue
         text.append(ch)
         pos.append(i)
