@@ -617,14 +617,6 @@ def _edit_case(name: str, text: str, data) -> None:
         hi = max([s.delete_span[1], s.key_span[1]] + ([s.value_span[1]] if s.value_span else []))
         region = (lo, hi)
     unit = scope.unit
-    while unit.host is not None:  # embedded text: its edits are written back through the host literal
-        from lmimigrate.core.embedding import _lift_fix
-        from lmimigrate.core.ftypes import Fix
-
-        lifted = _lift_fix(unit, Fix(Applicability.SAFE, "", tuple(edits)))
-        if lifted is None:
-            return  # the host cannot hold it: a rule would report without a fix
-        edits, region, unit = list(lifted.edits), unit.host_span, unit.host
     for e in edits:
         if region is None:
             assert e.start == e.end, f"an insert replaced text: {e}"

@@ -26,20 +26,6 @@ def map_back(offset: int, edits: Sequence[TextEdit]) -> int:
     return offset - delta
 
 
-def _minimal(e: TextEdit, text: str) -> TextEdit:
-    """`e` without the text it rewrites unchanged: a fix inside embedded text rewrites the whole host literal,
-    and positions in its unchanged parts map back exactly."""
-    old = text[e.start : e.end]
-    n = min(len(old), len(e.content))
-    p = 0
-    while p < n and old[p] == e.content[p]:
-        p += 1
-    q = 0
-    while q < n - p and old[len(old) - 1 - q] == e.content[len(e.content) - 1 - q]:
-        q += 1
-    return TextEdit(e.start + p, e.end - q, e.content[p : len(e.content) - q])
-
-
 def map_span(span: tuple[int, int], rounds: Sequence[Sequence[TextEdit]]) -> tuple[int, int]:
     """A span in the text after several rounds of edits, mapped back through them to the original text."""
     start, end = span
@@ -85,7 +71,7 @@ def foresee(engine, parsed, path: str, surface: str, rules, first: list[Finding]
         edits: dict[int, list[TextEdit]] = {}
         for f in chosen:
             if f not in bad:
-                edits.setdefault(index[id(f.unit)], []).extend(_minimal(e, f.unit.text) for e in f.fix.edits)
+                edits.setdefault(index[id(f.unit)], []).extend(f.fix.edits)
                 after.append(f.code)
         rounds.append({i: sorted(e) for i, e in edits.items()})
         parsed = new_parsed
