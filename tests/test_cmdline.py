@@ -1,18 +1,12 @@
-"""The shell tokenizer and the vLLM command recognizer of lmimigrate.surfaces.cmdline."""
+"""The shell tokenizer and the vLLM command recognizer of lmimigrate.surfaces.shell."""
 
 import pytest
 
 from lmimigrate.core.engine import apply_edits
 from lmimigrate.core.ftypes import ParseError, Unit
-from lmimigrate.surfaces.cmdline import (
-    JsonArraySyntax,
-    ShellSyntax,
-    Word,
-    shell_commands,
-    shell_quote,
-    shell_words,
-    vllm_scope,
-)
+from lmimigrate.surfaces.shell.launch import vllm_scope
+from lmimigrate.surfaces.shell.lexer import Word, shell_commands, shell_words
+from lmimigrate.surfaces.shell.words import JsonArraySyntax, ShellSyntax, shell_quote
 
 
 def words_of(text):

@@ -1,7 +1,7 @@
 import pytest
 
 from lmimigrate.core.ftypes import ParseError, Unit
-from lmimigrate.surfaces import envfile
+from lmimigrate.surfaces import dockerfile
 from tests.surface_harness import cases, run_case
 
 
@@ -12,7 +12,7 @@ def test_dockerfile_case(case):
 
 def parse(text):
     unit = Unit(text, "dockerfile")
-    envfile.parse(unit)
+    dockerfile.parse(unit)
     return unit
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from lmimigrate.core.ftypes import ParseError, Unit
-from lmimigrate.surfaces import envfile
+from lmimigrate.surfaces import dotenv
 from tests.surface_harness import cases, run_case
 
 
@@ -12,7 +12,7 @@ def test_env_case(case):
 
 def parse(text):
     unit = Unit(text, "env")
-    envfile.parse(unit)
+    dotenv.parse(unit)
     return unit
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from lmimigrate.core.ftypes import ParseError, Unit
-from lmimigrate.surfaces import envfile
+from lmimigrate.surfaces.shell import script
 from tests.surface_harness import cases, run_case
 
 
@@ -12,7 +12,7 @@ def test_shell_case(case):
 
 def parse(text):
     unit = Unit(text, "shell")
-    envfile.parse(unit)
+    script.parse(unit)
     return unit
 
 

@@ -49,9 +49,9 @@ _NAME_GLOBS: tuple[tuple[str, str], ...] = (
 
 SURFACE_MODULES = {
     "properties": "lmimigrate.surfaces.properties",
-    "env": "lmimigrate.surfaces.envfile",
-    "shell": "lmimigrate.surfaces.envfile",
-    "dockerfile": "lmimigrate.surfaces.envfile",
+    "env": "lmimigrate.surfaces.dotenv",
+    "shell": "lmimigrate.surfaces.shell.script",
+    "dockerfile": "lmimigrate.surfaces.dockerfile",
     "yaml": "lmimigrate.surfaces.yaml",
     "json": "lmimigrate.surfaces.jsonfile",
     "python": "lmimigrate.surfaces.python",

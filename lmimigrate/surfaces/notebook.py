@@ -134,10 +134,10 @@ def _read_cell(unit: Unit, index: int, bindings: dict[str, str], embedded: list[
                 _masked_parse(unit, masked, module.parse)
             return True
         if magic in _SHELL_CELL_MAGICS or (magic == "script" and len(words) > 1 and words[1] in ("bash", "sh")):
-            from lmimigrate.surfaces import envfile
+            from lmimigrate.surfaces.shell import script
 
             unit.surface = "shell"
-            _masked_parse(unit, _blank_first_line(text), envfile.parse)
+            _masked_parse(unit, _blank_first_line(text), script.parse)
             return True
         if magic not in _PYTHON_CELL_MAGICS:
             return False
@@ -157,7 +157,9 @@ def _read_cell(unit: Unit, index: int, bindings: dict[str, str], embedded: list[
         bindings.clear()
         bindings.update((k, q) for k, q in unit.python.bindings.items() if python.carried(q))
     if shell and "vllm" in text:
-        from lmimigrate.surfaces.cmdline import ShellSyntax, shell_words, vllm_scope
+        from lmimigrate.surfaces.shell.launch import vllm_scope
+        from lmimigrate.surfaces.shell.lexer import shell_words
+        from lmimigrate.surfaces.shell.words import ShellSyntax
 
         syntax = ShellSyntax()
         for a, b in shell:

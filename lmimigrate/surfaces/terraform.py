@@ -19,6 +19,7 @@ from typing import Any
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces import hcl
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
+from lmimigrate.surfaces.text import line_start, next_line
 
 ENV_OWNERS = frozenset({"environment", "env", "environment_variables", "environmentvariables"})
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -64,8 +65,8 @@ class TerraformScope(Scope):
         member = next(m for m in members if m.key_span == anchor.key_span)
         if _inline(text, member):
             return member.value_span[1], ", ", ""
-        line_end = _line_end(text, member.value_span[1])
-        indent = text[_line_start(text, member.key_span[0]) : member.key_span[0]]
+        line_end = next_line(text, member.value_span[1])
+        indent = text[line_start(text, member.key_span[0]) : member.key_span[0]]
         if line_end == len(text) or text[line_end - 1] not in "\r\n":
             return line_end, nl + indent, ""
         return line_end, indent, nl
@@ -80,26 +81,12 @@ def quote(text: str) -> str:
     return '"' + body + '"'
 
 
-def _line_start(text: str, i: int) -> int:
-    return max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-
-
-def _line_end(text: str, i: int) -> int:
-    """After the line break that ends the line holding i (len(text) on the last line)."""
-    n = len(text)
-    while i < n and text[i] not in "\r\n":
-        i += 1
-    if text.startswith("\r\n", i):
-        return i + 2
-    return min(i + 1, n)
-
-
 def _inline(text: str, m: hcl.Member) -> bool:
     """A member that shares its line with another member or with a brace."""
-    before = text[_line_start(text, m.key_span[0]) : m.key_span[0]]
+    before = text[line_start(text, m.key_span[0]) : m.key_span[0]]
     if before.strip(" \t"):
         return True
-    rest = text[m.value_span[1] : _line_end(text, m.value_span[1])]
+    rest = text[m.value_span[1] : next_line(text, m.value_span[1])]
     rest = rest.strip(" \t\r\n").lstrip(",").strip(" \t")
     return bool(rest) and not rest.startswith(("#", "//"))
 
@@ -107,7 +94,7 @@ def _inline(text: str, m: hcl.Member) -> bool:
 def _delete_span(text: str, members: list[hcl.Member], idx: int) -> tuple[int, int]:
     m = members[idx]
     if not _inline(text, m):
-        return _line_start(text, m.key_span[0]), _line_end(text, m.value_span[1])
+        return line_start(text, m.key_span[0]), next_line(text, m.value_span[1])
     if idx + 1 < len(members):
         return m.key_span[0], members[idx + 1].key_span[0]
     if idx > 0:

@@ -5,7 +5,10 @@ Every line break is `\\n`, `\\r\\n` or a lone `\\r`: files keep whatever they us
 
 from __future__ import annotations
 
+import re
+
 _HSPACE = " \t"
+EOL = re.compile(r"\r\n|\r|\n")
 
 
 def line_start(text: str, i: int) -> int:
@@ -13,15 +16,26 @@ def line_start(text: str, i: int) -> int:
     return max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
 
 
+def line_end(text: str, i: int) -> int:
+    """Offset of the line break that ends the line holding i (len(text) on the last line)."""
+    m = EOL.search(text, i)
+    return m.start() if m else len(text)
+
+
+_LAST_EOL: list = [None, 0, 0, 0]  # text, searched from, line ending start, end: the last answer
+
+
 def next_line(text: str, i: int) -> int:
-    """Offset just after the line break that ends the line holding i (len(text) on the last line)."""
-    n = len(text)
-    j = i
-    while j < n and text[j] not in "\r\n":
-        j += 1
-    if j >= n:
-        return n
-    return j + 2 if text.startswith("\r\n", j) else j + 1
+    """Offset just after the line break that ends the line holding i (len(text) on the last line). Callers ask
+    again and again about one long line (25k `A=1;` on it): the last answer holds for every i up to its line
+    ending, so the line is scanned once, not once per question."""
+    last, start, eol, end = _LAST_EOL
+    if last is text and start <= i <= eol:
+        return end
+    m = EOL.search(text, i)
+    eol, end = (m.start(), m.end()) if m else (len(text), len(text))
+    _LAST_EOL[:] = [text, i, eol, end]
+    return end
 
 
 def first_on_line(text: str, i: int) -> bool:

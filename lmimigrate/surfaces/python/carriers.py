@@ -149,7 +149,9 @@ def launch_scopes(unit: Unit, mod: PyModule) -> list[Scope]:
     """Command-line scopes for list/tuple displays of words that launch vLLM."""
     if "vllm" not in unit.text:
         return []
-    from lmimigrate.surfaces.cmdline import JsonArraySyntax, Word, vllm_scope
+    from lmimigrate.surfaces.shell.launch import vllm_scope
+    from lmimigrate.surfaces.shell.lexer import Word
+    from lmimigrate.surfaces.shell.words import JsonArraySyntax
 
     class PyListSyntax(JsonArraySyntax):
         """Words as the string elements of one Python list; new words take the quote of the first."""

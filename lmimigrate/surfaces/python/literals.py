@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from lmimigrate.core.ftypes import TextEdit
+from lmimigrate.surfaces.text import line_end, line_start, next_line
 
 _STR_PREFIX = re.compile(r"[rRbBuUfF]{0,2}(['\"])")
 
@@ -40,24 +41,8 @@ class Offsets:
 
 # ---- text helpers ---------------------------------------------------------------------------------------
 
-
-def _line_start(text: str, i: int) -> int:
-    return max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
-
-
-def _line_end(text: str, i: int) -> int:
-    """Offset of the line ending at or after i (len(text) on the last line)."""
-    n = len(text)
-    while i < n and text[i] not in "\r\n":
-        i += 1
-    return i
-
-
-def _after_eol(text: str, i: int) -> int:
-    i = _line_end(text, i)
-    if text.startswith("\r\n", i):
-        return i + 2
-    return min(i + 1, len(text))
+# One copy of the line helpers for every surface (surfaces/text.py); the names this package uses.
+_line_start, _line_end, _after_eol = line_start, line_end, next_line
 
 
 def _significant(text: str, a: int, b: int) -> list[tuple[int, str]]:

@@ -9,7 +9,7 @@ Scopes (per document of a multi-document file):
 - "env": k8s `env:` lists of {name, value} (`valueFrom` entries are non-literal), Helm-style maps of
   UPPER_CASE names (`env`, `environment`, `extraEnv`, `envVars`, `envs`), compose `environment` maps and
   `- KEY=value` lists.
-- "cli": container `command`/`args` and compose `command`/`entrypoint`, through `cmdline.vllm_scope`.
+- "cli": container `command`/`args` and compose `command`/`entrypoint`, through `vllm_scope`.
 - "vllm-config": a vLLM `--config` file (top-level mapping of vLLM flag names).
 - "lmi-map": a mapping of `option.*` keys.
 

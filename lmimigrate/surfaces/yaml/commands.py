@@ -1,5 +1,5 @@
 """vLLM launches in YAML command lines: container `command`/`args` lists (block or flow) and shell scripts held
-by a scalar (`sh -c` bodies, compose `command:` strings), read through `cmdline.vllm_scope`."""
+by a scalar (`sh -c` bodies, compose `command:` strings), read through `vllm_scope`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import functools
 import re
 
 from lmimigrate.core.ftypes import ParseError, Scope, TextEdit, Unit
-from lmimigrate.surfaces import cmdline
+from lmimigrate.surfaces.shell.lexer import Word, shell_words
+from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax, shell_quote
+from lmimigrate.surfaces.shell.launch import vllm_scope
 from lmimigrate.surfaces.text import first_on_line, line_start, next_line
 from lmimigrate.surfaces.yaml.codec import decode
 from lmimigrate.surfaces.yaml.scalars import spell_string
@@ -17,7 +19,7 @@ _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash", "ksh"})
 _K8S_VAR = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expands $(VAR) in command and args
 
 
-class YamlSeqSyntax(cmdline.WordSyntax):
+class YamlSeqSyntax(WordSyntax):
     """Words that are the items of one or two YAML sequences (k8s command + args), block or flow."""
 
     def __init__(self, text: str, seqs: list[YNode], owner: YNode | None = None):
@@ -46,7 +48,7 @@ class YamlSeqSyntax(cmdline.WordSyntax):
             out += emptied_edit(self.text, seq, self.owners[id(seq)], False, spans, edits, newline)
         return out
 
-    def _locate(self, words: list[cmdline.Word], i: int) -> tuple[YNode, int]:
+    def _locate(self, words: list[Word], i: int) -> tuple[YNode, int]:
         loc = self.where.get(words[i].span)
         if loc is None:
             raise ValueError("the word is not an item of a YAML sequence")
@@ -71,7 +73,7 @@ class YamlSeqSyntax(cmdline.WordSyntax):
                 return between
         return ", "
 
-    def insert_after(self, unit_text: str, words: list[cmdline.Word], i: int, new_words: list[str]) -> TextEdit:
+    def insert_after(self, unit_text: str, words: list[Word], i: int, new_words: list[str]) -> TextEdit:
         before = i < 0 or words[i].span not in self.where
         if before:  # after an implicit entrypoint word: before the first real item
             k = next((k for k in range(max(i + 1, 0), len(words)) if words[k].span in self.where), None)
@@ -96,7 +98,7 @@ class YamlSeqSyntax(cmdline.WordSyntax):
             return TextEdit(end, end, "".join(nl + line for line in lines))
         return TextEdit(end, end, "".join(line + nl for line in lines))
 
-    def delete_words(self, unit_text: str, words: list[cmdline.Word], i: int, j: int) -> TextEdit:
+    def delete_words(self, unit_text: str, words: list[Word], i: int, j: int) -> TextEdit:
         seq, a = self._locate(words, i)
         seq2, b = self._locate(words, j - 1)
         if seq2 is not seq:
@@ -112,7 +114,7 @@ class YamlSeqSyntax(cmdline.WordSyntax):
         return TextEdit(self._item_lines(seq, a)[0], self._item_lines(seq, b - 1)[1], "")
 
 
-class EmbeddedShellSyntax(cmdline.ShellSyntax):
+class EmbeddedShellSyntax(ShellSyntax):
     """Shell words inside a YAML scalar: refuse text the scalar's style cannot hold as is."""
 
     def __init__(self, style: str | None, flow: bool):
@@ -130,7 +132,7 @@ class EmbeddedShellSyntax(cmdline.ShellSyntax):
         return content
 
     def quote(self, value: str) -> str:
-        q = cmdline.shell_quote(value)
+        q = shell_quote(value)
         if self.style == "'" and "'" in q and not re.search(r'[$`"\\!]', value):
             q = '"' + value + '"'
         return self._check(q)
@@ -147,7 +149,7 @@ def _newline_of(text: str) -> str:
     return detect_newline(text)
 
 
-def _scalar_words(unit: Unit, node: YNode) -> tuple[list[list[cmdline.Word]], EmbeddedShellSyntax] | None:
+def _scalar_words(unit: Unit, node: YNode) -> tuple[list[list[Word]], EmbeddedShellSyntax] | None:
     """Shell commands of a script held by a YAML scalar, with spans into the file, when they can be edited."""
     if node.kind != "scalar" or node.tag is not None or node.empty:
         return None
@@ -159,8 +161,8 @@ def _scalar_words(unit: Unit, node: YNode) -> tuple[list[list[cmdline.Word]], Em
     else:
         a, b = node.token, node.end
     try:
-        commands = cmdline.shell_words(text, a, b)
-        expected = cmdline.shell_words(node.value, 0, len(node.value))
+        commands = shell_words(text, a, b)
+        expected = shell_words(node.value, 0, len(node.value))
     except ParseError:
         return None
     # Indentation, folding and escapes make the source differ from the value; the words must still agree.
@@ -173,17 +175,17 @@ def _in_flow(node: YNode, text: str) -> bool:
     return node.style is None and text[node.end : node.end + 1] in (",", "]", "}")
 
 
-def _seq_words(seq: YNode | None) -> list[cmdline.Word] | None:
+def _seq_words(seq: YNode | None) -> list[Word] | None:
     if seq is None:
         return []
     if seq.kind != "seq" or not all(i.kind == "scalar" and i.tag in (None, "!", "!!str") for i in seq.children):
         return None
-    return [cmdline.Word(i.value, (i.token, i.end), not _K8S_VAR.search(i.value)) for i in seq.children]
+    return [Word(i.value, (i.token, i.end), not _K8S_VAR.search(i.value)) for i in seq.children]
 
 
-def _cli_from_words(unit: Unit, words: list[cmdline.Word], syntax: cmdline.WordSyntax, label: str) -> list[Scope]:
+def _cli_from_words(unit: Unit, words: list[Word], syntax: WordSyntax, label: str) -> list[Scope]:
     try:
-        scope = cmdline.vllm_scope(unit, words, syntax, label)
+        scope = vllm_scope(unit, words, syntax, label)
     except ValueError:  # e.g. a flag and its value split between `command` and `args`
         return []
     if scope is None:
@@ -214,9 +216,9 @@ def _script_scopes(unit: Unit, node: YNode, label: str, implicit: bool = False,
     return out
 
 
-def _implicit_scopes(unit: Unit, words: list[cmdline.Word], syntax: cmdline.WordSyntax, label: str) -> list[Scope]:
+def _implicit_scopes(unit: Unit, words: list[Word], syntax: WordSyntax, label: str) -> list[Scope]:
     at = words[0].span[0]
-    words = [cmdline.Word("vllm", (at, at)), cmdline.Word("serve", (at, at))] + words
+    words = [Word("vllm", (at, at)), Word("serve", (at, at))] + words
     scopes = _cli_from_words(unit, words, syntax, label)
     for s in scopes:
         s.facts["implicit_entrypoint"] = True
