@@ -18,6 +18,9 @@ class CommandLineFacts:
     bool_flags: frozenset[str]  # underscored keys of switches (take a value only when it is true/false)
     server_modules: tuple[str, ...]  # `python -m MODULE` launches a server
     cli_module: str  # `python -m MODULE serve`
+    # Recognising a bare argument list (no `vllm serve` before it) by its flags, as underscored keys:
+    distinctive_flags: frozenset[str] = frozenset()  # flags only vLLM has (`max_model_len`, `enforce_eager`)
+    foreign_keys: frozenset[str] = frozenset()  # flags that mark another server (TGI `model_id`, SGLang `model_path`)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,32 @@ _BUILTIN_VLLM_FLAGS = frozenset(
     disable_custom_all_reduce enable_expert_parallel reasoning_parser""".split()
 )
 
+# Flags only vLLM (and its forks) has: what makes a bare argument list a vLLM server's. Kept clear of the flags
+# SGLang, TGI, TensorRT-LLM and LMDeploy share with vLLM (--tensor-parallel-size, --kv-cache-dtype,
+# --served-model-name, --tool-call-parser, --load-format, --quantization...).
+DISTINCTIVE_FLAGS = frozenset(
+    """max_model_len gpu_memory_utilization enforce_eager enable_prefix_caching enable_chunked_prefill max_num_seqs
+    max_num_batched_tokens swap_space block_size pipeline_parallel_size distributed_executor_backend
+    enable_auto_tool_choice limit_mm_per_prompt compilation_config speculative_config num_speculative_tokens
+    speculative_model disable_log_requests enable_log_requests max_seq_len_to_capture guided_decoding_backend
+    use_v2_block_manager num_scheduler_steps cpu_offload_gb override_generation_config hf_overrides max_lora_rank
+    worker_use_ray disable_custom_all_reduce uvicorn_log_level preemption_mode mm_processor_kwargs max_cpu_loras
+    enable_expert_parallel async_scheduling structured_outputs_config kv_transfer_config enable_sleep_mode
+    disable_log_stats max_logprobs disable_sliding_window long_prefill_token_threshold max_num_partial_prefills
+    scheduler_delay_factor tokenizer_pool_size multi_step_stream_outputs""".split()
+)
+# Flags of other servers that share vLLM's flag style: a list holding one is not a vLLM server's.
+# TGI launcher (--model-id, --num-shard, --max-input-tokens...), SGLang (--model-path, --tp, --tp-size,
+# --mem-fraction-static, --context-length), Triton/TorchServe (--model-repository, --model-store), KServe model
+# servers (--model_name, --model_id), TensorRT-LLM and LMDeploy (--tp_size, --max_batch_size, --server-port).
+FOREIGN_FLAGS = frozenset(
+    """model_id num_shard sharded quantize max_input_tokens max_input_length max_total_tokens max_batch_prefill_tokens
+    max_batch_total_tokens cuda_memory_fraction max_concurrent_requests hostname speculate model_path tp tp_size
+    dp_size mem_fraction_static context_length max_running_requests chunked_prefill_size disable_radix_cache
+    model_repository model_store model_control_mode http_port model_name model_dir max_batch_size
+    server_port session_len cache_max_entry_count""".split()
+)
+
 
 @functools.lru_cache(maxsize=1)
 def config_flag_names() -> frozenset[str]:
@@ -78,5 +104,7 @@ def config_flag_names() -> frozenset[str]:
     return frozenset(str(f).lstrip("-").replace("-", "_") for f in flags) | _BUILTIN_VLLM_FLAGS
 
 
-register_command_line_facts(CommandLineFacts(SHORT_ALIASES, BOOL_FLAGS, SERVER_MODULES, CLI_MODULE))
+register_command_line_facts(
+    CommandLineFacts(SHORT_ALIASES, BOOL_FLAGS, SERVER_MODULES, CLI_MODULE, DISTINCTIVE_FLAGS, FOREIGN_FLAGS)
+)
 register_config_flag_names(config_flag_names)

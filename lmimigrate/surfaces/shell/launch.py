@@ -20,7 +20,7 @@ import os
 import re
 
 from lmimigrate.core.ftypes import Setting, Unit
-from lmimigrate.surfaces.knowledge import command_line_facts
+from lmimigrate.surfaces.knowledge import command_line_facts, config_flag_names
 from lmimigrate.surfaces.shell.cli import CliScope, is_bool_flag
 from lmimigrate.surfaces.shell.lexer import ASSIGN_PREFIX, Word
 from lmimigrate.surfaces.shell.words import WordSyntax
@@ -203,4 +203,75 @@ def vllm_scope(unit: Unit, words: list[Word], syntax: WordSyntax, label: str = "
         s.delete_span = (edit.start, edit.end)
         scope.settings.append(s)
         k = j
+    return scope
+
+
+# ---- argument lists without a launch command --------------------------------------------------------------
+
+
+def is_vllm_image(image: str) -> bool:
+    """An image whose repository name contains `vllm` (vllm/vllm-openai, rocm/vllm, opea/vllm-rocm): its
+    entrypoint (or the command its users give it) is the vLLM server. The tag and digest do not count."""
+    ref = image.strip().split("@", 1)[0]
+    head, _, last = ref.rpartition("/")
+    return "vllm" in (head + "/" + last.split(":", 1)[0]).lower()
+
+
+def _flag_keys(words: list[Word]) -> list[str]:
+    """The keys of the flag words of an argument list (`--max-model-len` -> max_model_len)."""
+    out = []
+    for w in words:
+        parts = _flag_parts(w.value) if w.literal else None
+        if parts is not None:
+            out.append(parts[1])
+    return out
+
+
+def looks_like_vllm_args(words: list[Word]) -> bool:
+    """Whether a bare argument list is a vLLM server's, judged by its flags: no flag that marks another server
+    (TGI `--model-id`, SGLang `--model-path`/`--tp`, Triton `--model-repository`...), at least one flag that only
+    vLLM has, and at least two thirds of the flags known to vLLM (two vLLM-only flags, or all flags known)."""
+    facts = command_line_facts()
+    keys = [k.split(".", 1)[0] for k in _flag_keys(words)]
+    if not keys or not facts.distinctive_flags:
+        return False
+    if any(k in facts.foreign_keys for k in keys):
+        return False
+    distinctive = sum(1 for k in keys if k in facts.distinctive_flags)
+    if distinctive == 0:  # cheap exit before the inventory is consulted
+        return False
+    known_names = config_flag_names()
+    known = sum(1 for k in keys if k in known_names or (k.startswith("no_") and k[3:] in known_names))
+    return 3 * known >= 2 * len(keys) and (distinctive >= 2 or known == len(keys))
+
+
+def _bare(words: list[Word]) -> bool:
+    """An argument list rather than a command: flags first, a model then flags, or a lone `org/model`."""
+    if words[0].value.startswith("-") or (len(words) > 1 and words[1].value.startswith("-")):
+        return True
+    return len(words) == 1 and "/" in words[0].value.strip("/")
+
+
+def vllm_args_scope(unit: Unit, words: list[Word], syntax: WordSyntax, label: str = "", *, image: str = "",
+                    after: Word | None = None) -> CliScope | None:
+    """The vLLM server command line in `words` (a command followed by its arguments, either may be absent),
+    recognised by what it is:
+    - words that launch vLLM (`vllm serve`, `python -m vllm.entrypoints...`, behind wrappers): `vllm_scope`;
+    - a bare argument list (flags first, or a model then flags) given to an image named `*vllm*` (`image`), or
+      whose flags are dominated by vLLM-only flags (`looks_like_vllm_args`): the server is implicit, written as
+      zero-width `vllm serve` words (at `after`'s end when given, such as the image word of `docker run`;
+      flags inserted into an empty list go after it) and `facts["implicit_entrypoint"]` is True.
+    None for anything else: other servers (TGI, SGLang, Triton) and unrelated CLIs with `--model`/`--task`."""
+    if not words:
+        return None
+    scope = vllm_scope(unit, words, syntax, label)
+    if scope is not None or not _bare(words):
+        return scope
+    if not (is_vllm_image(image) or looks_like_vllm_args(words)):
+        return None
+    at = after.span[0] if after is not None else words[0].span[0]
+    serve = Word("serve", after.span if after is not None else (at, at))
+    scope = vllm_scope(unit, [Word("vllm", (at, at)), serve] + words, syntax, label)
+    if scope is not None:
+        scope.facts["implicit_entrypoint"] = True
     return scope
