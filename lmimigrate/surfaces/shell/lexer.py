@@ -9,7 +9,7 @@ written; a word holding one is not literal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lmimigrate.core.ftypes import ParseError
 
@@ -30,6 +30,19 @@ _ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a":
 
 
 @dataclass
+class Heredoc:
+    """A here-document: its delimiter, whether the delimiter was quoted (the body is then literal, else it is
+    subject to expansions), `<<-` (leading tabs stripped), and [start, end) of the body (after the line of the
+    command, up to the delimiter line) and `after`, the start of the line after the delimiter line."""
+
+    delimiter: str
+    quoted: bool
+    strip_tabs: bool
+    body: tuple[int, int] = (0, 0)
+    after: int = 0
+
+
+@dataclass
 class Command:
     """One simple command: its words, [start, end) of its text, and the operator that ended it."""
 
@@ -37,7 +50,17 @@ class Command:
     start: int
     end: int
     terminator: str  # "\n", ";", "&&", "||", "|", "&", ")", "(" or "" at the end of the range
-    heredoc: bool = False  # a heredoc body follows this command's line
+    heredocs: list[Heredoc] = field(default_factory=list)  # bodies follow this command's line
+    redirects: list[tuple[str, Word]] = field(default_factory=list)  # (`>`, `>>`, `<`..., target word)
+
+    @property
+    def heredoc(self) -> bool:
+        return bool(self.heredocs)
+
+    def output_file(self) -> Word | None:
+        """The file this command writes with `>`/`>>` (the last one), if any."""
+        targets = [w for op, w in self.redirects if op in (">", ">>", ">|", "1>", "1>>", "1>|")]
+        return targets[-1] if targets else None
 
 
 class _Lexer:
@@ -47,20 +70,21 @@ class _Lexer:
         self.end = end
         self.i = start
         self.operators = operators
-        self.pending_heredocs: list[tuple[str, bool]] = []
+        self.pending_heredocs: list[Heredoc] = []
 
     def commands(self) -> list[Command]:
         text, end = self.text, self.end
         out: list[Command] = []
         words: list[Word] = []
         cmd_start = cmd_end = -1
-        heredoc = False
+        heredocs: list[Heredoc] = []
+        redirects: list[tuple[str, Word]] = []
 
         def finish(term: str) -> None:
-            nonlocal words, cmd_start, heredoc
+            nonlocal words, cmd_start, heredocs, redirects
             if cmd_start >= 0:
-                out.append(Command(words, cmd_start, cmd_end, term, heredoc))
-            words, cmd_start, heredoc = [], -1, False
+                out.append(Command(words, cmd_start, cmd_end, term, heredocs, redirects))
+            words, cmd_start, heredocs, redirects = [], -1, [], []
 
         while self.i < end:
             i = self.i
@@ -92,8 +116,12 @@ class _Lexer:
                     if self.i < end and text[self.i] not in "\r\n;&|()<>":
                         target = self._word()
                         if op in ("<<", "<<-"):
-                            self.pending_heredocs.append((target.value, op == "<<-"))
-                            heredoc = True
+                            raw = text[target.span[0] : target.span[1]]
+                            h = Heredoc(target.value, any(q in raw for q in "'\"\\"), op == "<<-")
+                            self.pending_heredocs.append(h)
+                            heredocs.append(h)
+                        else:
+                            redirects.append((m.group(), target))  # `2>` keeps its descriptor
                     cmd_end = self.i
                     continue
                 op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
@@ -115,14 +143,19 @@ class _Lexer:
 
     def _skip_heredoc_bodies(self) -> None:
         text, end = self.text, self.end
-        for delim, strip_tabs in self.pending_heredocs:
+        for h in self.pending_heredocs:
+            body_start = body_end = self.i
             while self.i < end:
                 j = text.find("\n", self.i, end)
                 line_end = end if j < 0 else j
                 line = text[self.i : line_end].rstrip("\r")
+                body_end = self.i
                 self.i = end if j < 0 else j + 1
-                if (line.lstrip("\t") if strip_tabs else line) == delim:
+                if (line.lstrip("\t") if h.strip_tabs else line) == h.delimiter:
                     break
+            else:
+                body_end = end  # no delimiter line: the body runs to the end (bash warns and accepts it)
+            h.body, h.after = (body_start, body_end), self.i
         self.pending_heredocs = []
 
     def _word(self) -> Word:
