@@ -62,7 +62,7 @@ SURFACE_MODULES = {
 #: Surfaces whose files may hold text of other surfaces (notebook cells; a properties file in a Python string;
 #: a shell script in a YAML block scalar): a file of these is planned with every surface's rules. A surface that
 #: starts embedding text (`lmimigrate.surfaces.embed`) must be listed here.
-HOSTS = frozenset({"notebook", "yaml", "python"})
+HOSTS = frozenset({"notebook", "yaml", "python", "shell", "dockerfile"})
 #: The surfaces a host may hold, where it says: its files are planned with those surfaces' rules, which count
 #: only when the file holds one of the host's `EMBED_HINTS` (a host not listed here is planned with every
 #: surface's rules and tokens).

@@ -9,13 +9,17 @@ an "env" scope as in shell scripts. The `# escape=` directive is honoured.
 from __future__ import annotations
 
 import json
+import os
 import re
 
-from lmimigrate.core.ftypes import ParseError, Scope, Unit
+from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
+from lmimigrate.surfaces import detect_newline
 from lmimigrate.surfaces.common import add_env_setting
 from lmimigrate.surfaces.shell.env import EnvScope
 from lmimigrate.surfaces.shell.launch import vllm_scope
 from lmimigrate.surfaces.shell.lexer import Command, Word, shell_commands
+from lmimigrate.surfaces.shell.carriers import heredoc_body, json_string
+from lmimigrate.surfaces.shell.nested import Nest, heredoc_units, shell_c_body
 from lmimigrate.surfaces.shell.script import command_scopes, own_lines, raw, word_delete_span
 from lmimigrate.surfaces.shell.words import JsonArraySyntax
 from lmimigrate.surfaces.text import next_line
@@ -192,15 +196,42 @@ def _exec_words(text: str, ins: _Instruction) -> list[Word] | None:
     return words if not text[i:end].strip(" \t") else None
 
 
-def _parse_dockerfile(unit: Unit) -> None:
+def _exec_form(unit: Unit, ins: _Instruction, words: list[Word], where: str, nest: Nest,
+               entry: tuple[list[Word], Scope | None] | None) -> tuple[list[Scope], tuple[list[Word], Scope | None] | None]:
+    """Scopes of an exec-form instruction, and the stage's ENTRYPOINT state after it. An exec ENTRYPOINT that
+    launches vLLM, or is a bare `sh -c`, is combined with the next exec CMD, which supplies its arguments."""
+    text = unit.text
+    if ins.keyword == "CMD" and entry is not None:
+        words = entry[0] + words
+        if entry[1] is not None:
+            label = f"ENTRYPOINT + {where}"
+            combined = vllm_scope(unit, words, _EXEC)
+            if combined is not None:
+                combined.label = f"{combined.facts['command']} ({label})"
+            return ([combined] if combined is not None else []), None
+    body = shell_c_body(words)
+    if body is not None:
+        nest.add(json_string(text, body), "shell", f"`sh -c` script ({where})")
+        return [], None
+    if ins.keyword == "ENTRYPOINT" and words and shell_c_body(words + [Word("", (0, 0))]) is not None:
+        return [], (words, None)  # `ENTRYPOINT ["sh", "-c"]`: the CMD is the script
+    cli = vllm_scope(unit, words, _EXEC) if words else None
+    if cli is None:
+        return [], None
+    cli.label = f"{cli.facts['command']} ({where})"
+    return [cli], ((words, cli) if ins.keyword == "ENTRYPOINT" else None)
+
+
+def _parse_dockerfile(unit: Unit, nest: Nest) -> None:
     text = unit.text
     instructions, escape = _instructions(text)
     scopes: list[Scope] = []
     stage: EnvScope | None = None
-    entry: tuple[list[Word], Scope] | None = None  # the stage's exec ENTRYPOINT when it launches vLLM
+    entry: tuple[list[Word], Scope | None] | None = None  # the stage's exec ENTRYPOINT, when CMD completes it
     stage_no = 0
     for ins in instructions:
         line = unit.index.position(ins.kw_span[0])[0]
+        where = f"{ins.keyword} at line {line}"
         if ins.keyword == "FROM":
             args = [w.value for c in _segment_commands(text, ins, operators=False, escape=escape) for w in c.words]
             name = args[2] if len(args) >= 3 and args[1].lower() == "as" else str(stage_no)
@@ -217,39 +248,65 @@ def _parse_dockerfile(unit: Unit) -> None:
                 stage.empty_insert = ins.kw_span[0]
                 scopes.append(stage)
             _env_instruction(stage, ins, escape)
+        elif ins.keyword in ("COPY", "ADD") and _HEREDOC.search(text, ins.args_start, ins.end):
+            _copy_heredoc(unit, ins, where, nest, escape)
         elif ins.keyword in ("CMD", "ENTRYPOINT", "RUN"):
-            where = f"{ins.keyword} at line {line}"
             words = _exec_words(text, ins)
             if words is not None:
-                if ins.keyword == "CMD" and entry is not None:
+                if ins.keyword == "CMD" and entry is not None and entry[1] is not None:
                     scopes.remove(entry[1])
-                    combined = vllm_scope(unit, entry[0] + words, _EXEC)
-                    if combined is not None:
-                        combined.label = f"{combined.facts['command']} (ENTRYPOINT + {where})"
-                        scopes.append(combined)
-                    entry = None
-                    continue
-                cli = vllm_scope(unit, words, _EXEC) if words else None
-                if cli is not None:
-                    cli.label = f"{cli.facts['command']} ({where})"
-                    scopes.append(cli)
-                    if ins.keyword == "ENTRYPOINT":
-                        entry = (words, cli)
+                found, entry = _exec_form(unit, ins, words, where, nest, entry)
+                scopes.extend(found)
                 continue
             if ins.keyword == "ENTRYPOINT":
                 entry = None
             try:
-                commands = _segment_commands(text, ins, operators=True, escape=escape)
+                if ins.keyword == "RUN" and _HEREDOC.search(text, ins.args_start, ins.end):
+                    # Here-document bodies follow the instruction's line: lex through them.
+                    commands = shell_commands(text, ins.args_start, ins.after, operators=True, escape=escape)
+                else:
+                    commands = _segment_commands(text, ins, operators=True, escape=escape)
             except ParseError:
                 continue  # the shell reports this at run time; the Dockerfile itself is valid
             for c in commands:
                 if c.words:
-                    scopes.extend(command_scopes(unit, c, where, env_prefix=ins.keyword != "RUN"))
+                    scopes.extend(command_scopes(unit, c, where, nest, env_prefix=ins.keyword != "RUN"))
+                else:
+                    heredoc_units(unit, c, where, nest, implicit_shell=True)
     unit.scopes.extend(scopes)
 
 
-def parse(unit: Unit) -> None:
+def _copy_heredoc(unit: Unit, ins: _Instruction, where: str, nest: Nest, escape: str) -> None:
+    """`COPY <<EOF /opt/ml/model/serving.properties`: the body is the destination file's text."""
+    from lmimigrate import surfaces
+
     try:
-        _parse_dockerfile(unit)
+        [c] = shell_commands(unit.text, ins.args_start, ins.after, operators=True, escape=escape)
+    except (ParseError, ValueError):
+        return
+    if len(c.heredocs) != 1 or not c.words or c.words[-1].value.endswith("/"):
+        return
+    name = os.path.basename(c.words[-1].value)
+    surface = surfaces.classify(name) if "$" not in name else None
+    if surface is not None:
+        nest.add(heredoc_body(unit.text, c.heredocs[0]), surface, f"here-document for {name} ({where})", name)
+
+
+def parse(unit: Unit) -> None:
+    """Fill `unit.scopes`; text the Dockerfile hands to other programs is not read (see `parse_file`)."""
+    _parse_into(unit, Nest(unit))
+
+
+def _parse_into(unit: Unit, nest: Nest) -> None:
+    try:
+        _parse_dockerfile(unit, nest)
     except RecursionError as e:
         raise ParseError("input too deeply nested") from e
+
+
+def parse_file(path: str, text: str) -> ParsedFile:
+    """The Dockerfile's unit, then the units embedded in it (`sh -c` bodies, here-documents)."""
+    unit = Unit(text=text, surface="dockerfile", newline=detect_newline(text))
+    nest = Nest(unit)
+    _parse_into(unit, nest)
+    return ParsedFile(path=path, units=[unit, *nest.units])

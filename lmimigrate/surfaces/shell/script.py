@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 
-from lmimigrate.core.ftypes import ParseError, Scope, Unit
+from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
+from lmimigrate.surfaces import detect_newline
 from lmimigrate.surfaces.common import add_env_setting
 from lmimigrate.surfaces.shell.env import EnvScope
-from lmimigrate.surfaces.shell.launch import vllm_scope
+from lmimigrate.surfaces.shell.carriers import quoted_word
 from lmimigrate.surfaces.shell.lexer import Command, Word, shell_commands
-from lmimigrate.surfaces.shell.words import ShellSyntax
+from lmimigrate.surfaces.shell.nested import Decoder, Nest, command_scopes_nested, heredoc_units
+from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax
 from lmimigrate.surfaces.text import line_start, next_line
 
 SHELL = ShellSyntax()
@@ -104,8 +106,10 @@ def _prefix_env(unit: Unit, c: Command, lead: int, label: str) -> EnvScope:
     return scope
 
 
-def command_scopes(unit: Unit, c: Command, where: str, env_prefix: bool = True) -> list[Scope]:
-    """The prefix-env and vLLM scopes of one (non-assignment) command."""
+def command_scopes(unit: Unit, c: Command, where: str, nest: Nest, env_prefix: bool = True,
+                   syntax: WordSyntax = SHELL, decode: Decoder = quoted_word) -> list[Scope]:
+    """The prefix-env and vLLM scopes of one (non-assignment) command; what it hands to another program
+    (`sh -c` bodies, here-documents) goes into `nest` as embedded units."""
     text = unit.text
     out: list[Scope] = []
     lead = 0
@@ -113,14 +117,14 @@ def command_scopes(unit: Unit, c: Command, where: str, env_prefix: bool = True) 
         lead += 1
     if env_prefix and 0 < lead < len(c.words):
         out.append(_prefix_env(unit, c, lead, f"environment of {c.words[lead].value} ({where})"))
-    cli = vllm_scope(unit, c.words, SHELL, label="")
-    if cli is not None:
+    for cli in command_scopes_nested(unit, c.words, syntax, where, nest, decode):
         cli.label = f"{cli.facts['command']} ({where})"
         out.append(cli)
+    heredoc_units(unit, c, where, nest)
     return out
 
 
-def _parse_shell(unit: Unit) -> None:
+def _parse_shell(unit: Unit, nest: Nest) -> None:
     text = unit.text
     scope = EnvScope(unit, "shell", "shell script environment")
     others: list[Scope] = []
@@ -139,7 +143,7 @@ def _parse_shell(unit: Unit) -> None:
         elif all(_is_assignment(text, w) for w in words[k:]):
             _shell_env(scope, c, k, export=False)
         else:
-            others.extend(command_scopes(unit, c, f"line {unit.index.position(c.start)[0]}"))
+            others.extend(command_scopes(unit, c, f"line {unit.index.position(c.start)[0]}", nest))
     if first_command is not None:
         scope.empty_insert = line_start(text, first_command)
     unit.scopes.append(scope)
@@ -147,7 +151,20 @@ def _parse_shell(unit: Unit) -> None:
 
 
 def parse(unit: Unit) -> None:
+    """Fill `unit.scopes`; text the script hands to other programs is not read (see `parse_file`)."""
+    parse_into(unit, Nest(unit))
+
+
+def parse_into(unit: Unit, nest: Nest) -> None:
     try:
-        _parse_shell(unit)
+        _parse_shell(unit, nest)
     except RecursionError as e:
         raise ParseError("input too deeply nested") from e
+
+
+def parse_file(path: str, text: str) -> ParsedFile:
+    """The script's unit, then the units embedded in it (`sh -c` bodies, here-documents)."""
+    unit = Unit(text=text, surface="shell", newline=detect_newline(text))
+    nest = Nest(unit)
+    parse_into(unit, nest)
+    return ParsedFile(path=path, units=[unit, *nest.units])
