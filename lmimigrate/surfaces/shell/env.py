@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lmimigrate.core.ftypes import Scope, Setting, Unit
+from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.common import env_name_for
 from lmimigrate.surfaces.shell.cli import render_value
 from lmimigrate.surfaces.shell.words import shell_quote, shell_quote_like
@@ -47,6 +47,11 @@ class EnvScope(Scope):
             return entry
         export = like.style.get("export") if like is not None else self.form == "shell"
         return ("export " if export else "") + entry
+
+    def delete(self, s: Setting) -> list[TextEdit]:
+        if s.style.get("keep"):
+            raise ValueError(s.style["keep"])
+        return [TextEdit(s.delete_span[0], s.delete_span[1], s.style.get("delete_as", ""))]
 
     def insertion_point(self, after: Setting | None = None) -> tuple[int, str, str]:
         anchor = after or next((s for s in reversed(self.settings) if s.derived_from is None), None)

@@ -78,17 +78,56 @@ def _command_delete_span(text: str, c: Command, start: int) -> tuple[int, int]:
     return c.start, c.end
 
 
-def _shell_env(scope: EnvScope, c: Command, first: int, export: bool) -> None:
-    """Assignments among c.words[first:] into the file scope."""
+# Words that open a compound command's body, and words that end one (or start its next part).
+_BODY_OPENED = re.compile(r"(?:^|[\s;&|()])(?:then|do|else|\{)[ \t]*$|\([ \t]*$")
+_BODY_CLOSED = re.compile(r"[ \t]*;?(?:\s|#[^\r\n]*)*(?:\)|(?:fi|done|else|elif|esac|\})(?![\w.-]))")
+_LISTS = frozenset({"&&", "||", "|", "|&", "&"})
+_KEEP = "it is part of a pipeline, a background job or an `&&`/`||` list: removing it changes what runs"
+
+
+def _only_statement(text: str, start: int, c: Command) -> bool:
+    """The command is the only statement of a block (`then ... fi`, `do ... done`, `{ ...; }`, `( ... )`):
+    removing it would leave the block empty, a syntax error."""
+    before = text[:start].rstrip(" \t\r\n")
+    return bool(_BODY_OPENED.search(before[-64:])) and bool(_BODY_CLOSED.match(text, c.end))
+
+
+def _shell_env(scope: EnvScope, cmds: list[Command], i: int, first: int, export: bool, after: int) -> None:
+    """Assignments among cmds[i].words[first:] into the file scope; new entries go at `after`."""
     text = scope.unit.text
+    c = cmds[i]
     words = c.words
     targets = [k for k in range(first, len(words)) if _is_assignment(text, words[k])]
     alone = len(words) - first == 1  # `export A=1` or `A=1`: deleting it removes the whole command
     start = words[first - 1].span[0] if export else words[first].span[0]
-    after = next_line(text, c.end)
+    style: dict = {"export": export, "after": after}
+    # `A=1 && b` is `b` without A (an assignment succeeds); in any other list position removing it changes
+    # what runs (`a || A=1 || b`), leaves a dangling operator (`a && A=1`) or breaks a pipeline.
+    if alone and (c.terminator in _LISTS - {"&&"} or (i > 0 and cmds[i - 1].terminator in _LISTS)):
+        style["keep"] = _KEEP
     for k in targets:
-        delete = _command_delete_span(text, c, start) if alone else word_delete_span(text, words, k)
-        _add_assignment(scope, words, k, delete, {"export": export, "after": after})
+        if not alone:
+            delete = word_delete_span(text, words, k)
+        elif _only_statement(text, start, c):
+            delete, style["delete_as"] = (start, c.end), ":"  # `then :` keeps the block valid
+        else:
+            delete = _command_delete_span(text, c, start)
+        _add_assignment(scope, words, k, delete, dict(style))
+
+
+def _after_command(text: str, cmds: list[Command], i: int) -> int:
+    """Where a new line may go after cmds[i]: past the rest of its `&&`/`||`/`|` list, its continuation lines,
+    and the here-document bodies of every command on those lines."""
+    end = next_line(text, cmds[i].end)
+    j = i
+    while True:
+        for h in cmds[j].heredocs:
+            end = max(end, h.after)
+        if j + 1 < len(cmds) and (cmds[j].terminator in _LISTS or cmds[j + 1].start < end):
+            j += 1
+            end = max(end, next_line(text, cmds[j].end))
+            continue
+        return end
 
 
 def word_delete_span(text: str, words: list[Word], k: int) -> tuple[int, int]:
@@ -129,7 +168,9 @@ def _parse_shell(unit: Unit, nest: Nest) -> None:
     scope = EnvScope(unit, "shell", "shell script environment")
     others: list[Scope] = []
     first_command = None
-    for c in shell_commands(text, 0, len(text)):
+    in_case: list[int] = []  # settings count at each open `case`: entries must not be added inside a branch
+    cmds = shell_commands(text, 0, len(text))
+    for i, c in enumerate(cmds):
         words = c.words
         if not words:
             continue
@@ -138,12 +179,23 @@ def _parse_shell(unit: Unit, nest: Nest) -> None:
         k = 0
         while k < len(words) - 1 and raw(text, words[k]) in _SHELL_KEYWORDS:
             k += 1
-        if raw(text, words[k]) == "export":
-            _shell_env(scope, c, k + 1, export=True)
+        head = raw(text, words[k])
+        if head == "case":
+            in_case.append(len(scope.settings))
+        elif head == "esac" and in_case:
+            opened = in_case.pop()
+            if not in_case:
+                for s in scope.settings[opened:]:
+                    s.style["after"] = max(s.style["after"], _after_command(text, cmds, i))
+        if head == "export":
+            _shell_env(scope, cmds, i, k + 1, export=True, after=_after_command(text, cmds, i))
         elif all(_is_assignment(text, w) for w in words[k:]):
-            _shell_env(scope, c, k, export=False)
+            _shell_env(scope, cmds, i, k, export=False, after=_after_command(text, cmds, i))
         else:
             others.extend(command_scopes(unit, c, f"line {unit.index.position(c.start)[0]}", nest))
+    if in_case:  # an unterminated `case`: never insert after its settings
+        for s in scope.settings[in_case[0] :]:
+            s.style["after"] = len(text)
     if first_command is not None:
         scope.empty_insert = line_start(text, first_command)
     unit.scopes.append(scope)
