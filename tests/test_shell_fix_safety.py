@@ -116,3 +116,43 @@ def test_hpu012_insert_after_a_command_with_a_heredoc_fed_by_cat():
     _, new = fix(text, ("HPU012",), level=Applicability.SAFE)
     assert new == "VLLM_SKIP_WARMUP=true\nexport VLLM_ENABLE_EXPERIMENTAL_FLAGS=true\ncat > notes.txt <<'EOF'\nx\nEOF\n" or (
         new.count("VLLM_ENABLE_EXPERIMENTAL_FLAGS") == 1 and bash_ok(new))
+
+
+# ---- flags written with quotes or escapes keep their values -----------------------------------------------
+
+@pytest.mark.parametrize("word, after", [
+    ("$'--chat-template-text-format'=openai", "$'--chat-template-content-format'=openai"),
+    ("$'--chat-template-text-format' openai", "$'--chat-template-content-format' openai"),
+    ("--chat\\-template-text-format=openai", "--chat-template-content-format=openai"),
+    ("\"--chat-template-text-format=openai\"", "\"--chat-template-content-format=openai\""),
+    ("'--chat-template-text-format'=openai", "'--chat-template-content-format'=openai"),
+])
+def test_renamed_flag_keeps_its_attached_value(word, after):
+    from lmimigrate.core.engine import apply_edits
+    from lmimigrate.core.ftypes import Unit
+    from lmimigrate.surfaces.shell.launch import vllm_scope
+    from lmimigrate.surfaces.shell.lexer import shell_words
+    from lmimigrate.surfaces.shell.words import ShellSyntax
+
+    text = f"vllm serve m {word} --port 1\n"
+    unit = Unit(text=text, surface="shell")
+    scope = vllm_scope(unit, shell_words(text, 0, len(text))[0], ShellSyntax())
+    s = scope.settings[0]
+    assert s.key == "chat_template_text_format" and s.value == "openai"
+    assert text[s.key_span[0] : s.key_span[1]].replace("\\", "") == "--chat-template-text-format"  # never the whole word
+    assert text[s.value_span[0] : s.value_span[1]].strip("'\"") == "openai"
+    new = apply_edits(text, scope.rename(s, "chat_template_content_format", "vllm"))
+    assert new == f"vllm serve m {after} --port 1\n" and bash_ok(new)
+
+
+def test_non_literal_word_with_an_escaped_flag_is_not_respelled():
+    from lmimigrate.core.ftypes import Unit
+    from lmimigrate.surfaces.shell.launch import vllm_scope
+    from lmimigrate.surfaces.shell.lexer import shell_words
+    from lmimigrate.surfaces.shell.words import ShellSyntax
+
+    text = "vllm serve m --chat\\-template-text-format=$FMT\n"
+    unit = Unit(text=text, surface="shell")
+    scope = vllm_scope(unit, shell_words(text, 0, len(text))[0], ShellSyntax())
+    with pytest.raises(ValueError):
+        scope.rename(scope.settings[0], "chat_template_content_format", "vllm")

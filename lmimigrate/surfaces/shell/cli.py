@@ -64,10 +64,16 @@ class CliScope(Scope):
     def rename(self, s: Setting, new_key: str, ns: str) -> list[TextEdit]:
         flag = self.spell_key(ns, new_key, like=s)
         form = s.style.get("form")
+        w = self._word_of(s)
         if form == "attached" and flag != "-O":
-            w = self._word_of(s)
             return [TextEdit(*w.span, self.syntax.quote(flag + "=" + w.value[2:]))]
-        return [TextEdit(s.key_span[0], s.key_span[1], flag)]
+        if self.unit.text[s.key_span[0] : s.key_span[1]] == s.style["flag"]:
+            return [TextEdit(s.key_span[0], s.key_span[1], flag)]
+        # The flag is not spelled verbatim (`--fl\ag=1`, a JSON escape): re-spell the word, keeping its value.
+        if not w.literal:
+            raise ValueError(f"{s.raw_key} is not written literally")
+        rest = w.value[len(s.style["flag"]) :]
+        return [TextEdit(*w.span, self.syntax.quote(flag + rest))]
 
     def set_value(self, s: Setting, value: Any) -> list[TextEdit]:
         i, j = s.style["words"]
@@ -88,6 +94,8 @@ class CliScope(Scope):
         if s.style["form"] == "attached" and not render_value(value).isdigit():
             return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"] + "=" + render_value(value)))]
         if s.style.get("whole_word") and s.style["form"] != "space":
+            if not self._word_of(s).literal:
+                raise ValueError(f"{s.raw_key} is not written literally")
             sep = "=" if s.style["form"] == "equals" else ""
             return [TextEdit(*self._word_of(s).span, self.syntax.quote(s.style["flag"] + sep + render_value(value)))]
         return [TextEdit(s.value_span[0], s.value_span[1], self.spell_value(value, like=s))]

@@ -22,8 +22,8 @@ import re
 from lmimigrate.core.ftypes import Setting, Unit
 from lmimigrate.surfaces.knowledge import command_line_facts, config_flag_names
 from lmimigrate.surfaces.shell.cli import CliScope, is_bool_flag
-from lmimigrate.surfaces.shell.lexer import ASSIGN_PREFIX, Word
-from lmimigrate.surfaces.shell.words import WordSyntax
+from lmimigrate.surfaces.shell.lexer import ASSIGN_PREFIX, Word, char_spans
+from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax
 
 
 _BOOL_WORDS = frozenset({"true", "false"})
@@ -138,14 +138,19 @@ def _flag_parts(value: str) -> tuple[str, str, str | None, str] | None:
     return flag, key, (attached if eq else None), ("equals" if eq else "space")
 
 
-def _key_span(text: str, word: Word, flag: str) -> tuple[tuple[int, int], bool]:
-    """Where the flag's characters are in the source, and whether the word is quoted as a whole."""
+def _key_span(text: str, word: Word, flag: str, shell: bool) -> tuple[tuple[int, int], bool, list | None]:
+    """Where the flag's characters are in the source, whether the word is quoted as a whole (edits then
+    re-spell the whole word), and (shell words) the source span of each character of the word."""
     start = word.span[0]
     if text.startswith(flag, start):
-        return (start, start + len(flag)), False
+        return (start, start + len(flag)), False, None
+    spans = char_spans(text, word) if shell else None
+    if spans is not None and len(spans) >= len(flag):
+        # `'--flag'=v`, `$'--flag'=v`, `--fl\ag`: the flag's own characters, never the whole word.
+        return (spans[0][0], spans[len(flag) - 1][1]), True, spans
     if text[start : start + 1] in ("'", '"') and text.startswith(flag, start + 1):
-        return (start + 1, start + 1 + len(flag)), True
-    return word.span, True
+        return (start + 1, start + 1 + len(flag)), True, None
+    return word.span, True, None
 
 
 def vllm_scope(unit: Unit, words: list[Word], syntax: WordSyntax, label: str = "") -> CliScope | None:
@@ -170,7 +175,7 @@ def vllm_scope(unit: Unit, words: list[Word], syntax: WordSyntax, label: str = "
             k += 1
             continue
         flag, key, attached, form = parts
-        key_span, whole = _key_span(text, w, flag)
+        key_span, whole, spans = _key_span(text, w, flag, isinstance(syntax, ShellSyntax))
         nxt = words[k + 1] if k + 1 < n else None
         value_word: Word | None = None
         if attached is None and nxt is not None:
@@ -190,6 +195,9 @@ def vllm_scope(unit: Unit, words: list[Word], syntax: WordSyntax, label: str = "
             style["form"] = form
             cut = key_span[1] + (1 if form == "equals" else 0)
             value_span = (cut, w.span[1] - (1 if whole else 0))
+            first = len(flag) + (1 if form == "equals" else 0)
+            if spans is not None and first < len(spans):
+                value_span = (spans[first][0], spans[-1][1])
             value, literal = attached, w.literal
         elif value_word is not None:
             style["form"] = "space"

@@ -319,3 +319,50 @@ def shell_words(text: str, start: int, end: int) -> list[list[Word]]:
     return [c.words for c in shell_commands(text, start, end)]
 
 
+
+
+def char_spans(text: str, word: Word) -> list[tuple[int, int]] | None:
+    """For each character of `word.value`, the source text that spells it: quotes around a run belong to no
+    character, an escape (`\\-`, `"\\$"`, `$'\\t'`) spans its backslash. None when the word cannot be mapped
+    (an unusual escape character, ANSI-C `\\x41`-style escapes): callers then treat the word as a whole."""
+    out: list[tuple[int, int]] = []
+    i, end = word.span
+    while i < end:
+        ch = text[i]
+        if ch == "\\" and i + 1 < end:
+            if text[i + 1] in "\r\n":
+                i += 3 if text.startswith("\r\n", i + 1) else 2
+            else:
+                out.append((i, i + 2))
+                i += 2
+        elif ch == "'":
+            j = text.find("'", i + 1, end)
+            if j < 0:
+                return None
+            out.extend((k, k + 1) for k in range(i + 1, j))
+            i = j + 1
+        elif ch == "$" and text.startswith("'", i + 1):
+            i += 2
+            while i < end and text[i] != "'":
+                n = 2 if text[i] == "\\" else 1
+                if n == 2 and _ANSI_C.get(text[i + 1]) is None:
+                    return None
+                out.append((i, i + n))
+                i += n
+            i += 1
+        elif ch == '"':
+            i += 1
+            while i < end and text[i] != '"':
+                if text[i] == "\\" and text[i + 1] in '$`"\\':
+                    out.append((i, i + 2))
+                    i += 2
+                elif text[i] == "\\" and text[i + 1] in "\r\n":
+                    i += 3 if text.startswith("\r\n", i + 1) else 2
+                else:
+                    out.append((i, i + 1))
+                    i += 1
+            i += 1
+        else:
+            out.append((i, i + 1))
+            i += 1
+    return out if len(out) == len(word.value) else None
