@@ -175,7 +175,8 @@ def shell_file(draw):
     nl, lines = draw(NEWLINES), []
     if draw(st.booleans()):
         lines.append("#!/bin/bash")
-    for kind in draw(st.lists(st.sampled_from(["export", "assign", "launch", "prefix", "other", "comment", "if"]), max_size=6)):
+    kinds = ["export", "assign", "launch", "prefix", "other", "comment", "if", "sh_c", "heredoc", "docker_run"]
+    for kind in draw(st.lists(st.sampled_from(kinds), max_size=6)):
         if kind in ("export", "assign"):
             name, v = draw(env_names), draw(any_values)
             lines.append(("export " if kind == "export" else "") + f"{name}={_shell_word(v, draw) if v else ''}")
@@ -193,16 +194,36 @@ def shell_file(draw):
             lines.append(draw(st.sampled_from(["echo starting", "set -euo pipefail", "cd /opt/ml && ls", "sleep 1 # wait"])))
         elif kind == "if":
             lines += ['if [ -n "$X" ]; then', f"  export {draw(env_names)}=1", "fi"]
+        elif kind in ("sh_c", "heredoc", "docker_run"):
+            lines += _shell_carrier(draw, kind)
         else:
             lines.append("# " + draw(_word(LOWER + " ", 0, 10)))
     return draw(st.sampled_from(["run.sh", "serve.bash", ".envrc"])), _join(lines, nl, draw(st.booleans()))
+
+
+def _shell_carrier(draw, kind: str) -> list[str]:
+    """Text a shell command hands to another program (issue 11 §2): embedded units of the shell surface."""
+    script = " ".join(_shell_word(w, draw) for w in draw(vllm_launch()))
+    if kind == "sh_c":
+        if draw(st.booleans()):
+            return [draw(st.sampled_from(["bash -c ", "sh -ec ", "nohup bash -lc "])) + "'" + script.replace("'", "'\\''") + "'"]
+        return ["sh -c " + _dq(script)]
+    if kind == "heredoc":
+        quoted = draw(st.sampled_from(["'EOF'", "EOF", '"EOF"']))
+        if draw(st.booleans()):
+            props = [f"{draw(lmi_keys)}={draw(plain_values)}" for _ in range(draw(st.integers(1, 3)))]
+            return [f"cat > /opt/ml/model/serving.properties <<{quoted}", *props, "EOF"]
+        return [f"bash -s <<{quoted}", script, "EOF"]
+    flags = [_shell_word(w, draw) for w in draw(vllm_flags())]
+    return [" ".join(["docker run --rm --gpus all -p 8000:8000", draw(st.sampled_from(["vllm/vllm-openai:v0.6.3", "rocm/vllm:latest"])), *flags])]
 
 
 @st.composite
 def dockerfile(draw):
     nl = draw(NEWLINES)
     lines = ["FROM " + draw(st.sampled_from(["vllm/vllm-openai:v0.6.3", "ubuntu:22.04 AS base", "deepjavalibrary/djl-serving:0.29.0-lmi11.0.0-cu124"]))]
-    for kind in draw(st.lists(st.sampled_from(["env", "env", "legacy", "cmd_exec", "cmd_shell", "run"]), max_size=5)):
+    kinds = ["env", "env", "legacy", "cmd_exec", "cmd_shell", "run", "exec_sh_c", "run_heredoc", "copy_heredoc"]
+    for kind in draw(st.lists(st.sampled_from(kinds), max_size=5)):
         if kind == "env":
             pairs = [f"{draw(env_names)}={_shell_word(draw(any_values) or 'x', draw)}" for _ in range(draw(st.integers(1, 3)))]
             lines.append("ENV " + " ".join(pairs))
@@ -212,6 +233,14 @@ def dockerfile(draw):
             lines.append(draw(st.sampled_from(["CMD ", "ENTRYPOINT "])) + json.dumps(draw(vllm_launch())))
         elif kind == "cmd_shell":
             lines.append("CMD " + " ".join(_shell_word(w, draw) for w in draw(vllm_launch())))
+        elif kind == "exec_sh_c":
+            script = " ".join(_shell_word(w, draw) for w in draw(vllm_launch()))
+            lines.append(draw(st.sampled_from(["CMD ", "ENTRYPOINT "])) + json.dumps(["/bin/sh", "-c", script]))
+        elif kind == "run_heredoc":
+            lines += ["RUN <<EOF", " ".join(_shell_word(w, draw) for w in draw(vllm_launch())), "EOF"]
+        elif kind == "copy_heredoc":
+            props = [f"{draw(lmi_keys)}={draw(plain_values)}" for _ in range(draw(st.integers(1, 3)))]
+            lines += ["COPY <<EOF /opt/ml/model/serving.properties", *props, "EOF"]
         else:
             lines.append("RUN pip install vllm && echo ok")
     return draw(st.sampled_from(["Dockerfile", "Dockerfile.gpu", "serve.dockerfile"])), _join(lines, nl, draw(st.booleans()))
@@ -623,7 +652,11 @@ def _edit_case(name: str, text: str, data) -> None:
         else:
             assert region[0] <= e.start <= e.end <= region[1], f"edit {e} outside the setting's entry {region}"
     new_unit = apply_edits(unit.text, edits)
-    while unit.host is not None:  # embedded text (a script in a YAML scalar) is written back through its host
+    if unit.host is not None and any(e.start < b and a < e.end or a < e.start < b for e in edits for a, b in unit.opaque):
+        return  # an edit touching a placeholder: the engine reports without a fix
+    while unit.host is not None:  # embedded text (a script in a YAML scalar, a `sh -c` body) is written back through its host
+        if unit.encode is None:
+            return  # read-only embedded text
         try:
             encoded = unit.encode(new_unit)
         except ValueError:

@@ -149,3 +149,44 @@ def test_dockerfile_copy_heredoc_properties():
     text = "FROM x\nCOPY <<EOF /opt/ml/model/serving.properties\nengine=MPI\noption.rolling_batch=vllm\nEOF\n"
     findings, fixed = run(text, surface="dockerfile", codes=("LMI010",), pairs=LMI, path="Dockerfile")
     assert [f.code for f in findings] == ["LMI010"] and fixed == text.replace("MPI", "Python")
+
+
+# ---- invariants of every edit inside embedded text ------------------------------------------------------------
+
+INVARIANT_CASES = [
+    ("run.sh", "shell", "bash -c 'vllm serve m --swap-space 4 --port 8000'\necho after\n", VLLM, ("VLLM013",)),
+    ("run.sh", "shell", 'X=1\nsh -ec "vllm serve $MODEL \\\n  --swap-space 4"\n# tail\n', VLLM, ("VLLM013",)),
+    ("run.sh", "shell", "cat > serving.properties <<EOF\nengine=MPI\noption.rolling_batch=lmi-dist\nEOF\necho ok\n",
+     LMI, ("LMI010",)),
+    ("run.sh", "shell", "bash <<'X'\nvllm serve m --swap-space 4\nX\n", VLLM, ("VLLM013",)),
+    ("Dockerfile", "dockerfile", 'FROM a\nCMD ["sh", "-c", "vllm serve m --swap-space 4"]\n', VLLM, ("VLLM013",)),
+    ("Dockerfile", "dockerfile", "FROM a\nRUN <<EOF\nvllm serve m --swap-space 4\nEOF\nENV A=1\n", VLLM, ("VLLM013",)),
+    ("Dockerfile", "dockerfile", "FROM a\nCOPY <<EOF /m/serving.properties\nengine=MPI\noption.rolling_batch=vllm\nEOF\n",
+     LMI, ("LMI010",)),
+]
+
+
+@pytest.mark.parametrize("path, surface, text, pairs, codes", INVARIANT_CASES)
+def test_embedded_edits_keep_host_and_embedded_text_valid(path, surface, text, pairs, codes):
+    from lmimigrate import surfaces
+
+    before = surfaces.parse_file(path, text, surface)
+    embedded = [u for u in before.units if u.host is not None]
+    assert embedded, "the carrier is read"
+    _, fixed = run(text, surface=surface, codes=codes, pairs=pairs, path=path)  # asserts a second fix is a no-op
+    assert fixed != text
+    after = surfaces.parse_file(path, fixed, surface)  # the host still parses
+    inner = [u for u in after.units if u.host is not None]
+    assert len(inner) == len(embedded)
+    for u in inner:  # the embedded text still parses as its own surface
+        surfaces.parse_file(u.label, u.text, u.surface)
+    # Bytes outside the carriers are unchanged.
+    p = 0
+    while p < min(len(text), len(fixed)) and text[p] == fixed[p]:
+        p += 1
+    s = 0
+    while s < min(len(text), len(fixed)) - p and text[-1 - s] == fixed[-1 - s]:
+        s += 1
+    assert any(u.host_span[0] <= p and len(text) - s <= u.host_span[1] for u in embedded)
+    if surface == "shell":
+        assert bash_ok(fixed)

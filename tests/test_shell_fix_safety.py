@@ -156,3 +156,39 @@ def test_non_literal_word_with_an_escaped_flag_is_not_respelled():
     scope = vllm_scope(unit, shell_words(text, 0, len(text))[0], ShellSyntax())
     with pytest.raises(ValueError):
         scope.rename(scope.settings[0], "chat_template_content_format", "vllm")
+
+
+# ---- properties: a continuation backslash on the last line -------------------------------------------------
+
+LMI = {"lmi": VersionPair("lmi", Version("11"), Version("15"), "given")}
+
+
+@pytest.mark.parametrize("text", [
+    "option.rolling_batch=lmi-dist\noption.model_id=s3://bucket/model\\",
+    "option.rolling_batch=lmi-dist\r\noption.model_id=m \\",
+])
+def test_properties_insert_after_a_trailing_backslash_at_eof(text):
+    from lmimigrate import surfaces
+
+    findings, new = fix(text, ("LMI001",), pairs=LMI, surface="properties", path="serving.properties")
+    assert [f.code for f in findings] == ["LMI001"]
+    assert new.count("enable_chunked_prefill") == 1  # inserted once, not glued and re-inserted
+    before = {s.key: s.value for s in surfaces.parse_file("serving.properties", text, "properties").units[0].scopes[0].settings}
+    after = {s.key: s.value for s in surfaces.parse_file("serving.properties", new, "properties").units[0].scopes[0].settings}
+    assert after.pop("option.enable_chunked_prefill") in ("true", "false") and after == before
+
+
+def _shell_files():
+    from pathlib import Path
+
+    from lmimigrate import surfaces
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
+    for p in sorted(root.glob("*/after/**/*")):
+        if p.is_file() and surfaces.classify_content(str(p), p.read_bytes()[:128]) == "shell":
+            yield pytest.param(p, id=str(p.relative_to(root)))
+
+
+@pytest.mark.parametrize("path", list(_shell_files()))
+def test_every_fixed_shell_fixture_passes_bash_n(path):
+    assert bash_ok(path.read_text(encoding="utf-8")), path

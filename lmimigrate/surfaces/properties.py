@@ -48,6 +48,11 @@ class PropertiesScope(Scope):
             return len(text), nl, ""
         end = anchor.delete_span[1]
         if end == len(text) and not text.endswith(("\n", "\r")):
+            trailing = len(text) - len(text.rstrip("\\"))
+            if trailing % 2:
+                # The last line ends in a continuation backslash: a line added after it would be glued onto
+                # its value. The new entry goes before that entry's first line instead.
+                return anchor.delete_span[0], "", nl
             return end, nl, ""
         return end, "", nl
 

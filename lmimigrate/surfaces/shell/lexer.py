@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from lmimigrate.core.ftypes import ParseError
+from lmimigrate.surfaces.text import EOL
 
 
 @dataclass(frozen=True)
@@ -146,11 +147,10 @@ class _Lexer:
         for h in self.pending_heredocs:
             body_start = body_end = self.i
             while self.i < end:
-                j = text.find("\n", self.i, end)
-                line_end = end if j < 0 else j
-                line = text[self.i : line_end].rstrip("\r")
+                m = EOL.search(text, self.i, end)  # lone CR line endings count, as everywhere in this lexer
+                line = text[self.i : m.start() if m else end]
                 body_end = self.i
-                self.i = end if j < 0 else j + 1
+                self.i = m.end() if m else end
                 if (line.lstrip("\t") if h.strip_tabs else line) == h.delimiter:
                     break
             else:

@@ -26,6 +26,9 @@ from lmimigrate.surfaces.shell.words import WordSyntax
 
 Decoder = Callable[[str, Word], "Carried | None"]
 
+# What a shell script must contain to hold a setting: an assignment, a vLLM or Python launch, a nested carrier.
+_HINT = re.compile(r"=|vllm|python|<<|docker|podman", re.IGNORECASE)
+
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "busybox"})
 _C_OPTION = re.compile(r"-[a-zA-Z]*c[a-zA-Z]*")
 _CONTAINER_TOOLS = frozenset({"docker", "podman", "nerdctl"})
@@ -53,6 +56,8 @@ class Nest:
     def add(self, carried: Carried | None, surface: str, label: str, name: str = "") -> None:
         if carried is None or not carried.text.strip():
             return
+        if surface == "shell" and not _HINT.search(carried.text):
+            return  # a script with no assignment and no vLLM/Python launch holds nothing any rule reads
         self.units += embed(self.unit, carried.span, carried.text, surface, encode=carried.encode(self.unit.text),
                             to_host=carried.to_host, opaque=carried.opaque, label=label, name=name)
 
