@@ -88,7 +88,7 @@ _KEEP = "it is part of a pipeline, a background job or an `&&`/`||` list: removi
 def _only_statement(text: str, start: int, c: Command) -> bool:
     """The command is the only statement of a block (`then ... fi`, `do ... done`, `{ ...; }`, `( ... )`):
     removing it would leave the block empty, a syntax error."""
-    before = text[:start].rstrip(" \t\r\n")
+    before = text[max(0, start - 256) : start].rstrip(" \t\r\n")  # a window: one long line stays linear
     return bool(_BODY_OPENED.search(before[-64:])) and bool(_BODY_CLOSED.match(text, c.end))
 
 
@@ -115,19 +115,18 @@ def _shell_env(scope: EnvScope, cmds: list[Command], i: int, first: int, export:
         _add_assignment(scope, words, k, delete, dict(style))
 
 
-def _after_command(text: str, cmds: list[Command], i: int) -> int:
-    """Where a new line may go after cmds[i]: past the rest of its `&&`/`||`/`|` list, its continuation lines,
-    and the here-document bodies of every command on those lines."""
-    end = next_line(text, cmds[i].end)
-    j = i
-    while True:
-        for h in cmds[j].heredocs:
-            end = max(end, h.after)
-        if j + 1 < len(cmds) and (cmds[j].terminator in _LISTS or cmds[j + 1].start < end):
-            j += 1
-            end = max(end, next_line(text, cmds[j].end))
-            continue
-        return end
+def _afters(text: str, cmds: list[Command]) -> list[int]:
+    """For each command, where a new line may go after it: past the rest of its `&&`/`||`/`|` list, its
+    continuation lines, and the here-document bodies of every command on those lines. Linear: line ends are
+    asked in text order (`next_line` remembers the last line), then joined from the last command back."""
+    ends = [next_line(text, c.end) for c in cmds]
+    out = [0] * len(cmds)
+    for i in range(len(cmds) - 1, -1, -1):
+        end = max([ends[i]] + [h.after for h in cmds[i].heredocs])
+        if i + 1 < len(cmds) and (cmds[i].terminator in _LISTS or cmds[i + 1].start < end):
+            end = max(end, out[i + 1])
+        out[i] = end
+    return out
 
 
 def word_delete_span(text: str, words: list[Word], k: int) -> tuple[int, int]:
@@ -170,6 +169,7 @@ def _parse_shell(unit: Unit, nest: Nest) -> None:
     first_command = None
     in_case: list[int] = []  # settings count at each open `case`: entries must not be added inside a branch
     cmds = shell_commands(text, 0, len(text))
+    afters = _afters(text, cmds)
     for i, c in enumerate(cmds):
         words = c.words
         if not words:
@@ -186,11 +186,11 @@ def _parse_shell(unit: Unit, nest: Nest) -> None:
             opened = in_case.pop()
             if not in_case:
                 for s in scope.settings[opened:]:
-                    s.style["after"] = max(s.style["after"], _after_command(text, cmds, i))
+                    s.style["after"] = max(s.style["after"], afters[i])
         if head == "export":
-            _shell_env(scope, cmds, i, k + 1, export=True, after=_after_command(text, cmds, i))
+            _shell_env(scope, cmds, i, k + 1, export=True, after=afters[i])
         elif all(_is_assignment(text, w) for w in words[k:]):
-            _shell_env(scope, cmds, i, k, export=False, after=_after_command(text, cmds, i))
+            _shell_env(scope, cmds, i, k, export=False, after=afters[i])
         else:
             others.extend(command_scopes(unit, c, f"line {unit.index.position(c.start)[0]}", nest))
     if in_case:  # an unterminated `case`: never insert after its settings
