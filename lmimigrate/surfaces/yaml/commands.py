@@ -7,9 +7,9 @@ import functools
 import re
 
 from lmimigrate.core.ftypes import ParseError, Scope, TextEdit, Unit
+from lmimigrate.surfaces.shell.launch import vllm_args_scope, vllm_scope
 from lmimigrate.surfaces.shell.lexer import Word, shell_words
 from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax, shell_quote
-from lmimigrate.surfaces.shell.launch import vllm_scope
 from lmimigrate.surfaces.text import first_on_line, line_start, next_line
 from lmimigrate.surfaces.yaml.codec import decode
 from lmimigrate.surfaces.yaml.scalars import spell_string
@@ -183,9 +183,14 @@ def _seq_words(seq: YNode | None) -> list[Word] | None:
     return [Word(i.value, (i.token, i.end), not _K8S_VAR.search(i.value)) for i in seq.children]
 
 
-def _cli_from_words(unit: Unit, words: list[Word], syntax: WordSyntax, label: str) -> list[Scope]:
+def _cli_from_words(unit: Unit, words: list[Word], syntax: WordSyntax, label: str, image: str | None = None) -> list[Scope]:
+    """The vLLM command line in `words`; with `image` (an args-only list), also a bare argument list that
+    `vllm_args_scope` recognises by the image's name or by its vLLM-only flags."""
     try:
-        scope = vllm_scope(unit, words, syntax, label)
+        if image is None:
+            scope = vllm_scope(unit, words, syntax, label)
+        else:
+            scope = vllm_args_scope(unit, words, syntax, label, image=image)
     except ValueError:  # e.g. a flag and its value split between `command` and `args`
         return []
     if scope is None:
@@ -241,8 +246,10 @@ def image_name(node: YNode) -> str:
 
 
 def _implicit_vllm(node: YNode, key: str | None = None) -> bool:
-    """Args alone are vLLM server flags: the image's entrypoint is the vLLM server (vllm/vllm-openai and
-    friends), a model catalog entry says `engine: VLLM` (KubeAI), or the mapping is a chart's `vllmConfig`."""
+    """Args alone are vLLM server flags: the image's entrypoint is the vLLM server (vllm/vllm-openai), a model
+    catalog entry says `engine: VLLM` (KubeAI), or the mapping is a chart's `vllmConfig`. Other images named
+    `*vllm*` (rocm/vllm, opea/vllm-rocm) and lists dominated by vLLM-only flags go through `vllm_args_scope`,
+    which also wants the list to look like arguments (flags first, or a model then flags)."""
     engine = node.get("engine")
     return ("vllm-openai" in image_name(node) or key == "vllmConfig"
             or is_scalar(engine) and engine.value.lower() == "vllm")
@@ -268,7 +275,7 @@ def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | 
     syntax = YamlSeqSyntax(unit.text, seqs, node)
     if first is None and _implicit_vllm(node, key):
         return _implicit_scopes(unit, words, syntax, label)
-    return _cli_from_words(unit, words, syntax, label)
+    return _cli_from_words(unit, words, syntax, label, image_name(node) if first is None else None)
 
 
 def container_cli_scopes(unit: Unit, node: YNode, label: str, key: str | None = None,
@@ -278,7 +285,7 @@ def container_cli_scopes(unit: Unit, node: YNode, label: str, key: str | None = 
     command, args = node.get("command"), node.get("args")
     if command is None and args is None:
         extra = next((node.get(k) for k in EXTRA_ARGS_KEYS if node.get(k) is not None), None)
-        if extra is None or extra.kind != "seq" or not _implicit_vllm(node, key):
+        if extra is None or extra.kind != "seq":
             return []
         return _words_scopes(unit, node, None, extra, label + " extra args", key)
     if command is not None and command.kind == "scalar" or args is not None and args.kind == "scalar":
