@@ -275,6 +275,9 @@ def _words_scopes(unit: Unit, node: YNode, first: YNode | None, second: YNode | 
     syntax = YamlSeqSyntax(unit.text, seqs, node)
     if first is None and _implicit_vllm(node, key):
         return _implicit_scopes(unit, words, syntax, label)
+    engine = node.get("engine")
+    if first is None and is_scalar(engine):
+        return []  # a catalog entry naming another engine (KubeAI `engine: OLlama`): its args are not vLLM's
     return _cli_from_words(unit, words, syntax, label, image_name(node) if first is None else None)
 
 
