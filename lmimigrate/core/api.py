@@ -194,7 +194,8 @@ def run(opts: Options) -> Report:
     from lmimigrate.core import scoping
 
     versions = scoping.plan(opts.paths, set(opts.from_), [c.fs_path for c, _ in candidates], found, scanned,
-                            lambda detected: version_pairs(opts, detected), opts.excludes, opts.config_root)
+                            lambda detected: version_pairs(opts, detected), opts.excludes, opts.config_root,
+                            memo=memo)
     rules = opts.rules
     results: list[FileOutcome | None] = [None] * len(candidates)
     notes = list(versions.notes)

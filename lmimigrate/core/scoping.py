@@ -74,6 +74,28 @@ def detect_file(fs_path: str, display: str) -> list[Detection]:
     return detect_mod.detect(display, data)
 
 
+def _detect_tree_file(fs_path: str, rel: str, memo) -> list[Detection]:
+    """`detect_file`, remembered in the run's file memo by stat: a warm pre-commit batch reads no file of the
+    rest of the repository. The record has no results entry, so it never stands in for a check."""
+    display = _display(fs_path)
+    if memo is None:
+        return detect_file(fs_path, display)
+    from lmimigrate.surfaces import classify
+
+    try:
+        st = os.stat(fs_path)  # before reading: a change made while it is read shows next time
+    except OSError:
+        return []
+    surface = classify(rel)
+    hit = memo.get(display, surface, st, need_entry=False)
+    if hit is not None:
+        return hit[1]
+    found = detect_file(fs_path, display)
+    if all(d.version is not None for d in found):  # a refused spelling is re-read: the memo stores versions
+        memo.put(display, surface, st, None, found)
+    return found
+
+
 def _abs(path: str) -> str:
     return os.path.normpath(os.path.abspath(path))
 
@@ -176,12 +198,14 @@ def _where(d: Detection) -> str:
 
 
 def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[tuple[str, Detection]],
-         scanned: set[str], make_pairs, excludes: tuple[str, ...] = (), config_root: str | None = None) -> RunVersions:
+         scanned: set[str], make_pairs, excludes: tuple[str, ...] = (), config_root: str | None = None,
+         memo=None) -> RunVersions:
     """Group the candidates (`cand_paths`, file system paths) by the versions that apply to them.
 
     `found`: the anchors of the files already read (file system path, detection); `scanned`: their absolute
-    paths; the rest of the repository is scanned here. `given`: stacks whose --from is explicit (no detection
-    needed). `make_pairs(detected: dict[stack, Detection]) -> pairs` builds a group's version pairs (it raises
+    paths; the rest of the repository is scanned here, through the run's file memo when there is one (a file
+    whose stat is unchanged since the last run is not read again). `given`: stacks whose --from is explicit (no
+    detection needed). `make_pairs(detected: dict[stack, Detection]) -> pairs` builds a group's version pairs (it raises
     when a detected version is newer than the target).
     """
     from lmimigrate.core.discovery import DEFAULT_EXCLUDES, _excluded
@@ -193,7 +217,7 @@ def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[t
             fs = os.path.join(root, rel)
             if _abs(fs) in scanned or _excluded(rel, tuple(excludes) + DEFAULT_EXCLUDES):
                 continue
-            found.extend((fs, d) for d in detect_file(fs, _display(fs)))
+            found.extend((fs, d) for d in _detect_tree_file(fs, rel, memo))
     anchors = Anchors(found, root)
     stacks = sorted(anchors.stacks() - given)
     groups: dict[tuple, VersionGroup] = {}
