@@ -46,11 +46,9 @@ def markdown(rule: type[Rule]) -> str:
             out += ["", "```", ex.source.rstrip("\n"), "```", ""]
     out += ["## Fix safety", "", (rule.fix_safety.strip() or f"This rule has {_fix_word(rule)}."), ""]
     out += ["## References", ""]
-    for ev in rule.evidence:
-        line = f"- {ev.release}: `{ev.file}`: {ev.quote}"
-        if ev.reference:
-            line += f" (verified in lmimigrate's reference: {ev.reference})"
-        out.append(line)
+    # Upstream sources only: the release, the file and what it says (Evidence.reference names lmimigrate's
+    # internal notes, which are not shipped, so it is not cited).
+    out += [f"- {ev.release}: `{ev.file}`: {ev.quote}" for ev in rule.evidence]
     if not rule.evidence:
         out.append("- lmimigrate's own diagnostic; no upstream change.")
     return "\n".join(out).rstrip() + "\n"
@@ -85,7 +83,31 @@ def cmd_rules(args) -> int:
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return 0
-    for r in rules:
-        ver = f"{r.stack} {r.changed_in}" if r.changed_in else r.stack
-        sys.stdout.write(f"{r.code:<8} {r.name:<44} {ver:<18} {_fix_word(r):<15} {r.summary}\n")
+    sys.stdout.write(rules_table(rules, _table_width()))
     return 0
+
+
+_SHORT_FIX = {None: "-", "safe": "safe", "unsafe": "unsafe", "display-only": "hint"}
+
+
+def _table_width() -> int:
+    from lmimigrate.output.terminal import width
+
+    return min(width(sys.stdout) or 80, 120)
+
+
+def rules_table(rules, width: int = 80) -> str:
+    """A header, then per rule a line with its code, name and fix, and its crossing and summary wrapped
+    below, indented: every line fits `width` (the longest rule name is 50 characters)."""
+    import textwrap
+
+    code_w = max([len("CODE")] + [len(r.code) for r in rules]) + 2
+    name_w = max([len("NAME")] + [len(r.name) for r in rules]) + 2
+    lines = [f"{'CODE':<{code_w}}{'NAME':<{name_w}}FIX".rstrip()]
+    wrap = textwrap.TextWrapper(width=max(width, code_w + 30), initial_indent=" " * code_w,
+                                subsequent_indent=" " * code_w, break_long_words=False, break_on_hyphens=False)
+    for r in rules:
+        fix = _SHORT_FIX[r.fix_applicability.value if r.fix_applicability else None]
+        lines.append(f"{r.code:<{code_w}}{r.name:<{name_w}}{fix}")
+        lines.extend(wrap.wrap(f"{r.version_text()}: {r.summary}"))
+    return "\n".join(lines) + "\n"

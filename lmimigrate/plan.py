@@ -63,18 +63,41 @@ def cmd_plan(args) -> int:
     if args.output_format == "json":
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
-    md = args.output_format == "markdown"
     title = f"Migration plan: {display(s1, frm)} -> {display(s1, to)} ({len(rows)} changes)"
-    out = [f"# {title}" if md else title, ""]
-    if md:
-        out += ["| release | code | change | fix | evidence |", "|---|---|---|---|---|"]
-        for r in rows:
-            ev = "<br>".join(r["evidence"]).replace("|", "\\|")
-            out.append(f"| {r['release']} | [{r['code']}]({r['url']}) | {r['summary']} | {r['fix']} | {ev} |")
-    else:
-        for r in rows:
-            out.append(f"{r['release']:<22} {r['code']:<8} [{r['fix']}] {r['summary']}")
-            for e in r["evidence"]:
-                out.append(f"{'':<31} evidence: {e}")
-    sys.stdout.write("\n".join(out) + "\n")
+    render = render_markdown if args.output_format == "markdown" else render_text
+    sys.stdout.write(render(title, rows))
     return 0
+
+
+def by_release(rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The rows under their release, in the order `changes` sorted them (oldest release first)."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["release"], []).append(r)
+    return list(groups.items())
+
+
+def md_cell(text: str) -> str:
+    """Text safe inside a GitHub-flavoured markdown table cell: a `|` would end the cell, a newline the
+    row, and `<` could open an HTML tag that swallows the text."""
+    return text.replace("|", "\\|").replace("<", "&lt;").replace("\r", "").replace("\n", "<br>")
+
+
+def render_markdown(title: str, rows: list[dict]) -> str:
+    out = [f"# {title}"]
+    for release, group in by_release(rows):
+        out += ["", f"## {md_cell(release)}", "", "| code | change | fix | evidence |", "|---|---|---|---|"]
+        for r in group:
+            ev = "<br>".join(md_cell(e) for e in r["evidence"])
+            out.append(f"| [{r['code']}]({r['url']}) | {md_cell(r['summary'])} | {r['fix']} | {ev} |")
+    return "\n".join(out) + "\n"
+
+
+def render_text(title: str, rows: list[dict]) -> str:
+    out = [title]
+    for release, group in by_release(rows):
+        out += ["", release]
+        for r in group:
+            out.append(f"  {r['code']:<8} [{r['fix']}] {r['summary']}")
+            out += [f"  {'':<8} evidence: {e}" for e in r["evidence"]]
+    return "\n".join(out) + "\n"

@@ -11,24 +11,13 @@ import pytest
 
 from lmimigrate.core import registry
 from lmimigrate.cli import main
+from tests.cli_harness import repo, run  # noqa: F401  (repo is a fixture)
 
 V11_CONFIG = "engine=Python\noption.model_id=meta-llama/Llama-3.1-70B\noption.rolling_batch=lmi-dist\n"
 CROSS_V12 = ["--from", "lmi==0.29.0", "--to", "lmi==0.30.0"]
 # The contract tests watch one rule (and the tool's own codes), so that new rules don't change their counts.
 CROSS = CROSS_V12 + ["--select", "LMI001,LMM"]
 
-
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NO_COLOR", "1")
-    return tmp_path
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 # ---- exit codes -----------------------------------------------------------------------------------------

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 from decimal import Decimal
 
 import pytest
 
+from lmimigrate.stacks.gaudi import bucket_files
 from lmimigrate.stacks.gaudi import buckets as hb
 
 SEED_ARGS = ["--input-len", "8096", "--output-len", "1024", "--range-ratio", "0.8", "--bs-list", "4,8,16,32,64"]
@@ -81,7 +83,9 @@ def test_seed_example_env_lines_match_seed(capsys):
     code, out, _ = run_cli(SEED_ARGS + ["--format", "env"], capsys)
     assert code == 0
     exports = [line for line in out.splitlines() if not line.startswith("#")]
-    assert exports == [f"export {k}={v}" for k, v in SEED_JSON["calculated_variables"].items()]
+    # MAX_MODEL_LEN is calculated but read by no server: a comment says to pass --max-model-len instead.
+    assert exports == [f"export {k}={v}" for k, v in SEED_JSON["calculated_variables"].items() if k != "MAX_MODEL_LEN"]
+    assert any(line.startswith("#") and "--max-model-len 16417" in line for line in out.splitlines())
 
 
 def test_seed_derivation_steps():
@@ -321,12 +325,40 @@ def test_env_format_sources_in_sh(target, var, value, capsys, tmp_path):
     assert proc.stderr == ""
 
 
+@pytest.mark.parametrize("target", ["vllm-fork==1.21.2", "vllm-fork==1.22.0", "vllm-gaudi==0.20.0"])
+def test_dotenv_format_is_plain_name_value_lines(target, capsys):
+    code, env_out, _ = run_cli(SEED_ARGS + ["--target", target, "--format", "env"], capsys)
+    code2, dot_out, _ = run_cli(SEED_ARGS + ["--target", target, "--format", "dotenv"], capsys)
+    assert code == code2 == 0
+    values = [ln for ln in dot_out.splitlines() if not ln.startswith("#")]
+    # docker --env-file takes `NAME=value` literally: no `export`, no quotes, comments on their own lines only
+    assert values == [ln.removeprefix("export ") for ln in env_out.splitlines() if not ln.startswith("#")]
+    assert all(re.fullmatch(r"[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.]+", ln) for ln in values), values
+    assert not any(ln.startswith("MAX_MODEL_LEN=") for ln in values)
+
+
+def test_check_accepts_a_file_without_max_model_len(capsys, tmp_path):
+    lines = [f"{k}={v}" for k, v in SEED_JSON["calculated_variables"].items() if k != "MAX_MODEL_LEN"]
+    env_file = tmp_path / "buckets.env"
+    env_file.write_text("\n".join(lines) + "\n")
+    code, out, _ = run_cli(SEED_ARGS + ["--check", str(env_file)], capsys)
+    assert (code, out) == (0, "")
+
+
+def test_check_round_trips_own_dotenv_output(capsys, tmp_path):
+    _, out, _ = run_cli(SEED_ARGS + ["--target", "vllm-gaudi==0.20.0", "--format", "dotenv"], capsys)
+    env_file = tmp_path / "docker.env"
+    env_file.write_text(out)
+    code, out, _ = run_cli(SEED_ARGS + ["--target", "vllm-gaudi==0.20.0", "--check", str(env_file)], capsys)
+    assert (code, out) == (0, "")
+
+
 # ----------------------------------------------------------------------------------------------------- check
 
 
 def test_read_env_assignments():
     text = ('# comment\nexport A=1\nB="two words"\n  C=\'3\'\nD=4 # trailing\n#E=5\nA=6\nnot an assignment\n')
-    assert hb.read_env_assignments(text) == {"A": ("6", 7), "B": ("two words", 3), "C": ("3", 4), "D": ("4", 5)}
+    assert bucket_files.read_env_assignments(text) == {"A": ("6", 7), "B": ("two words", 3), "C": ("3", 4), "D": ("4", 5)}
 
 
 def test_check_round_trips_own_env_output(capsys, tmp_path):

@@ -1,4 +1,5 @@
-"""Packaging and CI: the licence as declared and shipped, project URLs, the composite GitHub Action."""
+"""Packaging and CI: the licence as declared and shipped, project URLs, the composite GitHub Action, and the
+pre-commit hooks' arguments."""
 
 from __future__ import annotations
 
@@ -87,6 +88,14 @@ def test_action_sarif_step_writes_sarif_and_does_not_fail(project):
 
     doc = json.loads((project / "out.sarif").read_text())
     assert doc["version"] == "2.1.0" and doc["runs"][0]["results"]
+
+
+def test_pre_commit_hooks_pass_force_exclude():
+    hooks = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    for hook in hooks:
+        # in `entry`, not `args`: a user's `args:` replace the hook's, and must not drop the excludes
+        assert "--force-exclude" in hook["entry"].split(), hook["id"]
+        assert "--force-exclude" not in hook.get("args", [])
 
 
 def test_python_dash_m_version_matches_the_metadata():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from packaging.version import Version
@@ -59,31 +60,42 @@ def test_json(capsys):
     assert fixes["VLLM220"] == "safe fix" and fixes["VLLM208"] == "no fix" and fixes["VLLM250"] == "unsafe fix"
 
 
-def test_text(capsys):
+def test_text_is_grouped_by_release(capsys):
     out = _plan(capsys, "text")
     rows = json.loads(_plan(capsys, "json"))
     lines = out.splitlines()
     assert lines[0] == f"Migration plan: vllm 0.8.2 -> vllm 0.12.0 ({len(rows)} changes)"
-    listed = [ln.split()[2] for ln in lines[2:] if ln.startswith("vllm ")]
+    headings = [ln for ln in lines[1:] if ln.startswith("vllm ")]
+    assert headings == list(dict.fromkeys(r["release"] for r in rows))
+    listed = [ln.split()[0] for ln in lines if re.match(r"  [A-Z]+\d+ ", ln)]
     assert listed == [r["code"] for r in rows]
-    line = next(ln for ln in lines if " VLLM230 " in ln)
-    assert line.startswith("vllm 0.11.1") and "[safe fix]" in line and "CompilationMode" in line
+    section = out[out.index("\nvllm 0.11.1\n"):]
+    line = next(ln for ln in section.splitlines() if ln.startswith("  VLLM230 "))
+    assert "[safe fix]" in line and "CompilationMode" in line
     assert any("evidence: vllm 0.11.1: vllm/config/compilation.py" in ln for ln in lines)
 
 
-def test_markdown(capsys):
+def test_markdown_has_a_table_per_release(capsys):
     out = _plan(capsys, "markdown")
     rows = json.loads(_plan(capsys, "json"))
     lines = out.splitlines()
     assert lines[0] == f"# Migration plan: vllm 0.8.2 -> vllm 0.12.0 ({len(rows)} changes)"
-    assert lines[2] == "| release | code | change | fix | evidence |"
-    assert lines[3] == "|---|---|---|---|---|"
-    table = lines[4:]
+    headings = [ln[3:] for ln in lines if ln.startswith("## ")]
+    assert headings == list(dict.fromkeys(r["release"] for r in rows))
+    assert lines.count("| code | change | fix | evidence |") == len(headings)
+    table = [ln for ln in lines if ln.startswith("| [")]
     assert len(table) == len(rows)
     for ln, row in zip(table, rows):
-        assert ln.startswith(f"| {row['release']} | [{row['code']}]({row['url']}) |")
-        # a `|` inside a cell would break the table: the evidence column escapes it
-        assert ln.count(" | ") - ln.count("\\|") >= 4
+        assert ln.startswith(f"| [{row['code']}]({row['url']}) |")
+        # exactly the 5 cell borders: a `|` inside a cell is escaped
+        assert len(re.findall(r"(?<!\\)\|", ln)) == 5, ln
+
+
+def test_markdown_cells_are_escaped():
+    from lmimigrate.plan import md_cell
+
+    assert md_cell("a | b") == "a \\| b"
+    assert md_cell("`x|y` <model>\nnext") == "`x\\|y` &lt;model><br>next"
 
 
 @pytest.mark.parametrize("args", [["--from", "vllm==0.12.0", "--to", "vllm==0.8.2"], ["--from", "vllm==0.8.2", "--to", "lmi==v12"]])

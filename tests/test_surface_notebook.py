@@ -48,14 +48,14 @@ def test_cells_without_usable_source_are_skipped():
         {"cell_type": "code", "source": ["from vllm import LLM\n", "LLM(model='m')"]},
     ]})
     (unit,) = _parse(text).units
-    assert unit.cell == 5 and [s.key for s in unit.scopes[0].settings] == ["model"]
+    assert unit.cell == 4 and [s.key for s in unit.scopes[0].settings] == ["model"]  # the 4th code cell
 
 
 def test_cell_syntax_error_offset_points_into_the_cell_source():
     text = _nb(["import vllm\n", "x = (\n"])
     with pytest.raises(ParseError) as e:
         _parse(text)
-    assert e.value.message.startswith("cell 0:")
+    assert e.value.message.startswith("code cell 1:")
     assert text[e.value.offset - 5 : e.value.offset + 1] == '"x = ('
 
 

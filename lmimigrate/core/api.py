@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from lmimigrate.core import detection as detect_mod
 from lmimigrate.core import writer
@@ -12,6 +13,8 @@ from lmimigrate.core.discovery import Candidate, Skipped, discover, read_candida
 from lmimigrate.core.engine import (
     INTERNAL_ERROR,
     PLUGIN_ERROR,
+    NOT_READ,
+    NOT_READ_MESSAGE,
     TOO_LARGE,
     UNREADABLE,
     WRITE_FAILED,
@@ -48,6 +51,12 @@ class Options:
     #: The directory of the configuration file in use: where repository-wide version detection looks when the
     #: paths are not in a git work tree.
     config_root: str | None = None
+    #: Called as progress(done, total) while files are checked (total: the files to check), from the main
+    #: process only; a progress bar hangs off it. Must be cheap: it may be called once per file.
+    progress: Callable[[int, int], None] | None = None
+    #: (file name, bytes) to check instead of `paths`: standard input, named by --stdin-filename. Never
+    #: written: with a fix, the report's outcome carries the fixed bytes.
+    stdin: tuple[str, bytes] | None = None
 
 
 #: Candidate files from which a run is spread over worker processes (pre-commit already splits file lists,
@@ -138,7 +147,7 @@ def run(opts: Options) -> Report:
         FileOutcome(f"<plugin {p.plugin}>", [tool_finding(PLUGIN_ERROR, p.message, f"<plugin {p.plugin}>")])
         for p in opts.plugin_problems
     ]
-    use_cache = opts.cache and opts.fix is None
+    use_cache = opts.cache and opts.fix is None and opts.stdin is None
     secret = None
     if use_cache:
         from lmimigrate.core import cache as cache_mod
@@ -152,7 +161,9 @@ def run(opts: Options) -> Report:
         memo = FileMemo(cache_mod.project_root(opts.paths), secret)
     entries: list[str | None] = []
     kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
-    for item in discover(opts.paths, opts.excludes):
+    discovered: set[str] = set()  # displays of every path discovery yielded (for LMM011)
+    for item in _stdin_candidates(opts) if opts.stdin else discover(opts.paths, opts.excludes):
+        discovered.add(item.display)
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
@@ -171,7 +182,7 @@ def run(opts: Options) -> Report:
                     entries.append(entry)
                     candidates.append((item, None))
                 continue
-        data = read_candidate(item, opts.max_file_size)
+        data = opts.stdin[1] if opts.stdin else read_candidate(item, opts.max_file_size)
         if isinstance(data, Skipped):
             if item.explicit or item.surface:
                 code = TOO_LARGE if "size limit" in data.reason else UNREADABLE
@@ -189,7 +200,8 @@ def run(opts: Options) -> Report:
             if use_cache:
                 entries.append(entry)
             kept += len(data)
-            candidates.append((item, data if kept <= KEEP_BYTES else None))
+            candidates.append((item, data if kept <= KEEP_BYTES or opts.stdin else None))
+    tool_findings += _not_read(opts, discovered)
 
     from lmimigrate.core import scoping
 
@@ -205,6 +217,7 @@ def run(opts: Options) -> Report:
                 notes.append(note)
     if memo is not None:
         memo.save()
+    _place_in_files(candidates, results, opts)
     outcomes: list[FileOutcome] = list(tool_findings) + results
     internal = any(o.internal_error for o in outcomes)
     groups = [(g.pairs, len(g.members)) for g in versions.groups]
@@ -231,6 +244,9 @@ def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], memb
             if findings is not None:
                 results[i] = FileOutcome(cand.display, findings, original=data or b"")
     todo = [i for i in members if results[i] is None]
+    done, total = len(members) - len(todo), len(members)
+    if opts.progress is not None:
+        opts.progress(done, total)
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) >= POOL_MIN_FILES and _fork_ok():
         for i in todo:  # the workers read the files again: the parent need not hold every file's bytes
@@ -239,8 +255,14 @@ def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], memb
             if outcome.original is None:
                 outcome.original = b""  # only a fixed file's original is used (by --diff), and it came back
             results[i] = outcome
+            done += 1
+            if opts.progress is not None:
+                opts.progress(done, total)
     else:
         for i in todo:
+            done += 1
+            if opts.progress is not None:
+                opts.progress(done, total)
             cand, data = candidates[i]
             data = _data(cand, data, opts)
             if isinstance(data, Skipped):  # it changed since it was read
@@ -255,6 +277,40 @@ def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], memb
                 cache.add(entries[i], o.findings, text)
         cache.save()
     return [cache.note] if cache is not None and cache.note else []
+
+
+def _stdin_candidates(opts: Options) -> Iterator[Candidate]:
+    from lmimigrate.surfaces import classify_content, is_pin_file
+
+    name, data = opts.stdin
+    surface = classify_content(name, data[:128])
+    if surface is not None or is_pin_file(name):
+        yield Candidate("-", name, surface, True, ".")
+
+
+def _not_read(opts: Options, discovered: set[str]) -> list[FileOutcome]:
+    """A file named on the command line that no surface reads is a finding: checking nothing must not look
+    like a clean result (a typo, or a format lmimigrate does not know)."""
+    from lmimigrate.surfaces import sniffable
+
+    named = [opts.stdin[0]] if opts.stdin else [p for p in opts.paths if os.path.isfile(p)]
+    # An extensionless name (`Makefile`, `LICENSE`) is read only when it starts with a shell shebang; the
+    # pre-commit hook passes every such file, so the others are passed over quietly.
+    return [FileOutcome(p, [tool_finding(NOT_READ, NOT_READ_MESSAGE, p, severity=Severity.WARNING)])
+            for p in named if p not in discovered and not sniffable(p)]
+
+
+def _place_in_files(candidates: list[tuple[Candidate, bytes | None]], results: list[FileOutcome], opts: Options) -> None:
+    """Raw-file positions for findings in units that are not the file's text (notebook cells). Done here,
+    after the cache and the workers, so neither has to carry them; only files with such findings are read."""
+    from lmimigrate import surfaces
+
+    for (cand, data), outcome in zip(candidates, results):
+        if not any(f.cell is not None for f in outcome.findings):
+            continue
+        text = _text(outcome.fixed if outcome.fixed is not None else _data(cand, data, opts))
+        if text is not None:
+            surfaces.file_positions(cand.surface, text, outcome.findings)
 
 
 def _data(cand: Candidate, data: bytes | None, opts: Options) -> bytes | Skipped:
@@ -371,7 +427,9 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> Fi
     if not needed:
         return outcome  # the byte-level prefilter: no rule can fire here, so the file is never parsed
     ignored = _per_file_ignored(cand.display, opts.per_file_ignores)
-    findings, text, applied, crashed = engine.check_text(cand.display, decoded.text, cand.surface, opts.fix, needed)
+    fixed_codes: list[str] = []
+    findings, text, applied, crashed = engine.check_text(cand.display, decoded.text, cand.surface, opts.fix, needed,
+                                                         fixed_codes)
     outcome.internal_error = crashed
     outcome.findings = [f for f in findings if not (ignored and matches(f.code, ignored))]
     if applied:
@@ -379,6 +437,7 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> Fi
         if new != data:
             outcome.fixed = new
             outcome.fixes_applied = applied
+            outcome.fixed_codes = fixed_codes
             if opts.write:
                 problem = writer.write_atomic(cand.fs_path, data, new, root=cand.root, in_place_links=opts.fix_hard_links)
                 if problem:
@@ -388,4 +447,5 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> Fi
                     outcome.findings.append(tool_finding(WRITE_FAILED, problem, cand.display))
                     outcome.fixed = None
                     outcome.fixes_applied = 0
+                    outcome.fixed_codes = []
     return outcome

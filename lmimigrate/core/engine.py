@@ -31,6 +31,8 @@ BINARY = "LMM008"
 INTERNAL_ERROR = "LMM009"
 UNREADABLE = "LMM010"
 PLUGIN_ERROR = "LMM020"
+NOT_READ = "LMM011"
+NOT_READ_MESSAGE = "no format lmimigrate reads matches this file's name, so it was not checked"
 
 TOOL_CODES = {
     PARSE_ERROR: "parse-error",
@@ -43,6 +45,7 @@ TOOL_CODES = {
     INTERNAL_ERROR: "internal-error",
     UNREADABLE: "unreadable-path",
     PLUGIN_ERROR: "plugin-error",
+    NOT_READ: "not-read",
 }
 
 
@@ -53,6 +56,7 @@ class FileOutcome:
     original: bytes = b""
     fixed: bytes | None = None  # new content when fixes changed the file
     fixes_applied: int = 0
+    fixed_codes: list[str] = field(default_factory=list)  # the code of each applied fix
     internal_error: bool = False
 
 
@@ -244,9 +248,11 @@ class Engine:
         return _dedupe(_ordered(kept)), crashed
 
     def check_text(self, path: str, text: str, surface: str, fix: Applicability | None,
-                   rules: Sequence[Rule] | None = None) -> tuple[list[Finding], str, int, bool]:
+                   rules: Sequence[Rule] | None = None,
+                   fixed_codes: list[str] | None = None) -> tuple[list[Finding], str, int, bool]:
         """Returns (remaining findings, final text, fixes applied, crashed). `rules`: the prefiltered subset
-        for this text (recomputed after each round of fixes, whose edits may bring in other rules' tokens)."""
+        for this text (recomputed after each round of fixes, whose edits may bring in other rules' tokens).
+        `fixed_codes`, when given, receives the code of each applied fix (for --show-fixes)."""
         try:
             parsed = _parse(path, text, surface)
         except ParseError as err:
@@ -273,6 +279,8 @@ class Engine:
                 dropped.append(tool_finding(FIX_DROPPED, f"fix for {f.code} dropped: the result would not parse", path, f.line, f.column))
             if not applied:
                 break
+            if fixed_codes is not None:
+                fixed_codes.extend(f.code for f in chosen if not any(f is b for b in bad))
             applied_total += applied
             text, parsed = new_text, new_parsed
             if rules is not None:

@@ -357,6 +357,14 @@ class Finding:
     column: int = 1
     end_line: int = 1
     end_column: int = 1
+    #: (line, column, end line, end column) in the raw file when they differ from the unit's: a notebook
+    #: cell's text sits in JSON strings of the .ipynb (set by the surface's `file_positions`, after checking).
+    file_position: tuple[int, int, int, int] | None = None
+
+    @property
+    def file_location(self) -> tuple[int, int, int, int]:
+        """1-based (line, column, end line, end column) in the file as stored on disk."""
+        return self.file_position or (self.line, self.column, self.end_line, self.end_column)
 
     @property
     def cell(self) -> int | None:

@@ -16,8 +16,10 @@ def _prop(text: str) -> str:
 def render(findings) -> str:
     lines = []
     for f in findings:
-        where = f"file={_prop(f.path)},line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column}"
-        cell = f" (cell {f.cell})" if f.cell is not None else ""
+        # The raw file's lines: GitHub annotates the .ipynb as stored, not a cell.
+        line, column, end_line, end_column = f.file_location
+        where = f"file={_prop(f.path)},line={line},col={column},endLine={end_line},endColumn={end_column}"
+        cell = f" (code cell {f.cell}, line {f.line})" if f.cell is not None else ""
         title = _prop(f"lmimigrate {f.code}")
         lines.append(f"::{_LEVEL[f.severity.value]} {where},title={title}::{_data(f'{f.code} {f.message}{cell}')}")
     return "".join(line + "\n" for line in lines)

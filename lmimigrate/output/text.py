@@ -1,28 +1,30 @@
 """Human output: `path:line:col: CODE message`, a code frame, the proposed fix, and a summary.
 
-Rendered as styled segments; rich draws them on a colour terminal, plain text is written otherwise
-(pipes, NO_COLOR, CI logs), so the common non-interactive case never imports rich.
+Three layouts (`--output-format`):
+- ``full`` (also ``text``): each finding with its code frame; findings on the same span share one frame
+  (a `vllm serve` line can carry a dozen default-change notes, and a dozen copies of the frame bury them);
+- ``concise``: one line per finding, `[*]` marking a safe fix;
+- ``grouped``: findings under their file's name, one line each.
+
+Rows are styled segments; rich draws them on a colour terminal, plain text is written otherwise (pipes,
+NO_COLOR, CI logs), so the common non-interactive case never imports rich.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 from lmimigrate.core.ftypes import Applicability, Finding
-
-Segment = tuple[str, str]  # (text, rich style)
+from lmimigrate.output import terminal
+from lmimigrate.output.summary import per_rule_rows, summary_line
+from lmimigrate.output.terminal import Row
 
 _SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _MAX_FRAME_LINES = 3
-
-
-def use_color(stream) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
+_MAX_FRAME_WIDTH = 160
+_FIX_LABEL = {"safe": "fix", "unsafe": "unsafe fix", "display-only": "suggestion"}
+#: From this many findings, a per-rule table follows them, so a long scroll ends with what to act on.
+LARGE_OUTPUT = 20
 
 
 # Control characters (ESC starts terminal escape sequences) and lone surrogates from file names, contents or
@@ -45,87 +47,122 @@ def _line(f: Finding, n: int) -> str:
     return f.unit.text[start:end].rstrip("\r\n")
 
 
-def _frame(f: Finding) -> list[list[Segment]]:
+def where(f: Finding) -> str:
+    """`path:line:col:`; a notebook finding also names its code cell (1-based, counting code cells only)."""
+    cell = f" (cell {f.cell})" if f.cell is not None else ""
+    return f"{clean(f.path)}:{f.line}:{f.column}:{cell}"
+
+
+def fix_marker(f: Finding) -> str:
+    return "[*] " if f.fix is not None and f.fix.applicability is Applicability.SAFE else ""
+
+
+def _frame(f: Finding) -> list[Row]:
     if f.unit is None:
         return []
     last = min(f.end_line, f.line + _MAX_FRAME_LINES - 1, len(f.unit.index.starts))
     width = len(str(last))
-    out: list[list[Segment]] = []
+    out: list[Row] = []
     for n in range(f.line, last + 1):
         raw = _line(f, n)
         text = clean(raw)
-        if len(text) > 160:
-            text = text[:157] + "..."
-        out.append([(f"{n:>{width}} | ", "blue"), (text, "")])
+        if len(text) > _MAX_FRAME_WIDTH:
+            text = text[: _MAX_FRAME_WIDTH - 3] + "..."
+        out.append(("frame", [(f"{n:>{width}} | ", "blue"), (text, "")]))
         if n == f.line:
             start = len(clean(raw[: f.column - 1]))
             end = len(clean(raw[: f.end_column - 1])) if f.end_line == f.line else len(text)
             carets = "^" * max(1, min(end, len(text)) - start)
-            out.append([(" " * width + " | ", "blue"), (" " * start + carets, _SEV_STYLE[f.severity.value])])
+            out.append(("frame", [(" " * width + " | ", "blue"), (" " * start + carets, _SEV_STYLE[f.severity.value])]))
     return out
 
 
-def finding_segments(f: Finding, show_frame: bool = True) -> list[list[Segment]]:
-    cell = f" (cell {f.cell})" if f.cell is not None else ""
-    head: list[Segment] = [
-        (f"{clean(f.path)}:{f.line}:{f.column}:", "bold"),
-        (cell, "bold"),
-        (" ", ""),
-        (clean(f.code), _SEV_STYLE.get(f.severity.value, "")),
-        (" ", ""),
-        (clean(f.message), ""),
-    ]
-    rows = [head]
-    if show_frame:
-        rows.extend(_frame(f))
+def _head(f: Finding, marker: bool = False) -> Row:
+    return ("head", [(where(f), "bold"), (" ", ""), (clean(f.code), _SEV_STYLE.get(f.severity.value, "")), (" ", ""),
+                     ((fix_marker(f) if marker else "") + clean(f.message), "")])
+
+
+def _notes(f: Finding, tagged: bool) -> list[Row]:
+    """The fix and docs rows; `tagged` names the code when several findings share the frame above."""
+    tag = f"{f.code} " if tagged else ""
+    rows: list[Row] = []
     if f.fix is not None:
-        label = {"safe": "fix", "unsafe": "unsafe fix", "display-only": "suggestion"}[f.fix.applicability.value]
-        rows.append([("  = ", "blue"), (f"{label}: ", "green"), (clean(f.fix.message), "")])
+        rows.append(("note", [("  = ", "blue"), (f"{tag}{_FIX_LABEL[f.fix.applicability.value]}: ", "green"), (clean(f.fix.message), "")]))
     if f.url:
-        rows.append([("  = ", "blue"), ("docs: ", "dim"), (clean(f.url), "dim")])
+        rows.append(("url", [("  = ", "blue"), (f"{tag}docs: ", "dim"), (clean(f.url), "dim")]))
     return rows
 
 
-def summary_line(findings: list[Finding], fixed: int, mode_fix: Applicability | None) -> str:
-    n = len(findings)
-    safe = sum(1 for f in findings if f.fix and f.fix.applicability is Applicability.SAFE)
-    unsafe = sum(1 for f in findings if f.fix and f.fix.applicability is Applicability.UNSAFE)
-    parts = []
-    if fixed:
-        parts.append(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}")
-    if n == 0:
-        parts.append("no findings left" if fixed else "All checks passed!")
-    else:
-        if fixed:
-            parts.append(f"{n} remain{'s' if n == 1 else ''}")
-        else:
-            parts.append(f"Found {n} finding{'s' if n != 1 else ''}")
-        hints = []
-        if safe and mode_fix is None:
-            hints.append(f"{safe} fixable with --fix")
-        if unsafe and mode_fix is not Applicability.UNSAFE:
-            hints.append(f"{unsafe} more with --unsafe-fixes")
-        if hints:
-            parts[-1] += f" ({', '.join(hints)})"
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + ("." if not text.endswith("!") else "")
+def span_key(f: Finding) -> tuple:
+    """Findings with equal keys show the same code frame."""
+    return (f.path, id(f.unit) if f.unit is not None else None, f.line, f.column, f.end_line, f.end_column)
 
 
-def render(findings: list[Finding], fixed: int, mode_fix: Applicability | None, stream=None, show_frame: bool = True) -> None:
-    stream = stream or sys.stdout
-    rows: list[list[Segment]] = []
+def group_by_span(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings sharing a span, in order of first appearance; a finding with no frame stands alone."""
+    groups: dict[tuple, list[Finding]] = {}
+    out: list[list[Finding]] = []
     for f in findings:
-        rows.extend(finding_segments(f, show_frame))
-        rows.append([])
-    rows.append([(summary_line(findings, fixed, mode_fix), "bold")])
-    if use_color(stream):
-        from rich.console import Console
-        from rich.text import Text
+        if f.unit is None:
+            out.append([f])
+            continue
+        key = span_key(f)
+        if key not in groups:
+            groups[key] = []
+            out.append(groups[key])
+        groups[key].append(f)
+    return out
 
-        console = Console(file=stream, highlight=False, soft_wrap=False)
-        for row in rows:
-            # Code-frame rows are cropped, never wrapped, so the carets stay under the code they mark.
-            frame = bool(row) and row[0][1] == "blue" and row[0][0].endswith("| ")
-            console.print(Text.assemble(*row) if row else "", no_wrap=frame, overflow="ellipsis" if frame else "fold")
+
+def full_rows(findings: list[Finding], show_frame: bool = True) -> list[Row]:
+    rows: list[Row] = []
+    for group in group_by_span(findings):
+        rows.extend(_head(f) for f in group)
+        if show_frame:
+            rows.extend(_frame(group[0]))
+        for f in group:
+            rows.extend(_notes(f, tagged=len(group) > 1))
+        rows.append(("blank", []))
+    return rows
+
+
+def concise_rows(findings: list[Finding]) -> list[Row]:
+    return [_head(f, marker=True) for f in findings]
+
+
+def grouped_rows(findings: list[Finding]) -> list[Row]:
+    rows: list[Row] = []
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_path.setdefault(f.path, []).append(f)
+    for path, group in by_path.items():
+        rows.append(("head", [(f"{clean(path)}:", "bold underline")]))
+        width = max(len(f"{f.line}:{f.column}") for f in group)
+        for f in group:
+            pos = f"{f.line}:{f.column}" + (f" (cell {f.cell})" if f.cell is not None else "")
+            rows.append(("head", [(f"  {pos:<{width}} ", ""), (clean(f.code), _SEV_STYLE.get(f.severity.value, "")),
+                                  (" ", ""), (fix_marker(f) + clean(f.message), "")]))
+        rows.append(("blank", []))
+    return rows
+
+
+def render(findings: list[Finding], fixed: int, mode_fix: Applicability | None, stream=None,
+           show_frame: bool = True, layout: str = "full", quiet: bool = False, names: dict[str, str] | None = None,
+           files_checked: int | None = None, fail_on: str = "warning") -> None:
+    """`quiet`: the findings only, no summary. `names`: rule names by code for the per-rule table."""
+    stream = stream or sys.stdout
+    if layout == "concise":
+        rows = concise_rows(findings)
+    elif layout == "grouped":
+        rows = grouped_rows(findings)
     else:
-        stream.write("".join("".join(t for t, _ in row) + "\n" for row in rows))
+        rows = full_rows(findings, show_frame)
+    if not quiet:
+        if len(findings) >= LARGE_OUTPUT:
+            rows.extend(per_rule_rows(findings, names or {}))
+            rows.append(("blank", []))
+        rows.append(("summary", [(summary_line(findings, fixed, mode_fix, files_checked, fail_on), "bold")]))
+    elif layout == "full" and rows:
+        rows.pop()  # the blank row after the last finding
+    terminal.write(rows, stream)
+

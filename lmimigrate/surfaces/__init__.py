@@ -181,3 +181,12 @@ def parse_file(path: str, text: str, surface: str) -> ParsedFile:
     )
     module.parse(unit)
     return ParsedFile(path=path, units=[unit])
+
+
+def file_positions(surface: str, text: str, findings) -> None:
+    """Let the surface place findings in the raw file when its units are not the file's text (a notebook's
+    cells): a surface module may define `file_positions(text, findings)`, which sets `Finding.file_position`."""
+    module = importlib.import_module(SURFACE_MODULES[surface])
+    hook = getattr(module, "file_positions", None)
+    if hook is not None:
+        hook(text, findings)

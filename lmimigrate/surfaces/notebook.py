@@ -1,5 +1,9 @@
 """Jupyter notebooks: one unit per code cell, offsets counted within the cell's source.
 
+Cells are numbered as Jupyter's "code cell N": 1-based, counting code cells only (markdown and raw cells
+are not counted), in `Unit.cell`. `file_positions` maps findings back to lines of the raw .ipynb file, where
+the cell's text is held as JSON strings (for GitHub annotations and SARIF).
+
 - A Python cell is read by the Python surface from a masked copy in which IPython lines (`!cmd`, `%magic`,
   `x = !cmd`, `obj?`) become same-length placeholders, so offsets stay those of the cell text. Each `!`
   line that launches vLLM (`!vllm serve ...`, `!python -m vllm.entrypoints.openai.api_server ...`) is a
@@ -105,7 +109,7 @@ def _masked_parse(unit: Unit, masked: str, parse) -> None:
         unit.text, unit._index = original, None
 
 
-def _read_cell(unit: Unit, index: int, bindings: dict[str, str], embedded: list[Unit]) -> bool:
+def _read_cell(unit: Unit, number: int, bindings: dict[str, str], embedded: list[Unit]) -> bool:
     """Fill the unit's scopes; False when the cell is not something we read. `bindings`: the names earlier code
     cells bound to vllm/sagemaker qualnames (a notebook is one program); updated with this cell's. Units of
     configuration text in the cell's string literals are added to `embedded`."""
@@ -266,27 +270,31 @@ def parse_file(path: str, text: str) -> ParsedFile:
         return parsed
     sources: list[_Source] = []
     bindings: dict[str, str] = {}
-    for index, cell in enumerate(cells.items):
+    number = 0  # the code cell's number, as Jupyter counts them
+    for cell in cells.items:
         if cell.kind != "object":
             continue
         kind = cell.get("cell_type")
         node = cell.get("source")
-        if kind is None or kind.value != "code" or node is None:
+        if kind is None or kind.value != "code":
+            continue
+        number += 1
+        if node is None:
             continue
         if node.kind == "array" and not all(i.kind == "string" for i in node.items):
             continue
         if node.kind not in ("array", "string"):
             continue
         src = _Source(node)
-        unit = Unit(text=src.text, surface="python", cell=index, newline=surfaces.detect_newline(src.text))
+        unit = Unit(text=src.text, surface="python", cell=number, newline=surfaces.detect_newline(src.text))
         embedded: list[Unit] = []
         try:
-            if not _read_cell(unit, index, bindings, embedded):
+            if not _read_cell(unit, number, bindings, embedded):
                 continue
         except ParseError as e:
-            raise ParseError(f"cell {index}: {e.message}", offset=_error_offset(src, e.offset)) from None
+            raise ParseError(f"code cell {number}: {e.message}", offset=_error_offset(src, e.offset)) from None
         except RecursionError:
-            raise ParseError(f"cell {index}: nested too deeply", offset=node.start) from None
+            raise ParseError(f"code cell {number}: nested too deeply", offset=node.start) from None
         parsed.units.append(unit)
         parsed.units.extend(embedded)
         sources.append(src)
@@ -311,3 +319,69 @@ def parse_file(path: str, text: str) -> ParsedFile:
 
     parsed.rebuild = rebuild
     return parsed
+
+
+# ---- positions in the raw file ------------------------------------------------------------------------------
+
+
+def _raw_offset(file_text: str, token_start: int, k: int) -> int:
+    """The file offset of decoded character `k` of the JSON string token at `token_start` (escapes such as
+    `\\n`, `\\"` and `\\u00e9` take several characters of the file for one of the cell)."""
+    i = token_start + 1
+    for _ in range(k):
+        if file_text[i] != "\\":
+            i += 1
+        elif file_text[i + 1] != "u":
+            i += 2
+        else:
+            high = int(file_text[i + 2 : i + 6], 16)
+            pair = 0xD800 <= high < 0xDC00 and file_text.startswith("\\u", i + 6)
+            i += 12 if pair and 0xDC00 <= int(file_text[i + 8 : i + 12], 16) < 0xE000 else 6
+    return i
+
+
+def _file_offset(src: _Source, file_text: str, offset: int, end: bool) -> int:
+    """The file offset of a cell offset. An end offset at the boundary of two list items stays at the end of
+    the first, so a span ends on the line it covers rather than at the start of the next."""
+    items = src.node.items if src.is_list else [src.node]
+    pos = 0
+    for n, item in enumerate(items):
+        size = len(item.value)
+        if offset < pos + size or (end and offset <= pos + size and offset > pos) or n == len(items) - 1:
+            return _raw_offset(file_text, item.start, max(0, min(offset - pos, size)))
+        pos += size
+    return src.node.start
+
+
+def file_positions(file_text: str, findings) -> None:
+    """Set `file_position` (raw .ipynb line and column, start and end) on findings in code cells."""
+    from lmimigrate.core.ftypes import LineIndex
+
+    wanted = {f.cell for f in findings if f.cell is not None}
+    if not wanted:
+        return
+    try:
+        cells = jsonpos.parse(file_text).get("cells")
+    except (ParseError, AttributeError, RecursionError):
+        return
+    if cells is None or cells.kind != "array":
+        return
+    by_number: dict[int, _Source] = {}
+    number = 0
+    for cell in cells.items:
+        kind = cell.get("cell_type") if cell.kind == "object" else None
+        if kind is None or kind.value != "code":
+            continue
+        number += 1
+        node = cell.get("source")
+        if number in wanted and node is not None and (node.kind == "string" or (
+                node.kind == "array" and all(i.kind == "string" for i in node.items))):
+            by_number[number] = _Source(node)
+    index = LineIndex(file_text)
+    for f in findings:
+        src = by_number.get(f.cell) if f.cell is not None else None
+        if src is None:
+            continue
+        start = index.position(_file_offset(src, file_text, f.span[0], end=False))
+        stop = index.position(_file_offset(src, file_text, f.span[1], end=True))
+        f.file_position = (*start, *stop)

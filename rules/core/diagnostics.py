@@ -116,3 +116,20 @@ class PluginError(_Diagnostic):
         "look clean either. See docs/plugins.md for codes and entry points."
     )
     fix_safety = "No fix: repair or upgrade the plugin, or uninstall it."
+
+
+class NotRead(_Diagnostic):
+    code = "LMM011"
+    name = "not-read"
+    severity = Severity.WARNING
+    summary = "A file named on the command line is not one lmimigrate reads, so it was not checked"
+    what = (
+        "Reports a file given by name (or `-` with `--stdin-filename`) that matches no format lmimigrate "
+        "reads: `serving.properties`, `.env` files, shell scripts, Dockerfiles, YAML, JSON, Python, notebooks."
+    )
+    why = (
+        "Checking nothing must not look like a clean result: a misspelt path in CI, or a script without an "
+        "extension, would otherwise pass silently. Directories are walked as usual; only named files are "
+        "reported. Rename the file, or pass `--stdin-filename NAME` to say what standard input is."
+    )
+    fix_safety = "No fix."

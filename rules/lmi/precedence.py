@@ -33,7 +33,7 @@ SAGEMAKER_COMPAT = {
 def _where(s) -> str:
     unit = s.unit
     line = unit.index.position(s.key_span[0])[0]
-    cell = f"cell {unit.cell + 1}, " if unit.cell is not None else ""
+    cell = f"code cell {unit.cell}, " if unit.cell is not None else ""
     return f"{cell}line {line}"
 
 

@@ -14,7 +14,6 @@ import argparse
 import json
 import math
 import re
-import shlex
 import sys
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -268,22 +267,10 @@ def for_target(result: dict, stack: str, version: Version, max_num_batched_token
 # --------------------------------------------------------------------------------------------------- output
 
 
-MML_NOTE = "MAX_MODEL_LEN is not an environment variable vLLM reads: pass it as --max-model-len"
 
 
 def render_json(report: dict) -> str:
     return json.dumps(report, indent=4)
-
-
-def render_env(report: dict) -> str:
-    t = report["target"]
-    lines = [f"# lmimigrate hpu-buckets for {t['stack']} {t['version']}", f"# {MML_NOTE}"]
-    if t["linear_switch_reason"]:
-        lines.append(f"# {t['linear_switch']}: {t['linear_switch_reason']}")
-    lines += [f"# note: {n}" for n in report["notes"]]
-    lines += [f"# warning: {w}" for w in report["warnings"]]
-    lines += [f"export {k}={shlex.quote(str(v))}" for k, v in report["calculated_variables"].items()]
-    return "\n".join(lines)
 
 
 def render_text(report: dict) -> str:
@@ -299,7 +286,8 @@ def render_text(report: dict) -> str:
         f"bucket size {inp['bucket_size']}",
         f"  input length  {lr['min_in_len']} .. {lr['max_in_len']}",
         f"  output length {lr['min_out_len']} .. {lr['max_out_len']}",
-        f"  max model len {mml}  ({MML_NOTE} {mml})",
+        f"  max model len {mml}  (MAX_MODEL_LEN is not an environment variable vLLM reads: pass it as "
+        f"--max-model-len {mml})",
         "",
     ]
     width = max(map(len, variables))
@@ -310,68 +298,6 @@ def render_text(report: dict) -> str:
         if items:
             lines += ["", f"{title}:"] + [f"  - {i}" for i in items]
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------------- check
-
-_ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-
-
-def read_env_assignments(text: str) -> dict[str, tuple[str, int]]:
-    """NAME -> (value, 1-based line) for `NAME=value` / `export NAME=value` lines; later lines win, as in sh."""
-    found: dict[str, tuple[str, int]] = {}
-    for lineno, line in enumerate(text.splitlines(), 1):
-        m = _ASSIGN.match(line)
-        if not m or line.lstrip().startswith("#"):
-            continue
-        raw = m.group(2).strip()
-        if raw[:1] in ("'", '"') and raw[0] in raw[1:]:
-            value = raw[1:raw.index(raw[0], 1)]
-        else:
-            value = re.split(r"\s+#", raw, maxsplit=1)[0].strip()
-        found[m.group(1)] = (value, lineno)
-    return found
-
-
-def _same(expected, actual: str) -> bool:
-    if isinstance(expected, int):
-        try:
-            return int(actual) == expected
-        except ValueError:
-            return False
-    return actual.strip().lower() == str(expected).lower()
-
-
-_GAUDI_TRUTHY = {"true", "t", "1", "yes", "y", "on"}
-
-
-def check_env(path: str, text: str, report: dict) -> list[str]:
-    assignments = read_env_assignments(text)
-    findings = []
-    for name, expected in report["calculated_variables"].items():
-        if name not in assignments:
-            findings.append(f"{path}:1:1: {CODE} {name} is not set; expected {name}={expected}")
-        elif not _same(expected, assignments[name][0]):
-            value, line = assignments[name]
-            findings.append(f"{path}:{line}:1: {CODE} {name}={value}, expected {name}={expected}")
-    t = report["target"]
-    version = Version(t["version"])
-    # Variables the target reads that would silently undo the linear buckets.
-    exp = assignments.get("VLLM_EXPONENTIAL_BUCKETING")
-    if exp and "VLLM_EXPONENTIAL_BUCKETING" not in report["calculated_variables"]:
-        # vllm-gaudi reads the legacy flag with its boolean() helper: these spellings mean true (exponential).
-        overrides = t["stack"] == "vllm-gaudi" and exp[0].strip().lower() in _GAUDI_TRUTHY
-        enables = t["stack"] == "vllm-fork" and version >= FORK_EXP_FLAG and exp[0].lower() == "true"
-        if overrides or enables:
-            findings.append(f"{path}:{exp[1]}:1: {CODE} VLLM_EXPONENTIAL_BUCKETING={exp[0]} selects exponential "
-                            f"bucketing on {t['stack']} {version}, which ignores these buckets; remove it")
-    if t["stack"] == "vllm-gaudi" and version >= GAUDI_QUERY:
-        for name, (value, line) in assignments.items():
-            if name.startswith("VLLM_PROMPT_SEQ_BUCKET_"):
-                new = name.replace("_SEQ_", "_QUERY_")
-                findings.append(f"{path}:{line}:1: {CODE} {name} is renamed to {new} on vllm-gaudi (v0.11.2+); "
-                                "the SEQ name is a deprecated fallback")
-    return findings
 
 
 # ------------------------------------------------------------------------------------------------------ CLI
@@ -391,7 +317,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"vllm-fork==1.22.0, vllm-fork==v0.7.2+Gaudi-1.21.2, vllm-gaudi==0.20.0 "
                              f"(default {DEFAULT_TARGET})")
     parser.add_argument("--max-num-batched-tokens", metavar="N", help="the server's token budget, to check against")
-    parser.add_argument("--format", choices=("text", "json", "env"), default="text", help="output format")
+    parser.add_argument("--format", choices=("text", "json", "env", "dotenv"), default="text",
+                        help="text, json, env (`export` lines for sh) or dotenv (NAME=value for docker --env-file)")
     parser.add_argument("--check", metavar="FILE", help="compare an env file with the computed variables")
 
 
@@ -437,16 +364,20 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         for warning in report["warnings"]:
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        from lmimigrate.stacks.gaudi.bucket_files import check_env
+
         findings = check_env(args.check, text, report)
         for finding in findings:
             print(finding)
         return 1 if findings else 0
     if args.format == "json":
         print(render_json(report))
-    elif args.format == "env":
+    elif args.format in ("env", "dotenv"):
+        from lmimigrate.stacks.gaudi import bucket_files
+
         for warning in report["warnings"]:
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
-        print(render_env(report))
+        print((bucket_files.render_env if args.format == "env" else bucket_files.render_dotenv)(report))
     else:
         print(render_text(report))
     return 0

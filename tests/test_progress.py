@@ -1,0 +1,91 @@
+"""The progress bar: only on a terminal, only after a second, never in CI, pre-commit or machine formats;
+and the api's progress(done, total) callback."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+
+import pytest
+
+from lmimigrate.core import api, registry
+from lmimigrate.output.progress import ProgressBar, wanted
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def tty():
+    master, slave = pty.openpty()
+    stream = os.fdopen(slave, "w")
+    yield stream
+    stream.close()
+    os.close(master)
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("CI", "PRE_COMMIT", "GITHUB_ACTIONS", "BUILD_NUMBER", "TF_BUILD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+
+
+def test_wanted_only_on_a_terminal(tty, clean_env):
+    assert wanted("text", quiet=False, stream=tty)
+    assert not wanted("text", quiet=False, stream=io.StringIO())  # a pipe or a file
+
+
+@pytest.mark.parametrize("fmt", ["json", "github", "sarif"])
+def test_never_with_machine_formats(tty, clean_env, fmt):
+    assert not wanted(fmt, quiet=False, stream=tty)
+
+
+@pytest.mark.parametrize("var", ["CI", "PRE_COMMIT", "GITHUB_ACTIONS"])
+def test_never_in_ci_or_pre_commit(tty, clean_env, monkeypatch, var):
+    monkeypatch.setenv(var, "1")
+    assert not wanted("text", quiet=False, stream=tty)
+
+
+def test_never_when_quiet(tty, clean_env):
+    assert not wanted("concise", quiet=True, stream=tty)
+
+
+def test_bar_waits_for_the_delay(clean_env):
+    stream = io.StringIO()
+    clock = _Clock()
+    bar = ProgressBar(stream=stream, delay=1.0, clock=clock)
+    bar(1, 10)
+    clock.now = 0.5
+    bar(5, 10)
+    assert not bar.shown and stream.getvalue() == ""
+    clock.now = 1.5
+    bar(6, 10)
+    assert bar.shown
+    bar.close()
+    assert not bar.shown
+
+
+def test_bar_never_appears_for_a_finished_run():
+    clock = _Clock()
+    bar = ProgressBar(stream=io.StringIO(), delay=1.0, clock=clock)
+    clock.now = 5.0
+    bar(10, 10)
+    assert not bar.shown
+
+
+def test_api_reports_progress_for_every_file(tmp_path):
+    for i in range(5):
+        (tmp_path / f"s{i}.properties").write_text("option.model_id=x\n")
+    calls = []
+    opts = api.Options(paths=[str(tmp_path)], rules=registry.select([], []), progress=lambda d, t: calls.append((d, t)))
+    report = api.run(opts)
+    assert report.files_checked == 5
+    assert calls[0] == (0, 5) and calls[-1] == (5, 5)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
