@@ -5,16 +5,14 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable
 
 from lmimigrate.core import detection as detect_mod
-from lmimigrate.core import writer
+from lmimigrate.core import named, writer
 from lmimigrate.core.discovery import Candidate, Skipped, discover, read_candidate
 from lmimigrate.core.engine import (
     INTERNAL_ERROR,
     PLUGIN_ERROR,
-    NOT_READ,
-    NOT_READ_MESSAGE,
     TOO_LARGE,
     UNREADABLE,
     WRITE_FAILED,
@@ -162,7 +160,7 @@ def run(opts: Options) -> Report:
     entries: list[str | None] = []
     kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
     discovered: set[str] = set()  # displays of every path discovery yielded (for LMM011)
-    for item in _stdin_candidates(opts) if opts.stdin else discover(opts.paths, opts.excludes):
+    for item in named.stdin_candidates(opts.stdin) if opts.stdin else discover(opts.paths, opts.excludes):
         discovered.add(item.display)
         if isinstance(item, Skipped):
             skipped.append(item)
@@ -201,7 +199,7 @@ def run(opts: Options) -> Report:
                 entries.append(entry)
             kept += len(data)
             candidates.append((item, data if kept <= KEEP_BYTES or opts.stdin else None))
-    tool_findings += _not_read(opts, discovered)
+    tool_findings += named.not_read(opts.paths, opts.stdin, discovered)
 
     from lmimigrate.core import scoping
 
@@ -277,27 +275,6 @@ def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], memb
                 cache.add(entries[i], o.findings, text)
         cache.save()
     return [cache.note] if cache is not None and cache.note else []
-
-
-def _stdin_candidates(opts: Options) -> Iterator[Candidate]:
-    from lmimigrate.surfaces import classify_content, is_pin_file
-
-    name, data = opts.stdin
-    surface = classify_content(name, data[:128])
-    if surface is not None or is_pin_file(name):
-        yield Candidate("-", name, surface, True, ".")
-
-
-def _not_read(opts: Options, discovered: set[str]) -> list[FileOutcome]:
-    """A file named on the command line that no surface reads is a finding: checking nothing must not look
-    like a clean result (a typo, or a format lmimigrate does not know)."""
-    from lmimigrate.surfaces import sniffable
-
-    named = [opts.stdin[0]] if opts.stdin else [p for p in opts.paths if os.path.isfile(p)]
-    # An extensionless name (`Makefile`, `LICENSE`) is read only when it starts with a shell shebang; the
-    # pre-commit hook passes every such file, so the others are passed over quietly.
-    return [FileOutcome(p, [tool_finding(NOT_READ, NOT_READ_MESSAGE, p, severity=Severity.WARNING)])
-            for p in named if p not in discovered and not sniffable(p)]
 
 
 def _place_in_files(candidates: list[tuple[Candidate, bytes | None]], results: list[FileOutcome], opts: Options) -> None:
