@@ -28,8 +28,8 @@ def test_imports_of_an_earlier_cell_resolve_in_later_cells():
              "uri = image_uris.retrieve(framework='djl-deepspeed', region=region, version='0.23.0')\n"
              "model = DeepSpeedModel('s3://b/m/', 'role')\n")
     found = _call_scopes(surfaces.parse_file("nb.ipynb", nb, "notebook"))
-    assert (2, "sagemaker.image_uris.retrieve") in found
-    assert (2, "sagemaker.djl_inference.DeepSpeedModel") in found
+    assert (3, "sagemaker.image_uris.retrieve") in found
+    assert (3, "sagemaker.djl_inference.DeepSpeedModel") in found
 
 
 def test_a_name_rebound_in_a_later_cell_stops_resolving():
@@ -39,7 +39,7 @@ def test_a_name_rebound_in_a_later_cell_stops_resolving():
 
 def test_names_flow_in_cell_order_only():
     nb = _nb("llm = LLM(model='m')\n", "from vllm import LLM\n", "llm = LLM(model='n')\n")
-    assert _call_scopes(surfaces.parse_file("nb.ipynb", nb, "notebook")) == [(2, "vllm.LLM")]
+    assert _call_scopes(surfaces.parse_file("nb.ipynb", nb, "notebook")) == [(3, "vllm.LLM")]
 
 
 def test_a_plain_python_file_does_not_inherit_anything():
@@ -166,7 +166,7 @@ def test_embedded_text_in_a_notebook_cell_is_fixed_in_its_cell():
     nb = _nb("from pathlib import Path\n",
              'Path("serving.properties").write_text("""engine=MPI\noption.rolling_batch=lmi-dist\n""")\n')
     findings, text, applied, _ = _lmi(nb, path="nb.ipynb", surface="notebook")
-    assert applied == 2 and {f.cell for f in findings} <= {1}
+    assert applied == 2 and {f.cell for f in findings} <= {2}  # the second code cell, 1-based
     cells = json.loads(text)["cells"]
     assert "".join(cells[1]["source"]) == 'Path("serving.properties").write_text("""engine=Python\noption.rolling_batch=vllm\n""")\n'
     assert cells[0] == json.loads(nb)["cells"][0]
