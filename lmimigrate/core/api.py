@@ -165,6 +165,7 @@ def run(opts: Options) -> Report:
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
+        discovered.add(os.path.realpath(item.fs_path))  # another spelling of a named file is the same file
         st = None
         if memo is not None:
             try:

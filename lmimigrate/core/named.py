@@ -28,5 +28,11 @@ def not_read(paths: list[str], stdin: tuple[str, bytes] | None, discovered: set[
     names = [stdin[0]] if stdin else [p for p in paths if os.path.isfile(p)]
     # An extensionless name (`Makefile`, `LICENSE`) is read only when it starts with a shell shebang; the
     # pre-commit hook passes every such file, so the others are passed over quietly.
-    return [FileOutcome(p, [tool_finding(NOT_READ, NOT_READ_MESSAGE, p, severity=Severity.WARNING)])
-            for p in names if p not in discovered and not sniffable(p)]
+    out, seen = [], set()
+    for p in names:
+        real = os.path.realpath(p)
+        if p in discovered or real in discovered or real in seen or sniffable(p):
+            continue
+        seen.add(real)
+        out.append(FileOutcome(p, [tool_finding(NOT_READ, NOT_READ_MESSAGE, p, severity=Severity.WARNING)]))
+    return out
