@@ -37,25 +37,18 @@ class Applicability(str, enum.Enum):
     def rank(self) -> int:
         return _APPLICABILITY_ORDER.index(self)
 
+    # Compared by rank, not as strings; a comparison with anything else is not defined.
     def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Applicability):
-            return NotImplemented
-        return self.rank < other.rank
+        return self.rank < other.rank if isinstance(other, Applicability) else NotImplemented
 
     def __le__(self, other: object) -> bool:
-        if not isinstance(other, Applicability):
-            return NotImplemented
-        return self.rank <= other.rank
+        return self.rank <= other.rank if isinstance(other, Applicability) else NotImplemented
 
     def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Applicability):
-            return NotImplemented
-        return self.rank > other.rank
+        return self.rank > other.rank if isinstance(other, Applicability) else NotImplemented
 
     def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Applicability):
-            return NotImplemented
-        return self.rank >= other.rank
+        return self.rank >= other.rank if isinstance(other, Applicability) else NotImplemented
 
     def applies_at(self, level: "Applicability") -> bool:
         """Does a run at `level` apply a fix of this applicability?"""
