@@ -73,7 +73,7 @@ def gaudi_env(r: random.Random) -> tuple[str, str]:
         "# Gaudi warm-up buckets",
         "PT_HPU_LAZY_MODE=1",
         "PT_HPU_ENABLE_LAZY_COLLECTIVES=true",
-        f"VLLM_PROMPT_BS_BUCKET_MIN=1",
+        "VLLM_PROMPT_BS_BUCKET_MIN=1",
         f"VLLM_PROMPT_BS_BUCKET_MAX={r.choice([16, 32, 64])}",
         "VLLM_PROMPT_SEQ_BUCKET_MIN=128",
         f"VLLM_PROMPT_SEQ_BUCKET_MAX={r.choice([2048, 4096, 8192])}",

@@ -628,9 +628,9 @@ def compare(releases: dict[str, dict], ref_path: Path) -> int:
             lines.append(f"  note deprecated_env_vars: mine {sorted(rel['deprecated_env_vars'])} "
                          f"ref {sorted(r.get('deprecated_env_vars', {}))}")
         counts = " ".join(f"{k}={len(rel[k])}/{len(r[k])}" for k in strict)
-        print(f"{ver}: {'OK' if not any('MISMATCH' in l for l in lines) else 'DIFF'} ({counts} mine/ref)")
-        for l in lines:
-            print(l)
+        print(f"{ver}: {'OK' if not any('MISMATCH' in line for line in lines) else 'DIFF'} ({counts} mine/ref)")
+        for line in lines:
+            print(line)
     print(f"compare: {total} strict mismatches (cli_flags/engine_args_fields/env_vars) over {len(releases)} releases")
     return total
 

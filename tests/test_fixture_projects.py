@@ -12,7 +12,6 @@ once more to show nothing changes the second time.
 
 from __future__ import annotations
 
-import filecmp
 import json
 import shutil
 from pathlib import Path

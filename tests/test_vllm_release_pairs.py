@@ -9,7 +9,6 @@ For each pair (A, B) of consecutive releases of the inventory (main and intermed
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from packaging.version import Version

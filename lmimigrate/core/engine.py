@@ -13,7 +13,7 @@ from lmimigrate import surfaces
 from lmimigrate.core import foresight
 from lmimigrate.core.dedupe import _dedupe, _drop_generic_duplicates
 from lmimigrate.core.embedding import apply_edits, rehome
-from lmimigrate.core.ftypes import Applicability, Finding, Fix, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
+from lmimigrate.core.ftypes import Applicability, Finding, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
 from lmimigrate.core.rule import Context, Rule
 from lmimigrate.core.ruleindex import LazyRule, materialize
 from lmimigrate.core.versions import VersionPair
