@@ -39,6 +39,9 @@ from pathlib import Path
 
 from packaging.version import Version
 
+# The file format (one release per line) is shared with the loader.
+from lmimigrate.stacks.vllm import inventory_codec as codec
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "lmimigrate" / "stacks" / "vllm" / "inventory.jsonl"
 
@@ -57,8 +60,6 @@ SERVE_CANDIDATES = (
 # Where FlexibleArgumentParser lived over time.
 PARSER_CANDIDATES = ("vllm/utils/argparse_utils.py", "vllm/utils/__init__.py", "vllm/utils.py")
 
-# The file format (one release per line) is shared with the loader.
-from lmimigrate.stacks.vllm import inventory_codec as codec
 
 
 def warn(msg: str) -> None:
