@@ -7,9 +7,7 @@ import json
 import subprocess
 import sys
 
-import pytest
 
-from lmimigrate.cli import main
 from tests.cli_harness import repo, run  # noqa: F401  (repo is a fixture)
 
 V11 = "engine=Python\noption.model_id=m\noption.rolling_batch=lmi-dist\n"

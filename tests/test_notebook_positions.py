@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from lmimigrate.cli import main
 from lmimigrate.surfaces import notebook
 from tests.cli_harness import repo, run  # noqa: F401  (repo is a fixture)
 
