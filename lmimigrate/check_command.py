@@ -220,6 +220,12 @@ def cmd_check(args) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if fix is not None and not args.diff and stdin is None and report.fixed:
+        from lmimigrate.core import baseline  # decisions survive the fix: record the release migrated from
+
+        note = baseline.record(report, from_, cfg.path, has_from=bool(cfg.from_))
+        if note:
+            print(f"lmimigrate: note: {note}", file=sys.stderr)
     fail_on = args.fail_on or cfg.fail_on or "warning"
     names = {r.code: r.name for r in entries}
     emit(args, report, fix=fix, fail_on=fail_on, given_from=from_, names=names, rules=entries, stdin=stdin)
