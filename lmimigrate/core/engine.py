@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from lmimigrate import surfaces
-from lmimigrate.core import foresight
+from lmimigrate.core import foresight, references  # noqa: F401  (references registers its fix guard)
 from lmimigrate.core.dedupe import _dedupe, _drop_generic_duplicates
 from lmimigrate.core.embedding import apply_edits, rehome
 from lmimigrate.core.ftypes import Applicability, Finding, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
