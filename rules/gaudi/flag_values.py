@@ -46,12 +46,12 @@ FLAGS = (
     ),
     Flag(
         SKIP_WARMUP,
-        "1.19.0",
+        "1.18.0",
         "skipping warm-up",
         "a full warm-up",
         ev(
-            "vllm-fork branches v1.19.0 .. v1.21.3",
-            "vllm/worker/hpu_model_runner.py (`warmup_model`)",
+            "vllm-fork v0.5.3.post1+Gaudi-1.18.0 (branch v1.18.0) l.1505; branches v1.19.0 .. v1.21.3",
+            "vllm/worker/habana_model_runner.py (1.18), vllm/worker/hpu_model_runner.py (1.19+) (`warmup_model`)",
             "`if os.environ.get('VLLM_SKIP_WARMUP', 'false').lower() == 'true': logger.info(\"Skipping warmup...\")`",
             "§1.5",
         ),

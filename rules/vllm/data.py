@@ -185,14 +185,20 @@ FLAG_ROWS: tuple[FlagRow, ...] = (
     # ---- §3.6 logging / server -------------------------------------------------------------------------
     FlagRow(
         "VLLM082", "disable-frontend-multiprocessing-removed", "§3.6 L5", ("disable_frontend_multiprocessing",),
-        "0.19.0", "delete", fix=UNSAFE,
+        "0.19.0", "delete",
         summary="`--disable-frontend-multiprocessing` was removed in vllm 0.19.0",
         why="The API server always runs the engine core in its own process; the FrontendArgs field was removed "
         "in 0.19.0.",
-        fix_safety="Unsafe: the process layout changes (engine in a separate process), which matters for "
-        "profilers, debuggers and memory accounting.",
+        fix_safety="Safe: only the V0 engine honoured the flag. Under V1 (the default from 0.8.0, the only engine "
+        "from 0.11.0) the API server ignored it with a warning (\"V1 is enabled, but got "
+        "--disable-frontend-multiprocessing.\"), so deleting it changes nothing a V1 deployment runs; a V0 source "
+        "changes process layout by moving to V1 at all (VLLM020/VLLM021), not by this deletion.",
         evidence=(ev("vllm 0.19.0", "vllm/entrypoints/openai/cli_args.py", "FrontendArgs field present v0.18.0; absent v0.19.0",
-                     "§3.6 L5"),),
+                     "§3.6 L5"),
+                  ev("vllm 0.8.2, 0.11.0, 0.14.0", "vllm/entrypoints/openai/api_server.py",
+                     "`if disable_frontend_multiprocessing: logger.warning(\"V1 is enabled, but got "
+                     "--disable-frontend-multiprocessing. \"` (0.8.2 adds \"To disable frontend multiprocessing, set "
+                     "VLLM_USE_V1=0.\")", "§3.6 L5")),
         sample=None, yaml="true",
     ),
     FlagRow(
@@ -246,7 +252,10 @@ FLAG_ROWS: tuple[FlagRow, ...] = (
         summary="The tokenizer-pool flags were removed in vllm 0.10.0",
         why="`TokenizerPoolConfig` was deprecated in 0.8.5 and removed with its flags in 0.10.0; the V1 engine "
         "tokenizes in the API-server process.",
-        fix_safety="Safe: the V1 engine (default from 0.8.0) never used the tokenizer pool.",
+        fix_safety="Safe: the V1 engine (the default from 0.8.0; 0.8.2's V1 oracle does not even fall back to V0 "
+        "for it) never reads the tokenizer-pool settings. Only a V0 engine (`VLLM_USE_V1=0`, or a V0 fallback) "
+        "tokenized in a Ray pool; without it the same tokens are produced in the engine process (throughput, not "
+        "output, may differ).",
         evidence=(ev("vllm 0.9.2", "vllm/config.py", "\"TokenizerPoolConfig is deprecated and will be removed in a "
                      "future release.\"; flags absent in v0.10.0", "§3.8 M2"),),
         sample="4", yaml="4",

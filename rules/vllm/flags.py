@@ -72,6 +72,14 @@ class FlagChangeRule(VllmRule):
     stack = "vllm"
     row: FlagRow
 
+    def active(self, pairs):
+        # A key removed later than the row's release (`--enable-prompt-adapter`, 0.10.2) is crossed by sources
+        # that already passed the row's release (0.10.0, 0.10.1).
+        if super().active(pairs):
+            return True
+        pair = pairs.get(self.stack)
+        return pair is not None and any(pair.crosses(KEY_REMOVED_IN[k]) for k in self.row.keys if k in KEY_REMOVED_IN)
+
     def check(self, ctx):
         row = self.row
         for key in row.keys:
@@ -86,7 +94,7 @@ class FlagChangeRule(VllmRule):
 
     def _finding(self, ctx, s, key):
         row = self.row
-        removed = row.removed_in or row.changed_in
+        removed = KEY_REMOVED_IN.get(key) or row.removed_in or row.changed_in
         gone = ctx.target_at_least(removed)
         if row.removed_in and not gone:
             status = f"is deprecated since vllm {row.changed_in} and removed in {row.removed_in}"
