@@ -26,3 +26,57 @@ def test_vllm082_deletion_is_safe_with_the_v1_evidence(tmp_path, capsys):
     write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL} --disable-frontend-multiprocessing\n"})
     found = by_code(check(capsys, tmp_path, "--from", "vllm==0.18.0", "--to", "vllm==0.19.0"), "VLLM082")
     assert found and applicability(found[0]) == "safe"
+
+
+@pytest.mark.parametrize("frm", ["v15", "v16"])
+def test_lmi045_047_quiet_for_a_config_already_async(tmp_path, capsys, frm):
+    write(tmp_path, {"serving.properties": "engine=Python\noption.model_id=meta-llama/Llama-3.1-8B-Instruct\n"
+                     "option.async_mode=true\noption.rolling_batch=disable\n"
+                     "option.entryPoint=djl_python.lmi_vllm.vllm_async_service\n"})
+    found = check(capsys, tmp_path, "--from", f"lmi=={frm}", "--to", "lmi==v17")
+    assert not [f for f in found if f["code"] in ("LMI045", "LMI046", "LMI047")], found
+
+
+def test_lmi045_still_fires_for_a_sync_config(tmp_path, capsys):
+    write(tmp_path, {"serving.properties": "engine=Python\noption.model_id=meta-llama/Llama-3.1-8B-Instruct\n"})
+    assert by_code(check(capsys, tmp_path, "--from", "lmi==v16", "--to", "lmi==v17"), "LMI045")
+
+
+def test_vllm021_quiet_when_the_source_ran_v0(tmp_path, capsys):
+    write(tmp_path, {"run.sh": f"#!/bin/sh\nexport VLLM_USE_V1=0\nvllm serve {MODEL} --no-enable-chunked-prefill\n"})
+    found = check(capsys, tmp_path, "--from", "vllm==0.10.2", "--to", "vllm==0.11.1")
+    assert not by_code(found, "VLLM021"), found
+
+
+def test_vllm020_quiet_when_v0_is_pinned_before_its_removal(tmp_path, capsys):
+    write(tmp_path, {"run.sh": f"#!/bin/sh\nexport VLLM_USE_V1=0\nvllm serve {MODEL} --enable-chunked-prefill False\n"})
+    found = check(capsys, tmp_path, "--from", "vllm==0.7.3", "--to", "vllm==0.10.2")
+    assert not by_code(found, "VLLM020"), found
+
+
+def test_vllm021_still_fires_under_v1(tmp_path, capsys):
+    write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL} --no-enable-chunked-prefill\n"})
+    assert by_code(check(capsys, tmp_path, "--from", "vllm==0.10.2", "--to", "vllm==0.11.1"), "VLLM021")
+
+
+@pytest.mark.parametrize("code,frm,to", [("VLLM018", "0.8.5", "0.9.0"), ("VLLM019", "0.27.0", "0.28.0")])
+@pytest.mark.parametrize("image", ["vllm/vllm-tpu:v0.9.0", "rocm/vllm:latest",
+                                   "vault.habana.ai/gaudi-docker/1.21.2/ubuntu22.04/habanalabs/pytorch-installer-2.6.0"])
+def test_gpu_tier_notes_only_on_cuda(tmp_path, capsys, code, frm, to, image):
+    write(tmp_path, {"Dockerfile": f"FROM {image}\nCMD [\"vllm\", \"serve\", \"{MODEL}\"]\n"})
+    assert not by_code(check(capsys, tmp_path, "--from", f"vllm=={frm}", "--to", f"vllm=={to}"), code)
+    write(tmp_path, {"Dockerfile": f"FROM vllm/vllm-openai:v{frm}\nCMD [\"vllm\", \"serve\", \"{MODEL}\"]\n"})
+    assert by_code(check(capsys, tmp_path, "--from", f"vllm=={frm}", "--to", f"vllm=={to}"), code)
+
+
+def test_vllm017_states_the_0_8_0_to_0_8_2_defaults(tmp_path, capsys):
+    write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL}\n"})
+    found = by_code(check(capsys, tmp_path, "--from", "vllm==0.7.3", "--to", "vllm==0.8.2"), "VLLM017")
+    assert found and "1024 on every GPU in 0.8.0-0.8.2" in found[0]["message"]
+
+
+@pytest.mark.parametrize("code,frm,to", [("VLLM026", "0.10.1", "0.10.2"), ("VLLM027", "0.6.2", "0.6.3"),
+                                         ("VLLM028", "0.17.0", "0.18.0")])
+def test_missed_default_changes_are_reported(tmp_path, capsys, code, frm, to):
+    write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL}\n"})
+    assert by_code(check(capsys, tmp_path, "--from", f"vllm=={frm}", "--to", f"vllm=={to}"), code)

@@ -11,10 +11,10 @@ from tests.trust_helpers import applicability, by_code, check, fix, write
 @pytest.mark.parametrize("name,text", [
     ("run.sh", "#!/bin/sh\nexport HF_MODEL_REVISION=abc123\necho \"revision $HF_MODEL_REVISION\"\n"),
     ("run.sh", "#!/bin/sh\nexport HF_MODEL_REVISION=abc123\n: \"${HF_MODEL_REVISION:?must be set}\"\n"),
-    ("Dockerfile", "FROM 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.27.0-deepspeed0.12.6-cu121\n"
-                   "ENV HF_MODEL_REVISION=abc123\nLABEL revision=${HF_MODEL_REVISION}\n"),
-    ("deploy.py", "import os\nenv = {\"HF_MODEL_ID\": \"x/y\", \"HF_MODEL_REVISION\": \"abc123\"}\n"
-                  "print(os.environ[\"HF_MODEL_REVISION\"])\n"),
+    ("Dockerfile", ("FROM 763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.27.0-deepspeed0.12.6-cu121\n"
+                    "ENV HF_MODEL_REVISION=abc123\nLABEL revision=${HF_MODEL_REVISION}\n")),
+    ("deploy.py", ("import os\nenv = {\"HF_MODEL_ID\": \"x/y\", \"HF_MODEL_REVISION\": \"abc123\"}\n"
+                   "print(os.environ[\"HF_MODEL_REVISION\"])\n")),
 ])
 def test_lmi020_rename_with_a_remaining_reference_is_unsafe(tmp_path, capsys, name, text):
     write(tmp_path, {name: text})

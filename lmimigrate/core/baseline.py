@@ -18,8 +18,8 @@ import re
 
 from lmimigrate.core import writer
 
-_TABLE = re.compile(r"^[ \t]*\[tool\.lmimigrate\][ \t]*(?:#[^\r\n]*)?(\r?\n|$)", re.M)
-_FROM_KEY = re.compile(r"^[ \t]*\"?from\"?[ \t]*=", re.M)
+_TABLE = re.compile(r"^[ \t]*\[tool\.lmimigrate\][ \t]*(?:#[^\r\n]*)?(\r?\n|$)", re.MULTILINE)
+_FROM_KEY = re.compile(r"^[ \t]*\"?from\"?[ \t]*=", re.MULTILINE)
 COMMENT = "# recorded by `lmimigrate check --fix`: the release migrated from; delete this line once its notes are handled"
 
 

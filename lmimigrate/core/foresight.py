@@ -7,7 +7,7 @@ fix of its own in `check` (its edits are for the fixed text); `--fix` applies it
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from lmimigrate.core.ftypes import Applicability, Finding, TextEdit, Unit
 

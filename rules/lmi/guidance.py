@@ -12,8 +12,8 @@ import re
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule
 
-from .async_mode import async_path
-from .common import BREAKING, PROPS, RELEASE_NOTES, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
+from .async_mode import ASYNC_ENTRY, async_path
+from .common import BREAKING, PROPS, RELEASE_NOTES, entry_point, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
 
 SCHEMA = "serving/docs/lmi/user_guides/lmi_input_output_schema.md"
 V10_NOTES = "serving/docs/lmi/user_guides/release_notes.md (branch 0.29.0-dlc, titled LMI V10)"
@@ -37,6 +37,15 @@ def _anchor(scope):
     return get(scope, "option.rolling_batch") or get(scope, "option.model_id")
 
 
+def already_async(scope, ctx) -> bool:
+    """The source already ran the async handler explicitly (`option.async_mode=true` or the async entry point),
+    which LMI offers from v15: the v17 async-mode changes are not new to it."""
+    pair = ctx.pair("lmi")
+    if pair is None or pair.from_ is None or pair.from_.major < 15:
+        return False
+    return value(get(scope, "option.async_mode")) == "true" or entry_point(scope) == ASYNC_ENTRY
+
+
 def _guidance(code, name, changed_in, summary, why, message, evidence, applies, example, severity=Severity.INFO):
     """One Rule subclass per client-side change."""
 
@@ -44,6 +53,8 @@ def _guidance(code, name, changed_in, summary, why, message, evidence, applies, 
         for scope in lmi_scopes(ctx):
             at = _anchor(scope)
             if at is None or not applies(scope):
+                continue
+            if applies is async_path and already_async(scope, ctx):
                 continue
             yield ctx.report(at, message)
             return

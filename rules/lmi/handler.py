@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 
 from lmimigrate.core.ftypes import Scope, Setting
-from lmimigrate.stacks.lmi.env import is_lmi_scope
 from lmimigrate.core.rule import fix_guard
+from lmimigrate.stacks.lmi.env import is_lmi_scope
 
 from .common import entry_point
 

@@ -7,6 +7,7 @@ finding sits on it. None of these has a fix unless keeping the old behaviour is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
@@ -59,6 +60,7 @@ class DefaultRow:
     restore: tuple[str, object] | None = None  # (key, value) that keeps the old behaviour: an unsafe fix
     server_only: bool = False
     also: str | None = None  # a second release whose crossing also triggers the rule
+    cuda_only: bool = False  # a CUDA GPU-tier default: quiet on launches that name TPU, Gaudi, ROCm, CPU...
     example_pin: str = ""  # a CLI fragment that pins the value (for the valid example)
 
 
@@ -75,13 +77,18 @@ ROWS = (
     DefaultRow(
         "VLLM017", "batching-defaults-v1", "§3.2 S1", "0.8.0", ("max_num_batched_tokens", "max_num_seqs"),
         "vllm 0.8.0 (V1) sizes batches by usage context and GPU: `max_num_batched_tokens` 2048 (server) / 8192 "
-        "(`LLM`), more on >=70 GiB GPUs; `max_num_seqs` 256, or 1024 on >=70 GiB GPUs; set them to keep "
-        "predictable memory use",
+        "(`LLM`), doubled on H100/H200 (by device name up to 0.8.2; by GPU memory from 0.8.5); `max_num_seqs` 1024 "
+        "on every GPU in 0.8.0-0.8.2, from 0.8.5 256, or 1024 on >=70 GiB GPUs; set them to keep predictable "
+        "memory use",
         "vllm 0.8.0 (V1) changed the unset `max_num_batched_tokens` / `max_num_seqs` defaults",
-        "V0 used 512 tokens with chunked prefill (else `max(max_model_len, 2048)`) and 256 sequences; V1 picks "
-        "values from the usage context and the GPU's memory.",
-        (ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: \"UsageContext.LLM_CLASS: 16384, "
-            "UsageContext.OPENAI_API_SERVER: 8192\" and \"default_max_num_seqs = 1024\"", "§3.2 S1"),),
+        "V0 used 512 tokens with chunked prefill (else `max(max_model_len, 2048)`) and 256 sequences. V1 in "
+        "0.8.0-0.8.2 used `max_num_seqs` 1024 on every GPU and picked the token budget by device name (H100/H200: "
+        "8192 server / 16384 `LLM`, else 2048 / 8192); the GPU-memory tiers start at 0.8.5.",
+        (ev("vllm 0.8.2", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: `if \"h100\" in device_name or "
+            "\"h200\" in device_name:` … `default_max_num_seqs = 1024` / `if self.max_num_seqs is None: "
+            "self.max_num_seqs = default_max_num_seqs`", "§3.2 S1"),
+         ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: \"UsageContext.LLM_CLASS: 16384, "
+            "UsageContext.OPENAI_API_SERVER: 8192\" and \"default_max_num_seqs = 1024\"", "§3.2 S1")),
         all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
     ),
     DefaultRow(
@@ -93,6 +100,7 @@ ROWS = (
         "reduces throughput\").",
         (ev("vllm 0.9.0", "vllm/engine/arg_utils.py", "`\"a100\" not in device_name`", "§3.2 S2"),),
         from_="vllm==0.8.5", all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
+        cuda_only=True,
     ),
     DefaultRow(
         "VLLM019", "batching-defaults-160gib", "§3.2 S3", "0.28.0", ("max_num_batched_tokens", "max_num_seqs"),
@@ -103,6 +111,41 @@ ROWS = (
         (ev("vllm 0.28.0", "vllm/engine/arg_utils.py", "\"device_memory >= 160 * GiB_bytes\" … \"for GPUs like "
             "B200/B300 … use the largest defaults\"", "§3.2 S3"),),
         from_="vllm==0.27.0", all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
+        cuda_only=True,
+    ),
+    DefaultRow(
+        "VLLM026", "prefix-caching-hash-default-sha256", "defaults table", "0.10.2", ("prefix_caching_hash_algo",),
+        "vllm 0.10.2 hashes prefix-cache blocks with `sha256` by default (`builtin` before): hashing costs more and "
+        "block hashes differ (an external KV-cache store keyed on the old hashes misses); set "
+        "`--prefix-caching-hash-algo` explicitly",
+        "vllm 0.10.2 changed the default `prefix_caching_hash_algo` from builtin to sha256",
+        "The reference's per-release `EngineArgs` defaults give `builtin` (0.8.3-0.10.1) and `sha256` from 0.10.2.",
+        (ev("vllm 0.10.1 / 0.10.2", "vllm/config/cache.py", "0.10.1: `PrefixCachingHashAlgo = Literal[\"builtin\", "
+            "\"sha256\", \"sha256_cbor_64bit\"]`, `prefix_caching_hash_algo: PrefixCachingHashAlgo = \"builtin\"`; "
+            "vllm_engine_args.json defaults: v0.10.1 `builtin`, v0.10.2 `sha256`", "§2; vllm_engine_args.json defaults"),),
+        from_="vllm==0.10.1", example_pin="--prefix-caching-hash-algo sha256",
+    ),
+    DefaultRow(
+        "VLLM027", "block-manager-v2-default", "defaults table", "0.6.3", ("use_v2_block_manager",),
+        "vllm 0.6.3 uses block manager v2 by default (v1 before): KV-cache block allocation changes; set "
+        "`--use-v2-block-manager` explicitly to silence this (v1 is removed in 0.6.4)",
+        "vllm 0.6.3 made block manager v2 the default",
+        "`use_v2_block_manager` defaulted to False up to 0.6.2 and to True in 0.6.3; 0.6.4 removed v1 and made the "
+        "flag a no-op (VLLM010).",
+        (ev("vllm 0.6.2 / 0.6.3", "vllm/engine/arg_utils.py", "vllm_engine_args.json defaults: "
+            "`use_v2_block_manager` v0.6.2 `False`, v0.6.3 `True`", "§3.2 S11; vllm_engine_args.json defaults"),),
+        from_="vllm==0.6.2", example_pin="--use-v2-block-manager",
+    ),
+    DefaultRow(
+        "VLLM028", "cascade-attention-default-off", "defaults table", "0.18.0", ("disable_cascade_attn",),
+        "vllm 0.18.0 disables cascade attention by default (`disable_cascade_attn` False before): long shared "
+        "prefixes lose the cascade kernel; pass `--no-disable-cascade-attn` to keep it on",
+        "vllm 0.18.0 changed the default `disable_cascade_attn` from False to True",
+        "The reference's per-release `EngineArgs` defaults give `False` (0.8.2-0.17.x) and `True` from 0.18.0; "
+        "0.32.0 deprecates the flag (default `None`).",
+        (ev("vllm 0.17.0 / 0.18.0", "vllm/engine/arg_utils.py", "vllm_engine_args.json defaults: "
+            "`disable_cascade_attn` v0.17.0 `False`, v0.18.0 `True`", "§2; vllm_engine_args.json defaults"),),
+        from_="vllm==0.17.0", example_pin="--no-disable-cascade-attn",
     ),
     DefaultRow(
         "VLLM022", "prefix-caching-default-on", "§3.2 S6", "0.8.0", ("enable_prefix_caching",),
@@ -172,6 +215,18 @@ ROWS = (
 )
 
 
+#: Words naming a non-CUDA vLLM build or device (an image, `--device`, a Habana/TPU runtime variable).
+_NOT_CUDA = re.compile(r"(?<![a-z0-9])(?:rocm|tpu|hpu|gaudi|habana\w*|neuron\w*|xpu|vllm-cpu|openvino)(?![a-z0-9])")
+
+
+def not_cuda(scope) -> bool:
+    """The launch names a non-CUDA platform: its container's image, a `--device`, or the file's text."""
+    device = scope.get("vllm", "device")
+    shown = " ".join(str(x) for x in (scope.facts.get("image") or "", device.text_value if device else ""))
+    text = shown if scope.facts.get("image") else shown + " " + scope.unit.text
+    return _NOT_CUDA.search(text.lower()) is not None
+
+
 class DefaultChangeRule(VllmRule):
     stack = "vllm"
     trigger = "default"
@@ -187,6 +242,8 @@ class DefaultChangeRule(VllmRule):
         row = self.row
         for scope in launches(ctx):
             if row.server_only and scope.kind != "cli":
+                continue
+            if row.cuda_only and not_cuda(scope):
                 continue
             if row.keys:
                 hits = [pinned(scope, k) for k in row.keys]
@@ -238,99 +295,6 @@ for _row in ROWS:
     _cls = _make(_row)
     globals()[_cls.__name__] = _cls
 del _row, _cls
-
-
-# ---- S4 / S5: chunked prefill --------------------------------------------------------------------------
-
-
-class ChunkedPrefillForcedOn(VllmRule):
-    code = "VLLM020"
-    name = "chunked-prefill-forced-on"
-    stack = "vllm"
-    changed_in = "0.8.0"
-    trigger = "default"
-    severity = Severity.INFO
-    summary = "vllm 0.8.0 (V1) turns chunked prefill on for generative models; `--enable-chunked-prefill=False` is ignored until 0.11.0"
-    looks_at = ("vllm:enable_chunked_prefill",)
-    tokens = (b"vllm", b"VLLM", b"LLM")
-    what = (
-        "Reports launches when the upgrade crosses 0.8.0: a warning where `enable_chunked_prefill` is false and "
-        "the target is 0.8.0-0.11.0 (the value is ignored), an info where it is not set (chunked prefill is now on)."
-    )
-    why = (
-        "V0 enabled chunked prefill only for contexts over 32K; V1 always chunks prefills of generative models, "
-        "and up to 0.11.0 assigned `enable_chunked_prefill = True` regardless of the user's value."
-    )
-    fix_safety = "No fix."
-    evidence = (
-        ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "\"V1 always uses chunked prefills.\" `self.enable_chunked_prefill = True`",
-           "§3.2 S4"),
-        ev("vllm 0.6.2", "vllm/engine/arg_utils.py", "\"enable chunked prefill by default for long context (> 32K) models\"",
-           "§3.2 S4"),
-    )
-    invalid = (
-        Example("run.sh", f"vllm serve {MODEL} --enable-chunked-prefill False\n", from_="vllm==0.7.3", to="vllm==0.10.2"),
-        Example("vllm-config.yaml", f"model: {MODEL}\nmax_model_len: 4096\n", from_="vllm==0.7.3", to="vllm==0.8.0"),
-    )
-    valid = (
-        Example("run.sh", f"vllm serve {MODEL} --enable-chunked-prefill\n", from_="vllm==0.7.3", to="vllm==0.8.0"),
-        Example("run.sh", f"vllm serve {MODEL}\n", to="vllm==0.8.0"),
-    )
-
-    def check(self, ctx):
-        ignored = not ctx.target_at_least("0.11.1")
-        for scope in launches(ctx):
-            s = scope.get("vllm", "enable_chunked_prefill")
-            off = scope.get("vllm", "no_enable_chunked_prefill") is not None or (
-                s is not None and s.literal and as_bool(s.value) is False)
-            if off:
-                if ignored:
-                    yield ctx.report(s or scope.get("vllm", "no_enable_chunked_prefill"),
-                                     "vllm 0.8.0-0.11.0 (V1) ignore `enable_chunked_prefill=False`: chunked prefill "
-                                     "stays on for generative models", severity=Severity.WARNING)
-            elif s is None and not pinned(scope, "enable_chunked_prefill"):
-                yield ctx.report(scope, "vllm 0.8.0 (V1) always chunks prefills of generative models (V0: only "
-                                 "contexts over 32K); `max_num_batched_tokens` now bounds each step's prefill")
-
-
-class ChunkedPrefillFalseHonoured(VllmRule):
-    code = "VLLM021"
-    name = "chunked-prefill-false-honoured"
-    stack = "vllm"
-    changed_in = "0.11.1"
-    trigger = "default"
-    severity = Severity.WARNING
-    summary = "From vllm 0.11.1 `enable_chunked_prefill=False` takes effect again (it was ignored in 0.8.0-0.11.0)"
-    looks_at = ("vllm:enable_chunked_prefill",)
-    tokens = (b"chunked_prefill", b"chunked-prefill")
-    what = "Reports `enable_chunked_prefill` false when migrating from 0.8.0-0.11.0 to 0.11.1 or later."
-    why = (
-        "0.8.0-0.11.0 forced chunked prefill on and ignored the value; 0.11.1 honours it, so a leftover `False` "
-        "now disables chunked prefill (0.12.0+ warns the model may not support that) and changes memory use "
-        "and latency."
-    )
-    fix_safety = "No fix: delete the setting to keep the behaviour you had, or keep it if you want chunking off."
-    evidence = (
-        ev("vllm 0.11.1", "vllm/engine/arg_utils.py", "`_set_default_args`: \"if self.enable_chunked_prefill is None: … "
-           "default_chunked_prefill\"", "§3.2 S5"),
-    )
-    invalid = (Example("run.sh", f"vllm serve {MODEL} --no-enable-chunked-prefill\n", from_="vllm==0.10.2", to="vllm==0.11.1"),
-               Example("vllm-config.yaml", f"model: {MODEL}\nenable_chunked_prefill: false\nmax_model_len: 4096\n",
-                       from_="vllm==0.9.2", to="vllm==0.33.0"))
-    valid = (Example("run.sh", f"vllm serve {MODEL} --no-enable-chunked-prefill\n", from_="vllm==0.7.3", to="vllm==0.11.1"),)
-
-    def check(self, ctx):
-        from packaging.version import Version
-
-        pair = ctx.pair()
-        if pair is None or pair.from_ is None or pair.from_ < Version("0.8.0"):
-            return
-        for scope in launches(ctx):
-            s = scope.get("vllm", "enable_chunked_prefill")
-            neg = scope.get("vllm", "no_enable_chunked_prefill")
-            if neg is not None or (s is not None and s.literal and as_bool(s.value) is False):
-                yield ctx.report(neg or s, "`enable_chunked_prefill=False` was ignored by vllm 0.8.0-0.11.0 and takes "
-                                 "effect from 0.11.1: chunked prefill turns off; delete it to keep chunking")
 
 
 # ---- C14 -----------------------------------------------------------------------------------------------
