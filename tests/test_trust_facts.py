@@ -80,3 +80,62 @@ def test_vllm017_states_the_0_8_0_to_0_8_2_defaults(tmp_path, capsys):
 def test_missed_default_changes_are_reported(tmp_path, capsys, code, frm, to):
     write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL}\n"})
     assert by_code(check(capsys, tmp_path, "--from", f"vllm=={frm}", "--to", f"vllm=={to}"), code)
+
+
+def test_lmm007_mode_bits_even_as_root(tmp_path, capsys):
+    import os
+
+    write(tmp_path, {"serving.properties": "engine=DeepSpeed\noption.model_id=tiiuae/falcon-7b\noption.max_tokens=2048\n"})
+    p = tmp_path / "serving.properties"
+    os.chmod(p, 0o444)
+    try:
+        found = check(capsys, tmp_path, "--from", "lmi==v9", "--to", "lmi==v10", "--fix")
+        assert "option.max_tokens=2048" in p.read_text()
+        assert by_code(found, "LMM007") and "0444" in by_code(found, "LMM007")[0]["message"]
+    finally:
+        os.chmod(p, 0o644)
+
+
+def test_vllm101_engine_argument_key_points_to_structured_outputs_config(tmp_path, capsys):
+    write(tmp_path, {"serve.py": "from vllm import AsyncEngineArgs\nargs = {\"model\": \"m\", \"guided_decoding_backend\": \"xgrammar\"}\n"
+                     "engine = AsyncEngineArgs(**args)\n"})
+    found = by_code(check(capsys, tmp_path, "--from", "vllm==0.11.0", "--to", "vllm==0.12.0"), "VLLM101")
+    assert found and "structured_outputs_config.backend" in found[0]["message"]
+    assert "request field `guided_decoding_backend`" not in found[0]["message"]
+
+
+def test_vllm302_reports_removed_upstream_enable_vars_outside_gaudi(tmp_path, capsys):
+    write(tmp_path, {"vllm.env": "VLLM_LOGGING_LEVEL=DEBUG\nVLLM_ENABLE_MOE_DP_CHUNK=1\nVLLM_ENABLE_V1_MULTIPROCESING=0\n"})
+    found = by_code(check(capsys, tmp_path, "--from", "vllm==0.19.0", "--to", "vllm==0.33.0"), "VLLM302")
+    named = " ".join(f["message"] for f in found)
+    assert "VLLM_ENABLE_MOE_DP_CHUNK" in named and "VLLM_ENABLE_V1_MULTIPROCESING" in named
+
+
+def test_vllm302_gaudi_names_exempt_in_a_gaudi_block(tmp_path, capsys):
+    write(tmp_path, {"gaudi.env": "VLLM_LOGGING_LEVEL=INFO\nVLLM_PROMPT_BS_BUCKET_MAX=8\nVLLM_SKIP_WARMUP=true\n"
+                     "VLLM_ENABLE_EXPERIMENTAL_FLAGS=1\n"})
+    assert not by_code(check(capsys, tmp_path, "--from", "vllm==0.19.0", "--to", "vllm==0.33.0"), "VLLM302")
+
+
+def test_lmi_evidence_quotes_are_verbatim():
+    from lmimigrate.rules.lmi import deepspeed, sdk
+
+    assert "we have decided to discontinue integration with the DeepSpeed inference library" in deepspeed.EV_DOC.quote
+    lmi070 = next(r for r in vars(sdk).values() if getattr(r, "code", None) == "LMI070")
+    assert any('framework="djl-lmi", version="0.28.0"' in e.quote and "0.29.0-dlc" in e.release for e in lmi070.evidence)
+
+
+def test_mixed_spelling_reaches_the_specific_rule(tmp_path, capsys):
+    write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL} --max-seq_len-to-capture 8192\n"})
+    found = check(capsys, tmp_path, "--from", "vllm==0.10.2", "--to", "vllm==0.11.0")
+    assert by_code(found, "VLLM031") and not by_code(found, "VLLM300"), found
+
+
+def test_abbreviated_flag_is_accepted_and_spelled_out(tmp_path, capsys):
+    write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL} --max-num-batched-token 4096 --max-num 8\n"})
+    found = by_code(check(capsys, tmp_path, "--from", "vllm==0.10.2", "--to", "vllm==0.11.0"), "VLLM300")
+    abbrev = [f for f in found if "--max-num-batched-token`" in f["message"]]
+    assert abbrev and "unrecognized" not in abbrev[0]["message"] and applicability(abbrev[0]) == "safe"
+    assert [f for f in found if "ambiguous option" in f["message"]]
+    check(capsys, tmp_path, "--from", "vllm==0.10.2", "--to", "vllm==0.11.0", "--fix")
+    assert "--max-num-batched-tokens 4096 --max-num 8" in (tmp_path / "run.sh").read_text()

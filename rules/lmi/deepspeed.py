@@ -15,8 +15,9 @@ from .common import PROPS, ev, get, lmi_scopes, rolling_batch, shown, value
 DS_DOC = "serving/docs/lmi/announcements/deepspeed-deprecation.md (branch 0.28.0-dlc)"
 EV_DOC = ev(
     "djl-serving 0.28.0 (LMI v10)", DS_DOC,
-    "\"the DeepSpeed engine ... has been removed\"; migrate to `engine=Python` with `option.mpi_mode=true` "
-    "(lmi-dist) or the vLLM backend; the SDK framework `djl-deepspeed` becomes `djl-lmi`",
+    "\"The `deepspeed` container has been renamed to the `lmi` container.\" \"As part of this change, we have "
+    "decided to discontinue integration with the DeepSpeed inference library.\" \"You can continue to use vLLM or "
+    "LMi-dist Library with the LMI container.\"",
     "§2 v9→v10; R1",
 )
 EV_PROVIDER = ev(

@@ -69,8 +69,9 @@ class SdkDjlDeepspeed(Rule):
     )
     fix_safety = "Unsafe: it changes the container (and with it every bundled library); pin the resulting `image_uri` for reproducibility."
     evidence = (
-        ev("djl-serving 0.28.0 (LMI v10)", "serving/docs/lmi/announcements/deepspeed-deprecation.md",
-           "SDK framework `djl-deepspeed` → `djl-lmi` for 0.28.0 and later", "§2 v9→v10; §1.4; R2"),
+        ev("djl-serving branch 0.29.0-dlc (LMI v11)", "serving/docs/lmi/announcements/deepspeed-deprecation.md",
+           "l.21: `inference_image_uri = image_uris.retrieve(framework=\"djl-lmi\", version=\"0.28.0\", "
+           "region=region)` (the 0.28.0-dlc copy of the page does not name the framework yet)", "§2 v9→v10; §1.4; R2"),
         ev("sagemaker-python-sdk v2.257.6", SDK_V2, "`djl-lmi` versions 0.28.0 ... 0.36.0 (`0.28.0-lmi10.0.0-cu124` ...)", "§1.4; R2"),
     )
     invalid = (

@@ -15,8 +15,12 @@ def tokens_for(*keys: str) -> tuple[bytes, ...]:
     """Prefilter tokens for vLLM keys (`swap_space`) and env names: every spelling a file may use."""
     out: list[bytes] = []
     for key in keys:
-        for t in {key, key.replace("_", "-")}:
-            if t.encode() not in out:
+        words = [w for w in key.replace("-", "_").split("_") if w]
+        # A mixed spelling (`--max-seq_len-to-capture`) holds neither full form, but always every word: the
+        # longest word lets the file through the prefilter so the specific rule sees it.
+        longest = max(words, key=len) if len(words) > 1 else None
+        for t in (key, key.replace("_", "-"), longest if longest and len(longest) >= 6 else None):
+            if t and t.encode() not in out:
                 out.append(t.encode())
     return tuple(out)
 

@@ -11,7 +11,7 @@ import re
 
 from packaging.version import Version
 
-from lmimigrate.core.ftypes import Evidence, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
 from lmimigrate.stacks.vllm.inventory import for_version, last_release_with, suggest
 from lmimigrate.core.rule import Rule
 
@@ -32,6 +32,18 @@ GAUDI_ENV_PREFIXES = (
     "VLLM_DEVELOPER_MODE", "VLLM_DEFRAG", "VLLM_HPU_", "VLLM_USE_HPU_",
 )
 _GAUDI_WORDS = re.compile(r"habana|gaudi|\bhpu\b|vllm-fork|vllm_gaudi|vllm-gaudi", re.I)
+
+
+def _gaudi_name(key: str) -> bool:
+    """A Gaudi plugin variable: a Gaudi prefix, and never read by any upstream vLLM release (the removed upstream
+    `VLLM_ENABLE_MOE_DP_CHUNK` & co. share the `VLLM_ENABLE_` prefix but are vLLM's own)."""
+    return key.startswith(GAUDI_ENV_PREFIXES) and last_release_with("env_vars", key) is None
+
+
+def _gaudi_scope(settings) -> bool:
+    """An env block that configures vLLM on Gaudi: it sets a Gaudi-only variable whose prefix is not the generic
+    `VLLM_ENABLE_` (which upstream vLLM uses too)."""
+    return any(_gaudi_name(s.key) and not s.key.startswith("VLLM_ENABLE_") for s in settings)
 
 
 def _inv(version: Version | None):
@@ -87,10 +99,17 @@ class UnknownCliFlag(Rule):
         "flag it does not define; `--config` YAML keys become command-line arguments the same way. Flags removed with "
         "a specific rule (VLLM0xx/1xx) are reported by that rule instead, with its fix."
     )
-    fix_safety = "No fix: a similar name is only a guess, and a removed flag may need a different setting."
+    fix_safety = (
+        "No fix: a similar name is only a guess, and a removed flag may need a different setting. The one exception "
+        "is an abbreviation on a command line (`--max-num-seq`): argparse expands a unique prefix, so writing the "
+        "full flag it expands to in the target is safe (an ambiguous prefix is reported: vLLM exits)."
+    )
     evidence = (
         _ev("vllm 0.5.5 ... 0.33.0", "vllm/engine/arg_utils.py; vllm/entrypoints/openai/cli_args.py (and successors)",
             "per-release `add_argument` flags: ../shared/reference/vllm_engine_args.json `cli_flags`", "§1, appendix B"),
+        _ev("vllm 0.8.2, 0.10.1, 0.11.0, 0.13.0, 0.14.0, 0.33.0", "vllm/utils.py, vllm/utils/__init__.py, "
+            "vllm/utils/argparse_utils.py", "`class FlexibleArgumentParser(ArgumentParser)` never passes `allow_abbrev` "
+            "(grep finds no `allow_abbrev` in the wheels), so argparse's default `allow_abbrev=True` applies", "§1"),
     )
     invalid = (
         Example("run.sh", "#!/bin/sh\nvllm serve facebook/opt-125m --max-num-seq 64\n", from_="vllm==0.11.0",
@@ -127,6 +146,11 @@ class UnknownCliFlag(Rule):
                     candidates.append(_dash(key[3:]))
                 if any(inv.accepts_flag(c) for c in candidates):
                     continue
+                if scope.kind == "cli":
+                    found = _abbreviation(ctx, s, base, inv, pair.to)
+                    if found is not None:
+                        yield found
+                        continue
                 shown = base if scope.kind == "cli" else s.raw_key
                 guess = _suggest(_dash(key), [f for f in inv.cli_flags if f.startswith("--")])
                 if scope.kind != "cli" and guess:
@@ -135,6 +159,27 @@ class UnknownCliFlag(Rule):
                 if guess:
                     msg += f"; did you mean `{guess}`?"
                 yield ctx.report(s, msg + " (vLLM exits with \"unrecognized arguments\")")
+
+
+def _abbreviation(ctx, s, base: str, inv, to):
+    """A prefix of a flag, which argparse expands: vLLM's `FlexibleArgumentParser` never sets `allow_abbrev=False`
+    (checked in the 0.8.2, 0.10.1, 0.11.0, 0.13.0, 0.14.0 and 0.33.0 wheels), so `--max-num-batched-token` is
+    `--max-num-batched-tokens` as long as one flag starts with it. A flag some release had in full (`--device`)
+    is a removed flag, not an abbreviation: the other rules report it."""
+    flag = "--" + base[2:].replace("_", "-") if base.startswith("--") else None
+    if flag is None or last_release_with("cli_flags", flag) is not None:
+        return None
+    full = sorted(f for f in inv.cli_flags if f.startswith(flag) and f.startswith("--"))
+    if not full:
+        return None
+    if len(full) > 1:
+        return ctx.report(s, f"`{base}` abbreviates several flags of vllm {to} ({', '.join(f'`{f}`' for f in full[:4])}): "
+                          "vLLM exits with \"ambiguous option\"; spell the flag out")
+    return ctx.report(
+        s, f"`{base}` is an abbreviation of `{full[0]}`: vllm {to} accepts it (argparse expands unique prefixes), "
+        "but a later release adding a flag with the same prefix makes it ambiguous; spell it out",
+        edits=ctx.edits(s.rename, full[0][2:].replace("-", "_")), fix_message=f"write `{full[0]}`",
+        applicability=Applicability.SAFE, severity=Severity.INFO)
 
 
 # ---- LLM(...) / EngineArgs(...) keyword arguments ----------------------------------------------------------------
@@ -264,8 +309,9 @@ class UnknownEnvVar(Rule):
         "release that read it. Only where vLLM is evidently in use (a vLLM command or `vllm/vllm-openai` image in the "
         "same file, or another variable that some vLLM release reads in the same env block), so that other projects' "
         "`VLLM_`-prefixed names stay silent. Intel Gaudi variables (`VLLM_PROMPT_*`, `VLLM_DECODE_*`, "
-        "`VLLM_EXPONENTIAL_BUCKETING`, `VLLM_GRAPH_*`, `VLLM_SKIP_WARMUP`, ...) and files that mention Habana/Gaudi/HPU "
-        "are left to the HPU rules."
+        "`VLLM_EXPONENTIAL_BUCKETING`, `VLLM_GRAPH_*`, `VLLM_SKIP_WARMUP`, ...) are left to the HPU rules only in a Gaudi "
+        "env block (one that sets a Gaudi-only variable) and in files that mention Habana/Gaudi/HPU; a name some "
+        "upstream vLLM release read (`VLLM_ENABLE_MOE_DP_CHUNK`) is never exempt."
     )
     why = (
         "vLLM reads only the variables listed in `vllm/envs.py`; any other `VLLM_*` variable is silently ignored up to "
@@ -286,6 +332,7 @@ class UnknownEnvVar(Rule):
         Example("k8s.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: llm\nspec:\n  containers:\n"
                 "  - name: vllm\n    image: vllm/vllm-openai:v0.12.0\n    env:\n    - name: VLLM_DISABLE_V1_ENGINE\n"
                 "      value: \"1\"\n", from_="vllm==0.11.0", to="vllm==0.12.0"),
+        Example("vllm.env", "VLLM_LOGGING_LEVEL=DEBUG\nVLLM_ENABLE_MOE_DP_CHUNK=1\n", to="vllm==0.33.0"),
     )
     valid = (
         Example("vllm.env", "VLLM_LOGGING_LEVEL=DEBUG\nVLLM_WORKER_MULTIPROC_METHOD=spawn\n", from_="vllm==0.11.0",
@@ -308,8 +355,9 @@ class UnknownEnvVar(Rule):
             names = [s for s in scope.settings if s.ns == "env" and s.derived_from is None and s.key.startswith("VLLM_")]
             if not names or not _vllm_in_use(ctx, scope, known):
                 continue
+            gaudi = _gaudi_scope(names)
             for s in names:
-                if s.key in known or s.key.startswith(GAUDI_ENV_PREFIXES) or ctx.introduced(s):
+                if s.key in known or ctx.introduced(s) or (gaudi and _gaudi_name(s.key)):
                     continue
                 guess = _suggest(s.key, known)
                 msg = f"`{s.key}` is not read by vllm {pair.to}" + _removed_text("env_vars", s.key, pair.to)

@@ -632,7 +632,16 @@ class GuidedRequestFieldsIgnored(VllmRule):
                                  f"request field `{field}` is ignored from vllm 0.12.0 (the request succeeds with "
                                  f"unconstrained output): use `\"structured_outputs\": {{\"{field[7:]}\": ...}}`"
                                  if field not in ("guided_decoding_backend", "guided_whitespace_pattern") else
-                                 f"request field `{field}` is ignored from vllm 0.12.0: remove it")
+                                 _backend_message(field))
+
+
+def _backend_message(field: str) -> str:
+    if field == "guided_decoding_backend":
+        # Also an engine argument (`AsyncEngineArgs(**{"guided_decoding_backend": ...})`): not only a request field.
+        return ("`guided_decoding_backend` is not read from vllm 0.12.0: as an engine argument it is "
+                "`structured_outputs_config.backend` (`--structured-outputs-config '{\"backend\": ...}'`, VLLM100); "
+                "in a request body, remove it")
+    return f"request field `{field}` is ignored from vllm 0.12.0: remove it"
 
 
 # ---- L10, L11 ------------------------------------------------------------------------------------------
