@@ -16,10 +16,10 @@ def tokens_for(*keys: str) -> tuple[bytes, ...]:
     out: list[bytes] = []
     for key in keys:
         words = [w for w in key.replace("-", "_").split("_") if w]
-        # A mixed spelling (`--max-seq_len-to-capture`) holds neither full form, but always every word: the
-        # longest word lets the file through the prefilter so the specific rule sees it.
-        longest = max(words, key=len) if len(words) > 1 else None
-        for t in (key, key.replace("_", "-"), longest if longest and len(longest) >= 6 else None):
+        # A mixed spelling (`--max-seq_len-to-capture`) holds neither full form, but always its last two words
+        # joined by `_` or `-`: those let the file through the prefilter so the specific rule sees it.
+        tail = words[-2:] if len(words) > 2 else []
+        for t in (key, key.replace("_", "-"), "_".join(tail), "-".join(tail)):
             if t and t.encode() not in out:
                 out.append(t.encode())
     return tuple(out)
