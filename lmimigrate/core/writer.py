@@ -139,10 +139,10 @@ def _replace(dfd: int, name: str, st: os.stat_result, expected: bytes, new: byte
         if problem:
             return problem
         os.fsync(fd)
-        if tmp is None:  # give the unnamed file a name only now: a SIGKILL before this leaves nothing
-            tmp = _temp_name()
-            os.link(f"/proc/self/fd/{fd}", tmp, dst_dir_fd=dfd, follow_symlinks=True)
         _unchanged_since(dfd, name, st, expected)
+        if tmp is None:  # give the unnamed file a name only now, one syscall before the rename: a SIGKILL
+            tmp = _temp_name()  # before this leaves nothing (the re-read check above would widen the window)
+            os.link(f"/proc/self/fd/{fd}", tmp, dst_dir_fd=dfd, follow_symlinks=True)
         os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
         tmp = None
         try:
