@@ -223,7 +223,10 @@ def cmd_check(args) -> int:
     if fix is not None and not args.diff and stdin is None and report.fixed:
         from lmimigrate.core import baseline  # decisions survive the fix: record the release migrated from
 
-        note = baseline.record(report, from_, cfg.path, has_from=bool(cfg.from_))
+        from lmimigrate.core import config
+
+        where = cfg.path or config.find(paths[0], any_pyproject=True)  # a project's pyproject gets the table
+        note = baseline.record(report, from_, where, has_from=bool(cfg.from_))
         if note:
             print(f"lmimigrate: note: {note}", file=sys.stderr)
     fail_on = args.fail_on or cfg.fail_on or "warning"

@@ -62,14 +62,15 @@ def _has_table(pyproject: str) -> bool:
         return True
 
 
-def find(start: str) -> str | None:
+def find(start: str, any_pyproject: bool = False) -> str | None:
     """The nearest configuration file from `start` up: `.lmimigrate.toml`, `lmimigrate.toml`, or a
-    pyproject.toml that has a [tool.lmimigrate] table."""
+    pyproject.toml that has a [tool.lmimigrate] table (`any_pyproject`: with or without it, for a place
+    to record the migration baseline)."""
     d = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
     while True:
         for name in CONFIG_NAMES:
             candidate = os.path.join(d, name)
-            if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_table(candidate)):
+            if os.path.isfile(candidate) and (name != "pyproject.toml" or any_pyproject or _has_table(candidate)):
                 return candidate
         parent = os.path.dirname(d)
         if parent == d:
