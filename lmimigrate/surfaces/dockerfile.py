@@ -13,13 +13,12 @@ import os
 import re
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
-from lmimigrate.surfaces import detect_newline
 from lmimigrate.surfaces.common import add_env_setting
 from lmimigrate.surfaces.shell.env import EnvScope
 from lmimigrate.surfaces.shell.launch import vllm_scope
 from lmimigrate.surfaces.shell.lexer import Command, Word, shell_commands
 from lmimigrate.surfaces.shell.carriers import heredoc_body, json_string
-from lmimigrate.surfaces.shell.nested import Nest, heredoc_units, shell_c_body
+from lmimigrate.surfaces.shell.nested import parse_hosting, read_hosting, Nest, heredoc_units, shell_c_body
 from lmimigrate.surfaces.shell.script import command_scopes, own_lines, raw, word_delete_span
 from lmimigrate.surfaces.shell.words import JsonArraySyntax
 from lmimigrate.surfaces.text import next_line
@@ -294,19 +293,9 @@ def _copy_heredoc(unit: Unit, ins: _Instruction, where: str, nest: Nest, escape:
 
 def parse(unit: Unit) -> None:
     """Fill `unit.scopes`; text the Dockerfile hands to other programs is not read (see `parse_file`)."""
-    _parse_into(unit, Nest(unit))
-
-
-def _parse_into(unit: Unit, nest: Nest) -> None:
-    try:
-        _parse_dockerfile(unit, nest)
-    except RecursionError as e:
-        raise ParseError("input too deeply nested") from e
+    read_hosting(unit, Nest(unit), _parse_dockerfile)
 
 
 def parse_file(path: str, text: str) -> ParsedFile:
     """The Dockerfile's unit, then the units embedded in it (`sh -c` bodies, here-documents)."""
-    unit = Unit(text=text, surface="dockerfile", newline=detect_newline(text))
-    nest = Nest(unit)
-    _parse_into(unit, nest)
-    return ParsedFile(path=path, units=[unit, *nest.units])
+    return parse_hosting(path, text, "dockerfile", _parse_dockerfile)

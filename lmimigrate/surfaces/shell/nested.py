@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Callable
 
-from lmimigrate.core.ftypes import Scope, Unit
+from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
 from lmimigrate.surfaces.embed import embed
 from lmimigrate.surfaces.shell.carriers import Carried, heredoc_body
 from lmimigrate.surfaces.shell.launch import _base, _skip_wrappers, vllm_args_scope, vllm_scope
@@ -185,3 +185,21 @@ def heredoc_units(unit: Unit, c: Command, where: str, nest: Nest, implicit_shell
     elif c.words and _reads_stdin_script(c.words):
         for h in c.heredocs:
             nest.add(heredoc_body(unit.text, h), "shell", f"here-document script ({where})")
+
+
+def read_hosting(unit: Unit, nest: Nest, reader: Callable[[Unit, Nest], None]) -> None:
+    """Run a host surface's reader (shell script, Dockerfile); a too-deep input is a parse error, not a crash."""
+    try:
+        reader(unit, nest)
+    except RecursionError as e:
+        raise ParseError("input too deeply nested") from e
+
+
+def parse_hosting(path: str, text: str, surface: str, reader: Callable[[Unit, Nest], None]) -> ParsedFile:
+    """The host's unit, then the units embedded in it (`sh -c` bodies, here-documents)."""
+    from lmimigrate.surfaces import detect_newline
+
+    unit = Unit(text=text, surface=surface, newline=detect_newline(text))
+    nest = Nest(unit)
+    read_hosting(unit, nest, reader)
+    return ParsedFile(path=path, units=[unit, *nest.units])

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 
-from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
-from lmimigrate.surfaces import detect_newline
+from lmimigrate.core.ftypes import ParsedFile, Scope, Unit
 from lmimigrate.surfaces.common import add_env_setting
 from lmimigrate.surfaces.shell.env import EnvScope
 from lmimigrate.surfaces.shell.carriers import quoted_word
 from lmimigrate.surfaces.shell.lexer import Command, Word, shell_commands
-from lmimigrate.surfaces.shell.nested import Decoder, Nest, command_scopes_nested, heredoc_units
+from lmimigrate.surfaces.shell.nested import parse_hosting, read_hosting, Decoder, Nest, command_scopes_nested, heredoc_units
 from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax
 from lmimigrate.surfaces.text import line_start, next_line
 
@@ -204,19 +203,9 @@ def _parse_shell(unit: Unit, nest: Nest) -> None:
 
 def parse(unit: Unit) -> None:
     """Fill `unit.scopes`; text the script hands to other programs is not read (see `parse_file`)."""
-    parse_into(unit, Nest(unit))
-
-
-def parse_into(unit: Unit, nest: Nest) -> None:
-    try:
-        _parse_shell(unit, nest)
-    except RecursionError as e:
-        raise ParseError("input too deeply nested") from e
+    read_hosting(unit, Nest(unit), _parse_shell)
 
 
 def parse_file(path: str, text: str) -> ParsedFile:
     """The script's unit, then the units embedded in it (`sh -c` bodies, here-documents)."""
-    unit = Unit(text=text, surface="shell", newline=detect_newline(text))
-    nest = Nest(unit)
-    parse_into(unit, nest)
-    return ParsedFile(path=path, units=[unit, *nest.units])
+    return parse_hosting(path, text, "shell", _parse_shell)
