@@ -7,7 +7,7 @@ list, by itself:
 
 - `.gitignore` files of every directory (from the work tree's root down), `$GIT_DIR/info/exclude` and
   `core.excludesFile` (repository config, then `~/.gitconfig` / `$XDG_CONFIG_HOME/git/config`, defaulting to
-  `$XDG_CONFIG_HOME/git/ignore`), matched with `pathspec`'s gitignore semantics (the library black uses);
+  `$XDG_CONFIG_HOME/git/ignore`), matched with `pathspec`'s gitignore semantics (the library black uses; core/ignorefile.py);
 - tracked files (from `$GIT_DIR/index`, versions 2 to 4) are listed even when ignored, like `--cached`;
 - a `.gitignore` that is a symlink is not read (as git >= 2.32); nothing that is not a regular file is
   opened, and reads never block (FIFOs, devices); nested repositories are not entered.
@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import stat
 import struct
+
+from lmimigrate.core.ignorefile import IgnoreRules, compile_lines
 
 MAX_IGNORE_FILE = 1 << 20
 MAX_INDEX = 1 << 28
@@ -100,13 +102,10 @@ def _common_dir(git_dir: str) -> str:
     return git_dir
 
 
-def _spec(data: bytes | None):
+def _spec(data: bytes | None) -> IgnoreRules | None:
     if not data:
         return None
-    import pathspec
-
-    lines = data.decode("utf-8", "replace").splitlines()
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return compile_lines(data.decode("utf-8", "replace").splitlines())
 
 
 def tracked(git_dir: str) -> set[str]:
@@ -159,7 +158,7 @@ def list_files(directory: str) -> list[str] | None:
     base = os.path.relpath(os.path.abspath(directory), root).replace(os.sep, "/")
     base = "" if base == "." else base + "/"
     # (directory relative to the root, spec), lowest precedence first: a later match wins.
-    specs: list[tuple[str, object]] = []
+    specs: list[tuple[str, IgnoreRules]] = []
     for data in (read_regular(_excludes_file(common), MAX_IGNORE_FILE), read_regular(os.path.join(common, "info", "exclude"), MAX_IGNORE_FILE)):
         s = _spec(data)
         if s is not None:
@@ -201,11 +200,11 @@ def list_files(directory: str) -> list[str] | None:
     return sorted(out)
 
 
-def _ignored(rel: str, specs: list[tuple[str, object]]) -> bool:
+def _ignored(rel: str, specs: list[tuple[str, IgnoreRules]]) -> bool:
     for prefix, spec in reversed(specs):
         if prefix and not rel.startswith(prefix):
             continue
-        include = spec.check_file(rel[len(prefix):]).include
+        include = spec.include(rel[len(prefix):])
         if include is not None:
             return include
     return False

@@ -1,8 +1,7 @@
 """Where the rule index (core/ruleindex.py) is kept between runs, and when it is still valid.
 
 The index is built on first use by importing everything, and stored as JSON in the user's cache directory
-(`$LMIMIGRATE_INDEX_DIR`, else `$XDG_CACHE_HOME/lmimigrate`, else `~/.cache/lmimigrate`; `--no-cache` is
-about the result cache, not this). It is valid while every recorded file and directory (the rule packs, the
+(core/usercache.py). It is valid while every recorded file and directory (the rule packs, the
 plugins, each `sys.path` entry, where installing or removing a distribution changes the directory) has the
 size and mtime it had; otherwise it is rebuilt. A missing, foreign, damaged or unwritable index only costs
 time. It is read and written without following symlinks, only if it belongs to the current user, and only
@@ -11,12 +10,12 @@ index files of this module's own naming are ever pruned.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
 import zlib
 
+from lmimigrate.core import usercache
 from lmimigrate.core.ruleindex import Problem, RuleIndex, decode_entry, encode_entry
 
 FORMAT = 2
@@ -61,56 +60,18 @@ def watched_paths(modules: list[str]) -> list[str]:
 
 def _location() -> tuple[str, str]:
     """(directory, file) of this installation's index: one per package location and `sys.path`."""
-    base = os.environ.get("LMIMIGRATE_INDEX_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "lmimigrate")
+    base = usercache.directory()
     # Only a name (the content is checked): a CRC, as hashlib's import costs more than the whole lookup.
     key = "\0".join((__file__, sys.version, *_search_path())).encode("utf-8", "surrogatepass")
     return base, os.path.join(base, f"{_PREFIX}{zlib.crc32(key):08x}{zlib.adler32(key):08x}{_SUFFIX}")
 
 
 def _read(path: str) -> dict | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            fd = -1
-            data = json.loads(fh.read())
-    except (OSError, ValueError):
-        return None
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    return data if isinstance(data, dict) else None
+    return usercache.read_json(path)
 
 
 def _write(directory: str, path: str, data: dict) -> None:
-    """Atomically, never through a symlink; prunes only this module's own old files. Never raises."""
-    from lmimigrate import __version__  # noqa: F401  (the version is part of the data)
-
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        if os.path.islink(directory):
-            return
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
-        os.replace(tmp, path)
-        own = [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(_PREFIX) and n.endswith(_SUFFIX)]
-        own.sort(key=lambda p: os.lstat(p).st_mtime_ns, reverse=True)
-        for old in own[KEEP:]:
-            if not os.path.islink(old):
-                os.unlink(old)
-    except (OSError, ValueError, TypeError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    usercache.write_json(path, data, _PREFIX, _SUFFIX, KEEP)
 
 
 def _valid(data: dict) -> RuleIndex | None:
