@@ -131,3 +131,14 @@ def test_invalid_fail_on_in_config_is_a_usage_error(repo, capsys):
     (repo / "lmimigrate.toml").write_text('fail-on = "never"\n')
     assert main(["check"]) == 2
     assert "fail-on must be one of" in capsys.readouterr().err
+
+
+def test_the_search_stops_at_the_repository_root(repo, capsys):
+    # A repository checked out inside another project is configured by its own files only (black's rule).
+    (repo / "pyproject.toml").write_text('[tool.lmimigrate]\nselect = ["LMI008"]\n')
+    inner = repo / "checkout"
+    (inner / ".git").mkdir(parents=True)
+    (inner / "serving.properties").write_text(SOURCE)
+    assert codes(capsys, "checkout") == ["LMI008", "LMI010"]
+    (inner / ".git").rmdir()  # not a repository: the enclosing configuration applies
+    assert codes(capsys, "checkout") == ["LMI008"]

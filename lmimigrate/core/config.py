@@ -63,15 +63,18 @@ def _has_table(pyproject: str) -> bool:
 
 
 def find(start: str, any_pyproject: bool = False) -> str | None:
-    """The nearest configuration file from `start` up: `.lmimigrate.toml`, `lmimigrate.toml`, or a
-    pyproject.toml that has a [tool.lmimigrate] table (`any_pyproject`: with or without it, for a place
-    to record the migration baseline)."""
+    """The nearest configuration file from `start` up to the repository's root (the directory that holds
+    `.git`, as black stops there): `.lmimigrate.toml`, `lmimigrate.toml`, or a pyproject.toml that has a
+    [tool.lmimigrate] table (`any_pyproject`: with or without it, for a place to record the migration
+    baseline). A checked-out repository is configured by its own files, not by a directory it sits in."""
     d = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
     while True:
         for name in CONFIG_NAMES:
             candidate = os.path.join(d, name)
             if os.path.isfile(candidate) and (name != "pyproject.toml" or any_pyproject or _has_table(candidate)):
                 return candidate
+        if os.path.lexists(os.path.join(d, ".git")):
+            return None
         parent = os.path.dirname(d)
         if parent == d:
             return None

@@ -52,10 +52,10 @@ class IgnoreRules:
 
 def _pathspec_key() -> str | None:
     """The installed pathspec's version text, read without importing it (its `_version.py`)."""
-    import importlib.util
+    from importlib.machinery import PathFinder  # not importlib.util: its import costs more than this lookup
 
     try:
-        spec = importlib.util.find_spec("pathspec")
+        spec = PathFinder.find_spec("pathspec")
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.origin:

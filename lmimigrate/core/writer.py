@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 
 from lmimigrate.core import interrupt
@@ -165,7 +164,8 @@ def _replace(dfd: int, name: str, st: os.stat_result, expected: bytes, new: byte
 
 
 def _temp_name() -> str:
-    return f".lmimigrate-{secrets.token_hex(6)}.tmp"
+    # os.urandom, not `secrets`: that module's import (hmac, hashlib) is paid by every run, written or not.
+    return f".lmimigrate-{os.urandom(6).hex()}.tmp"
 
 
 def _copy_metadata(dfd: int, name: str, st: os.stat_result, fd: int) -> str | None:
