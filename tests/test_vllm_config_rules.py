@@ -194,7 +194,7 @@ def test_default_rules_need_a_known_from_and_respect_pins(tmp_path):
 
 
 def test_merge_deletions_takes_the_continuation_of_trailing_words():
-    from lmimigrate.rules.vllm.common import merge_deletions
+    from lmimigrate.core.scopeops import merge_deletions
 
     text = "vllm serve m \\\n  --a 1 \\\n  --b 2 \\\n  --c 3\n"
     a, b, c = text.index("--a"), text.index("--b"), text.index("--c")

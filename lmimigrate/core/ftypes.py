@@ -24,6 +24,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from lmimigrate.core.scopeops import ScopeOps
+
 
 class Applicability(str, enum.Enum):
     """How far a fix may be trusted, ordered as ruff orders it: SAFE < UNSAFE < DISPLAY. A run applies the
@@ -238,8 +240,8 @@ class Setting:
         return str(v)
 
 
-class Scope:
-    """A group of settings configuring one thing. Surfaces subclass it to spell keys and values."""
+class Scope(ScopeOps):
+    """A group of settings configuring one thing. Surfaces subclass it to spell keys and values (and ScopeOps)."""
 
     kind = "scope"  # "properties", "env", "cli", "vllm-config", "lmi-map", "python-call", ...
     #: Namespaces a setting in this scope may be renamed into (an env scope can hold lmi-derived settings).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
 
 from lmimigrate import DOCS_URL
 from lmimigrate.core.ftypes import (
@@ -20,6 +20,9 @@ from lmimigrate.core.ftypes import (
 )
 from lmimigrate.core.ruleindex import tokens_for, window_active
 from lmimigrate.core.versions import VersionPair
+
+if TYPE_CHECKING:
+    from re import Pattern
 
 #: When a rule fires, given the version pair of its stack:
 #: - "crossing": from < changed_in <= to (or the same for removed_in, for deprecations); with an unknown
@@ -164,6 +167,19 @@ class Context:
                 if s.ns == ns and (key is None or s.key == key):
                     yield s
 
+    def find(self, *patterns: Pattern[str]) -> Iterator[tuple[Unit, int, Any]]:
+        """(unit, pattern index, match) for each pattern's matches in each unit's text, unit by unit: for text
+        no surface reads as settings (an image tag, a model id); `replace` edits what a match found."""
+        for unit in self.units:
+            for i, rx in enumerate(patterns):
+                for m in rx.finditer(unit.text):
+                    yield unit, i, m
+
+    @staticmethod
+    def replace(unit: Unit, start: int, end: int, new: str) -> list[TextEdit]:
+        """Replace verbatim text of `unit` (a span `find` matched) with `new`."""
+        return [TextEdit(start, end, new)]
+
     # ---- reporting -----------------------------------------------------------------------------------
     @staticmethod
     def edits(fn, *args, **kwargs) -> list[TextEdit] | None:
@@ -215,8 +231,23 @@ class Context:
         )
 
 
-def spelled(setting: Setting, value: Any = None) -> str:
-    """How a setting reads in its own file: for messages (`OPTION_ENGINE=MPI`, `engine=MPI`, `--foo 1`)."""
-    key = setting.origin.raw_key
-    shown = setting.origin.value if value is None else value
-    return f"{key}={shown}" if shown is not None else key
+def spelled(at: Setting | Scope, key: str | None = None, value: Any = None) -> str:
+    """How a setting reads, for messages. A setting: as written in its file (`OPTION_ENGINE=MPI`, `engine=MPI`,
+    `--foo=1`; `value` replaces its value). A scope and a key: the key (set to `value`) as that scope's syntax
+    writes it (`--runner generate`, `runner: generate`, `runner='generate'`), see `Scope.display`."""
+    if isinstance(at, Scope):
+        assert key is not None
+        return at.display(key, value)
+    raw = at.origin.raw_key
+    shown = at.origin.value if value is None else value
+    return f"{raw}={shown}" if shown is not None else raw
+
+
+def cited(book: str) -> Callable[[str, str, str, str], Evidence]:
+    """The evidence constructor of a rule pack whose facts were checked against one reference book:
+    `ev = cited("vllm")`, then `ev(release, file, quote, "§3.3 C4")` records the reference "vllm §3.3 C4"."""
+
+    def ev(release: str, file: str, quote: str, ref: str) -> Evidence:
+        return Evidence(release, file, quote, f"{book} {ref}")
+
+    return ev

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from lmimigrate.core.ftypes import Applicability, Example, Severity, TextEdit
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule
 from lmimigrate.core.versions import VersionError
 from lmimigrate.stacks.lmi.versions import LMI_RELEASES, lmi_major
@@ -170,34 +170,32 @@ class ImageTag(Rule):
             return
         to = int(pair.to.major)
         families = _families(ctx)
-        for unit in ctx.units:
-            for rx, hub in ((_ECR, False), (_HUB, True)):
-                for m in rx.finditer(unit.text):
-                    tag = m.group(1)
-                    info = classify(tag, hub)
-                    if info is None:
-                        continue
-                    flavour, major, djl = info
-                    if flavour == "neuronx" or flavour == "pytorch-inf2":
-                        continue  # LMI081
-                    if major is None or major >= to:
-                        continue
-                    start, end = m.span(1)
-                    new = target_tag(flavour, hub, to)
-                    if new is None:
-                        yield ctx.report((unit, start, end), f"`{tag}` is older than LMI v{to}, which has no published "
-                                         f"{'Docker Hub' if hub else 'ECR'} {flavour} tag; pick the image by hand")
-                        continue
-                    blocked, doubt = _guard(families, major, to) if flavour != "trtllm" else (None, "")
-                    if blocked:
-                        yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; not bumped to `{new}`: `{blocked}` "
-                                         f"cannot be served by LMI v{to} (see LMI009 / LMI037)")
-                        continue
-                    unsafe = (flavour == "deepspeed" and to >= 10) or bool(doubt)
-                    yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; the LMI v{to} image is `{new}`{doubt}",
-                                     edits=[TextEdit(start, end, new)],
-                                     applicability=Applicability.UNSAFE if unsafe else Applicability.SAFE,
-                                     fix_message=f"use `{new}`")
+        for unit, which, m in ctx.find(_ECR, _HUB):
+            tag, hub = m.group(1), which == 1
+            info = classify(tag, hub)
+            if info is None:
+                continue
+            flavour, major, djl = info
+            if flavour == "neuronx" or flavour == "pytorch-inf2":
+                continue  # LMI081
+            if major is None or major >= to:
+                continue
+            start, end = m.span(1)
+            new = target_tag(flavour, hub, to)
+            if new is None:
+                yield ctx.report((unit, start, end), f"`{tag}` is older than LMI v{to}, which has no published "
+                                 f"{'Docker Hub' if hub else 'ECR'} {flavour} tag; pick the image by hand")
+                continue
+            blocked, doubt = _guard(families, major, to) if flavour != "trtllm" else (None, "")
+            if blocked:
+                yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; not bumped to `{new}`: `{blocked}` "
+                                 f"cannot be served by LMI v{to} (see LMI009 / LMI037)")
+                continue
+            unsafe = (flavour == "deepspeed" and to >= 10) or bool(doubt)
+            yield ctx.report((unit, start, end), f"`{tag}` is LMI v{major}; the LMI v{to} image is `{new}`{doubt}",
+                             edits=ctx.replace(unit, start, end, new),
+                             applicability=Applicability.UNSAFE if unsafe else Applicability.SAFE,
+                             fix_message=f"use `{new}`")
 
 
 class NeuronImage(Rule):
@@ -222,10 +220,8 @@ class NeuronImage(Rule):
                      from_="lmi==v11", to="lmi==v16"),)
 
     def check(self, ctx):
-        for unit in ctx.units:
-            for rx, hub in ((_ECR, False), (_HUB, True)):
-                for m in rx.finditer(unit.text):
-                    info = classify(m.group(1), hub)
-                    if info and info[0] in ("neuronx", "pytorch-inf2"):
-                        yield ctx.report((unit, *m.span(1)), f"`{m.group(1)}` is a Neuron image; LMI v17+ has none "
-                                         "(Neuron support was removed): use AWS's Neuron containers")
+        for unit, which, m in ctx.find(_ECR, _HUB):
+            info = classify(m.group(1), which == 1)
+            if info and info[0] in ("neuronx", "pytorch-inf2"):
+                yield ctx.report((unit, *m.span(1)), f"`{m.group(1)}` is a Neuron image; LMI v17+ has none "
+                                 "(Neuron support was removed): use AWS's Neuron containers")

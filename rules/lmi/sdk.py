@@ -4,7 +4,7 @@ R15, R19, R22). Reads "python-call" scopes (ns "call", facts["qualname"]) of Pyt
 
 from __future__ import annotations
 
-from lmimigrate.core.ftypes import Applicability, Example, Severity, TextEdit
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule
 from lmimigrate.stacks.lmi.versions import LMI_RELEASES
 
@@ -38,12 +38,6 @@ def arg(scope, i: int, name: str):
     if i < len(args):
         return args[i][0], None
     return None, None
-
-
-def _quote_like(scope, s, text: str) -> str:
-    raw = scope.unit.text[s.value_span[0]:s.value_span[1]] if s.value_span else '"'
-    q = "'" if raw[:1] == "'" else '"'
-    return f"{q}{text}{q}"
 
 
 class SdkDjlDeepspeed(Rule):
@@ -98,10 +92,12 @@ class SdkDjlDeepspeed(Rule):
                 continue
             edits = None
             if fs is not None and fs.value_span is not None:
-                edits = [TextEdit(fs.value_span[0], fs.value_span[1], _quote_like(scope, fs, "djl-lmi"))]
+                # The scope writes each string in the quotes of the value it replaces.
+                edits = ctx.edits(fs.set_value, "djl-lmi")
                 vs = kw(scope, "version")
-                if vs is not None and vs.literal and vs.value_span is not None and djl:
-                    edits.append(TextEdit(vs.value_span[0], vs.value_span[1], _quote_like(scope, vs, djl)))
+                if edits is not None and vs is not None and vs.literal and vs.value_span is not None and djl:
+                    more = ctx.edits(vs.set_value, djl)
+                    edits = None if more is None else edits + more
             yield ctx.report(fs or scope, "`framework=\"djl-deepspeed\"` has no image from 0.28.0 (LMI v10); use "
                              "`framework=\"djl-lmi\"`" + (f" with `version=\"{djl}\"`" if djl else ""),
                              edits=edits, fix_message="use `djl-lmi`" + (f" {djl}" if djl else ""))

@@ -108,50 +108,6 @@ def as_number(value: Any) -> Any:
         return value
 
 
-def merge_deletions(text: str, edits):
-    """Several deletions in one fix: surfaces compute each setting's delete span on its own, so two adjacent
-    settings may both claim the blank between them. Overlapping deletions are merged into one; a merged
-    deletion that reaches the end of its line also takes the blanks before it (no trailing space is left)."""
-    from lmimigrate.core.ftypes import TextEdit
-
-    dels = sorted(e for e in edits if e.content == "" and e.start < e.end)
-    others = [e for e in edits if not (e.content == "" and e.start < e.end)]
-    out: list[TextEdit] = []
-    merged_any: list[bool] = []
-    for e in dels:
-        if out and e.start <= out[-1].end:
-            last = out[-1]
-            out[-1] = TextEdit(last.start, max(last.end, e.end), "")
-            merged_any[-1] = True
-        else:
-            out.append(e)
-            merged_any.append(False)
-    for i, e in enumerate(out):
-        if merged_any[i] and (e.end >= len(text) or text[e.end] in "\r\n"):
-            out[i] = TextEdit(_back_over_blanks(text, e.start), e.end, "")
-    return out + others
-
-
-def _back_over_blanks(text: str, start: int) -> int:
-    """Move a deletion's start back over blanks and shell line continuations to the end of the previous word,
-    so deleting the last words of a command leaves neither trailing blanks nor a dangling backslash."""
-    i = start
-    while True:
-        j = i
-        while j > 0 and text[j - 1] in " \t":
-            j -= 1
-        if j >= 2 and text[j - 1] == "\n" and text[j - 2] == "\\":
-            i = j - 2
-        elif j >= 3 and text[j - 2 : j] == "\r\n" and text[j - 3] == "\\":
-            i = j - 3
-        else:
-            i = j
-            break
-    if i < start and i > 0 and text[i - 1] not in " \t\r\n":
-        return i
-    return start
-
-
 from lmimigrate.core.rule import Rule as _Rule  # noqa: E402
 
 

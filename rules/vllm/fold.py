@@ -18,7 +18,7 @@ from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, as_number, dict_value, ev, flag, merge_deletions, show, tokens_for
+from .common import MODEL, as_bool, as_number, dict_value, ev, flag, show, tokens_for
 
 _NO = object()  # a value the fold cannot carry: report without a fix
 
@@ -130,7 +130,7 @@ class FoldRule(VllmRule):
             e = ctx.edits(scope.insert, "vllm", self.target, new, after=_anchor(scope, olds))
         if e is None:
             return None
-        return merge_deletions(scope.unit.text, edits + e)
+        return scope.merge_deletions(edits + e)
 
 
 def _anchor(scope, olds):

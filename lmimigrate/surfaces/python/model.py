@@ -10,13 +10,14 @@ import re
 from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import ParseError
+from lmimigrate.surfaces.python.edits import ImportedNameEdits, KeywordEdits, ModuleEdits
 from lmimigrate.surfaces.python.literals import Items, Offsets, _delete_span, _literal, _significant
 
 _DOTTED = re.compile(r"\w+(?:(?:[ \t]|\\\r?\n|\\\r)*\.(?:[ \t]|\\\r?\n|\\\r)*\w+)*")
 _FROM_HEAD = re.compile(r"from(?:[ \t]|\\\r?\n|\\\r)+((?:\.|[ \t]|\\\r?\n|\\\r)*)")
 
 
-class ImportedName:
+class ImportedName(ImportedNameEdits):
     """One name of an import statement: `a.b` (as `c`) or `X` (as `Y`)."""
 
     __slots__ = ("name", "asname", "span", "asname_span", "local")
@@ -79,7 +80,7 @@ class Arg:
         return self.call.delete_span(self.index)
 
 
-class Keyword:
+class Keyword(KeywordEdits):
     """A keyword argument `name=value` (`**kwargs` has name None)."""
 
     __slots__ = ("node", "name", "name_span", "value_span", "span", "index", "call")
@@ -175,7 +176,7 @@ class Call:
         return self.items.insert("x", None, "\n")[-1].start
 
 
-class PyModule:
+class PyModule(ModuleEdits):
     """A parsed Python unit: imports, resolution, vllm/sagemaker references, resolved calls."""
 
     def __init__(self, text: str, tree: ast.Module, offsets: Offsets, inherited: dict[str, str] | None = None):

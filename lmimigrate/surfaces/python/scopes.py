@@ -27,12 +27,16 @@ class PyCallScope(Scope):
     be present without being visible; no keyword is added or renamed into such a call."""
 
     kind = "python-call"
+    line_continuation = "\\"
 
     def __init__(self, unit: Unit, call: Call, ns: str, label: str):
         super().__init__(unit, kind="python-call", label=label)
         self.call = call
         self.ns = ns
         self.span = call.span
+
+    def display(self, key: str, value: Any = None) -> str:
+        return key if value is None else f"{key}={value!r}"
 
     def spell_key(self, ns: str, key: str, like: Setting | None = None) -> str:
         if ns != self.ns:
@@ -82,6 +86,7 @@ class PyEnvScope(Scope):
     `{"name": K, "value": v}` dicts ("namevalue") or os.environ statements ("environ")."""
 
     kind = "env"
+    line_continuation = "\\"
 
     def __init__(self, unit: Unit, form: str, label: str, items: Items | None = None):
         super().__init__(unit, kind="env", label=label)
@@ -170,9 +175,14 @@ class PyDictScope(Scope):
     vLLM engine arguments unpacked into `EngineArgs(**d)` / `LLM(**d)` (kind "python-dict", ns "vllm").
     `insertable` False: a new key could collide with a keyword written beside the unpacking, so none is added."""
 
+    line_continuation = "\\"
+
     def __init__(self, unit: Unit, kind: str, ns: str, label: str, items: Items, insertable: bool = True):
         super().__init__(unit, kind=kind, label=label)
         self.ns, self.items, self.insertable = ns, items, insertable
+
+    def display(self, key: str, value: Any = None) -> str:
+        return repr(key) if value is None else f"{key!r}: {value!r}"
 
     def spell_key(self, ns: str, key: str, like: Setting | None = None) -> str:
         if ns != self.ns:

@@ -34,6 +34,7 @@ class CliScope(Scope):
     """One vLLM server command line. facts: command, words, syntax, model (a Word or None)."""
 
     kind = "cli"
+    line_continuation = "\\"  # shell scripts and Dockerfiles continue a line with a backslash
 
     def __init__(self, unit: Unit, words: list[Word], syntax: WordSyntax, label: str = ""):
         super().__init__(unit, kind="cli", label=label)
@@ -57,7 +58,21 @@ class CliScope(Scope):
             return shell_quote_like(text, self.unit.text[like.value_span[0] : like.value_span[1]])
         return self.syntax.quote(text)
 
+    def display(self, key: str, value: Any = None) -> str:
+        flag = "--" + key.replace("_", "-")
+        return flag if value is None else f"{flag} {value}"
+
     # ---- edits -------------------------------------------------------------------------------------------
+    def rename_leaf(self, s: Setting, new_leaf: str) -> list[TextEdit]:
+        # vLLM converts dashes only before the first dot: the written head (`-O.`, `-cc.pass_config.`) stays.
+        head = s.raw_key.rpartition(".")[0]
+        return [TextEdit(s.key_span[0], s.key_span[1], head + "." + new_leaf)]
+
+    def rename_prefix(self, s: Setting, old: str, new: str) -> list[TextEdit]:
+        if not s.raw_key.startswith(old):
+            raise ValueError(f"{s.raw_key} does not start with {old}")
+        return [TextEdit(s.key_span[0], s.key_span[1], new + s.raw_key[len(old):])]
+
     def _word_of(self, s: Setting) -> Word:
         return self.words[s.style["words"][0]]
 

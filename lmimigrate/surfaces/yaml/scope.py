@@ -46,6 +46,9 @@ class YamlScope(Scope):
         self.owner: YNode | None = None  # the key whose value the collection is
         self.root = False  # the collection is a document's root
 
+    def display(self, key: str, value: Any = None) -> str:
+        return key if value is None else f"{key}: {value}"
+
     def complete(self, edits) -> list[TextEdit]:
         return emptied_edit(self.unit.text, self.container, self.owner, self.root,
                             [self.element_delete_span(i) for i in range(len(self.elements))], edits, self.unit.newline)

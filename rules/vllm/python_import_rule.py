@@ -1,0 +1,164 @@
+"""The rule behind the import-path table (python_imports.py): one `ImportRow` per upstream move becomes one rule
+class. A `from OLD import a, b` statement is rewritten (by the Python surface's `rewrite_import`) only when every
+imported name has a verified new home in the target release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from packaging.version import Version
+
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.core.rule import Rule
+
+from .python_program import program
+
+
+@dataclass(frozen=True)
+class Move:
+    new_module: str
+    new_name: str | None = None  # None: same name
+    since: str = "0"  # first release where new_module exports the name
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    code: str
+    name: str
+    row: str
+    old_modules: tuple[str, ...]  # exact module names; a trailing ".*" also matches submodules
+    changed_in: str  # first release where the old path warns or fails
+    removed_in: str | None  # the old path fails from here (None: same as changed_in)
+    summary: str
+    why: str
+    evidence: tuple[Evidence, ...]
+    moves: dict[tuple[str, str], Move] = field(default_factory=dict)  # (old module, name) -> Move
+    invalid: tuple[Example, ...] = ()
+    valid: tuple[Example, ...] = ()
+    fix_note: str = ""
+    module_gone: bool = True  # False: the old module still exists, only the listed names moved
+
+
+# I5's second hop: the 0.29 module itself moved in 0.33.0.
+_SECOND_HOP = {"vllm.entrypoints.launchers.cli_args": ("vllm.entrypoints.common.cli_args", "0.33.0")}
+_CLI_ARGS_NAMES = ("make_arg_parser", "FrontendArgs", "validate_parsed_serve_args")
+
+
+def _prefixes(dotted: str) -> list[str]:
+    parts = dotted.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _matches(module: str, patterns: tuple[str, ...]) -> str | None:
+    for p in patterns:
+        if p.endswith(".*"):
+            base = p[:-2]
+            if module == base or module.startswith(base + "."):
+                return p
+        elif module == p:
+            return p
+    return None
+
+
+class _ImportRule(Rule):
+    stack = "vllm"
+    trigger = "target"
+    severity = Severity.ERROR
+    surfaces = ("python", "notebook")
+    ROW: ImportRow
+
+    @classmethod
+    def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
+        # Only names imported from vllm are rewritten: a Python file that never says "vllm" has none.
+        return (b"vllm",) if surface == "python" else super().tokens_for(surface)
+
+    def _new_home(self, module: str, name: str, to: Version) -> Move | None:
+        mv = self.ROW.moves.get((module, name))
+        if mv is None or to < Version(mv.since):
+            return None
+        new_module = mv.new_module
+        hop = _SECOND_HOP.get(new_module)
+        if hop and to >= Version(hop[1]) and name in _CLI_ARGS_NAMES:
+            new_module = hop[0]
+        return Move(new_module, mv.new_name, mv.since)
+
+    def check(self, ctx):
+        prog = program(ctx)
+        if prog is None:
+            return
+        pair = ctx.pair()
+        row = self.ROW
+        removed = Version(row.removed_in or row.changed_in)
+        severity = Severity.ERROR if pair.to >= removed else Severity.WARNING
+        for unit, mod, imp in prog.imports():
+            if not imp.is_from:
+                if not row.module_gone:
+                    continue
+                for n in imp.names:
+                    if any(_matches(m, row.old_modules) for m in _prefixes(n.name)):
+                        yield ctx.report((unit, *n.span), f"`import {n.name}`: {row.summary}; update the module "
+                                         "path and its uses by hand", severity=severity)
+                continue
+            if imp.level or not imp.module or not _matches(imp.module, row.old_modules):
+                continue
+            hop = _SECOND_HOP.get(imp.module)
+            if hop and pair.to < Version(hop[1]):
+                continue
+            if row.module_gone:
+                names = list(imp.names)
+            else:  # the module stays: only the moved names matter
+                names = [n for n in imp.names if (imp.module, n.name) in row.moves]
+                if not names:
+                    continue
+            homes = [self._new_home(imp.module, n.name, pair.to) for n in names]
+            edits = None
+            if mod.plain(imp) and names and all(h is not None for h in homes):
+                if all(h.new_module == imp.module for h in homes):
+                    edits = [e for n, h in zip(names, homes) if h.new_name for e in n.rename(h.new_name, keep_local=True)]
+                elif len(names) == len(imp.names):
+                    edits = ctx.edits(mod.rewrite_import, imp, [(h.new_module, h.new_name or n.name)
+                                                               for n, h in zip(imp.names, homes)], unit.newline or "\n")
+            what = ", ".join(f"`{n.name}`" for n in names)
+            if not edits:
+                missing = [n.name for n, h in zip(names, homes) if h is None]
+                hint = f" ({', '.join(missing)}: no verified new home; update by hand)" if missing else ""
+                yield ctx.report((unit, *imp.span), f"`from {imp.module} import` {what}: {row.summary}{hint}",
+                                 severity=severity)
+            else:
+                yield ctx.report((unit, *imp.span), f"`from {imp.module} import` {what}: {row.summary}",
+                                 edits=edits, applicability=Applicability.SAFE,
+                                 fix_message="import from the new location" + (": " + row.fix_note if row.fix_note else ""),
+                                 severity=severity)
+
+
+def make_import_rule(row: ImportRow, module: str) -> type[Rule]:
+    """The rule class of one table row, as if written in `module`."""
+    tokens = tuple({m.rstrip("*").rstrip(".").rsplit(".", 1)[-1].encode() for m in row.old_modules})
+    if not row.module_gone:
+        tokens = tuple({name.encode() for _, name in row.moves})
+    attrs = dict(
+        __module__=module,
+        ROW=row,
+        code=row.code,
+        name=row.name,
+        changed_in=row.changed_in,
+        removed_in=row.removed_in if row.removed_in and row.removed_in != row.changed_in else None,
+        summary=row.summary,
+        looks_at=tuple(f"python:{m.rstrip('.*')}" for m in row.old_modules),
+        tokens=tokens,
+        fix_applicability=Applicability.SAFE if row.moves else None,
+        what=f"Reports Python imports from {', '.join('`' + m.rstrip('.*') + '`' for m in row.old_modules)} "
+        f"when the target release is vllm {row.changed_in} or newer ({row.row}).",
+        why=row.why,
+        fix_safety=(
+            "Safe: `from OLD import name` is rewritten to the new module only when every imported name exists there "
+            "in the target release (verified in the release sources); `import OLD` statements, star imports and "
+            "names without a verified new home are reported without a fix. " + row.fix_note
+            if row.moves else "No fix: the replacement depends on what the code uses."
+        ),
+        evidence=row.evidence,
+        invalid=row.invalid,
+        valid=row.valid,
+    )
+    return type(f"Import{row.code}", (_ImportRule,), attrs)
