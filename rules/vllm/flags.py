@@ -1,4 +1,4 @@
-"""Removed and renamed vLLM flags: one rule per row of `data.FLAG_ROWS`.
+"""Removed and renamed vLLM flags: one rule per `KeyChange` row of `data.FLAG_ROWS`.
 
 A flag is a `vllm` setting keyed by its EngineArgs name, so each rule covers every surface: `vllm serve`
 command lines (shell, Dockerfile, Kubernetes/compose args, notebooks), vLLM `--config` YAML files and
@@ -7,36 +7,36 @@ command lines (shell, Dockerfile, Kubernetes/compose args, notebooks), vLLM `--c
 
 from __future__ import annotations
 
+from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Example, Severity
-from lmimigrate.core.rule import Rule
 
-from .common import VllmRule
-
-from .common import MODEL, flag, settings, show, tokens_for
-from .data import FLAG_ROWS, KEY_REMOVED_IN, FlagRow
+from .common import MODEL, VllmRule, flag, settings, show, tokens_for
+from .data import FLAG_ROWS
 
 
-def _cli_word(row: FlagRow, key: str) -> str:
-    return flag(key) + (f" {row.sample}" if row.sample is not None else "")
+def _cli_word(row: KeyChange, key: str) -> str:
+    sample = row.samples.get("cli")
+    return flag(key) + (f" {sample}" if sample is not None else "")
 
 
-def _examples(row: FlagRow) -> tuple[tuple[Example, ...], tuple[Example, ...]]:
+def _examples(row: KeyChange) -> tuple[tuple[Example, ...], tuple[Example, ...]]:
     key = row.keys[0]
     old = _cli_word(row, key)
-    cli = f"#!/bin/sh\nvllm serve {MODEL}{row.context_cli} {old} --max-model-len 4096\n"
-    yml = f"model: {MODEL}\n{row.context_yaml}{key}: {row.yaml}\nmax_model_len: 4096\n"
+    yaml_value = row.samples.get("yaml")
+    cli = f"#!/bin/sh\nvllm serve {MODEL}{row.context.get('cli', '')} {old} --max-model-len 4096\n"
+    yml = f"model: {MODEL}\n{row.context.get('yaml', '')}{key}: {yaml_value}\nmax_model_len: 4096\n"
     if row.action == "delete":
         cli_fixed = cli.replace(f" {old}", "")
-        yml_fixed = yml.replace(f"{key}: {row.yaml}\n", "")
+        yml_fixed = yml.replace(f"{key}: {yaml_value}\n", "")
     elif row.action == "rename":
         cli_fixed = cli.replace(flag(key), flag(row.new_key))
         yml_fixed = yml.replace(f"{key}:", f"{row.new_key}:")
     elif row.action == "switch":
         cli_fixed = cli.replace(old, f"{flag(row.new_key)} {row.new_value}")
-        yml_fixed = yml.replace(f"{key}: {row.yaml}", f"{row.new_key}: {row.new_value}")
+        yml_fixed = yml.replace(f"{key}: {yaml_value}", f"{row.new_key}: {row.new_value}")
     else:  # revalue
         cli_fixed = cli.replace(old, f"{flag(key)} {row.new_value}")
-        yml_fixed = yml.replace(f"{key}: {row.yaml}", f"{key}: {row.new_value}")
+        yml_fixed = yml.replace(f"{key}: {yaml_value}", f"{key}: {row.new_value}")
     unsafe = row.fix is not None and row.fix.value == "unsafe"
     has_fix = row.fix is not None
     invalid = (
@@ -67,10 +67,30 @@ def _before(version: str) -> str | None:
 
 
 class FlagChangeRule(VllmRule):
-    """Base of the rules made from `FLAG_ROWS`."""
+    """Base of the rules made from `FLAG_ROWS` (actions delete, rename, switch, revalue); `row.requires`: the
+    delete fix is offered only where that key is set."""
 
     stack = "vllm"
-    row: FlagRow
+    severity = Severity.ERROR
+    row: KeyChange
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        return tokens_for(*row.keys)
+
+    @classmethod
+    def row_attrs(cls, row: KeyChange) -> dict:
+        invalid, valid = _examples(row)
+        return dict(
+            what=(
+                f"Reports {', '.join(f'`{flag(k)}`' for k in row.keys)} on `vllm serve` command lines, in vLLM "
+                "`--config` files and as `LLM(...)`/`EngineArgs(...)` keyword arguments"
+                + (f" when set to {', '.join(f'`{v}`' for v in row.values)}" if row.values else "")
+                + f", when the upgrade reaches vllm {row.changed_in}."
+            ),
+            invalid=invalid,
+            valid=valid,
+        )
 
     def active(self, pairs):
         # A key removed later than the row's release (`--enable-prompt-adapter`, 0.10.2) is crossed by sources
@@ -78,12 +98,12 @@ class FlagChangeRule(VllmRule):
         if super().active(pairs):
             return True
         pair = pairs.get(self.stack)
-        return pair is not None and any(pair.crosses(KEY_REMOVED_IN[k]) for k in self.row.keys if k in KEY_REMOVED_IN)
+        return pair is not None and any(pair.crosses(v) for v in self.row.key_removed_in.values())
 
     def check(self, ctx):
         row = self.row
         for key in row.keys:
-            key_version = KEY_REMOVED_IN.get(key)
+            key_version = row.key_removed_in.get(key)
             if key_version and not ctx.target_at_least(key_version):
                 continue
             for s in settings(ctx, key):
@@ -94,7 +114,7 @@ class FlagChangeRule(VllmRule):
 
     def _finding(self, ctx, s, key):
         row = self.row
-        removed = KEY_REMOVED_IN.get(key) or row.removed_in or row.changed_in
+        removed = row.key_removed_in.get(key) or row.removed_in or row.changed_in
         gone = ctx.target_at_least(removed)
         if row.removed_in and not gone:
             status = f"is deprecated since vllm {row.changed_in} and removed in {row.removed_in}"
@@ -106,10 +126,11 @@ class FlagChangeRule(VllmRule):
         edits, todo = None, ""
         if row.action == "delete":
             todo = "delete it"
-            if row.fix_requires is None or s.scope.get("vllm", row.fix_requires) is not None:
+            missing = [k for k in row.requires if s.scope.get("vllm", k) is None]
+            if not missing:
                 edits = ctx.edits(s.delete)
-            elif row.fix_requires:
-                todo = f"delete it and set `{show(s.scope, row.fix_requires)}`"
+            else:
+                todo = f"delete it and set `{show(s.scope, missing[0])}`"
         elif row.action == "rename":
             todo = f"use `{show(s.scope, row.new_key)}`"
             if s.scope.get("vllm", row.new_key) is None:
@@ -153,38 +174,4 @@ def _combine(*parts):
     return out
 
 
-def _make(row: FlagRow) -> type[Rule]:
-    invalid, valid = _examples(row)
-    attrs = dict(
-        code=row.code,
-        name=row.name,
-        row=row,
-        summary=row.summary,
-        changed_in=row.changed_in,
-        removed_in=row.removed_in,
-        trigger="crossing",
-        severity=Severity.ERROR,
-        fix_applicability=row.fix,
-        looks_at=tuple(f"vllm:{k}" for k in row.keys),
-        tokens=tokens_for(*row.keys),
-        what=(
-            f"Reports {', '.join(f'`{flag(k)}`' for k in row.keys)} on `vllm serve` command lines, in vLLM "
-            "`--config` files and as `LLM(...)`/`EngineArgs(...)` keyword arguments"
-            + (f" when set to {', '.join(f'`{v}`' for v in row.values)}" if row.values else "")
-            + f", when the upgrade reaches vllm {row.changed_in}."
-        ),
-        why=row.why,
-        fix_safety=row.fix_safety,
-        evidence=row.evidence,
-        invalid=invalid,
-        valid=valid,
-        __module__=__name__,
-        __doc__=row.summary,
-    )
-    return type("Rule" + row.code, (FlagChangeRule,), attrs)
-
-
-for _row in FLAG_ROWS:
-    _cls = _make(_row)
-    globals()[_cls.__name__] = _cls
-del _row, _cls
+rule_classes(FLAG_ROWS, FlagChangeRule, globals())

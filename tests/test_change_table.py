@@ -1,0 +1,87 @@
+"""core/changes.py: one `KeyChange` row type, one factory and one naming scheme for the table-made rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from lmimigrate.core import registry
+from lmimigrate.core.changes import ACTIONS, KeyChange, class_name, key_tokens, make_rule, rule_classes
+from lmimigrate.core.ftypes import Applicability, Evidence, Severity
+from lmimigrate.core.rule import Rule
+
+EVIDENCE = (Evidence("acme 2.0", "acme/args.py", "`--old-cache` absent", "changelog"),)
+
+
+def _row(code: str = "ACME001", name: str = "old-cache-removed", action: str = "delete", **kw) -> KeyChange:
+    base = dict(namespace="vllm", summary="`--old-cache` was removed", why="It was removed.", evidence=EVIDENCE)
+    return KeyChange(code, name, "", ("old_cache",), "2.0", action, **{**base, **kw})
+
+
+class Base(Rule):
+    stack = "vllm"
+    severity = Severity.ERROR
+
+
+def test_a_row_becomes_a_rule_named_by_its_code_with_the_row_metadata():
+    cls = make_rule(_row(removed_in="3.0", fix=Applicability.UNSAFE), Base, "acme.rules")
+    assert cls.__name__ == cls.__qualname__ == "RuleACME001" == class_name("ACME001")
+    assert issubclass(cls, Base) and cls.__module__ == "acme.rules"
+    assert (cls.code, cls.name, cls.stack, cls.changed_in, cls.removed_in) == (
+        "ACME001", "old-cache-removed", "vllm", "2.0", "3.0")
+    assert cls.trigger == "crossing" and cls.severity is Severity.ERROR
+    assert cls.fix_applicability is Applicability.UNSAFE
+    assert cls.looks_at == ("vllm:old_cache",) and cls.evidence == EVIDENCE
+
+
+def test_the_prefilter_tokens_come_from_the_keys():
+    cls = make_rule(_row(), Base, "acme.rules")
+    assert cls.tokens == (b"old_cache", b"old-cache") == key_tokens(["old_cache"])
+    assert key_tokens(["a-b", "a_b"]) == (b"a-b", b"a_b")
+
+
+def test_the_base_class_adds_its_own_attributes_and_the_row_overrides_what_it_words():
+    class Worded(Base):
+        @classmethod
+        def row_attrs(cls, row):
+            return {"what": f"Reports {row.keys[0]}.", "severity": Severity.INFO}
+
+        @classmethod
+        def tokens_of(cls, row):
+            return (b"acme",)
+
+    cls = make_rule(_row(), Worded, "acme.rules")
+    assert (cls.what, cls.severity, cls.tokens) == ("Reports old_cache.", Severity.INFO, (b"acme",))
+    assert make_rule(_row(what="Reports the old cache flag."), Worded, "m").what == "Reports the old cache flag."
+
+
+def test_default_changes_trigger_on_a_known_source_and_a_row_may_name_its_trigger():
+    assert make_rule(_row(action="default-changed"), Base, "m").trigger == "default"
+    assert make_rule(_row(trigger="target"), Base, "m").trigger == "target"
+    assert make_rule(_row(stack="vllm-gaudi", severity=Severity.INFO), Base, "m").stack == "vllm-gaudi"
+
+
+def test_rows_are_checked_when_they_are_written():
+    with pytest.raises(ValueError, match="unknown action"):
+        _row(action="drop")
+    with pytest.raises(ValueError, match="needs `new_key`"):
+        _row(action="rename")
+    assert _row(action="rename", new_key="new_cache").new_key == "new_cache"
+    assert set(ACTIONS) == {"delete", "rename", "switch", "revalue", "nested-delete", "default-changed"}
+
+
+def test_rule_classes_defines_one_class_per_row_and_refuses_a_second_definition():
+    namespace = {"__name__": "acme.rules"}
+    made = rule_classes([_row(), _row(code="ACME002", name="x")], Base, namespace)
+    assert [c.__name__ for c in made] == ["RuleACME001", "RuleACME002"]
+    assert namespace["RuleACME002"] is made[1]
+    with pytest.raises(ValueError, match="already defined"):
+        rule_classes([_row()], Base, namespace)
+
+
+def test_every_table_made_builtin_rule_follows_the_one_naming_scheme():
+    made = [r for r in registry.all_rules() if isinstance(getattr(r, "row", None), KeyChange)]
+    assert len(made) >= 30
+    for r in made:
+        assert r.row.code == r.code
+        if "row" in vars(r) and r.__name__.startswith("Rule"):
+            assert r.__name__ == class_name(r.code)
