@@ -58,6 +58,7 @@ class KeyChange:
     evidence: tuple[Evidence, ...]
     fix_safety: str = ""
     what: str = ""  # empty: the base class words it from the row
+    message: str = ""  # the finding's text, where the base class does not word it from the row
     stack: str = ""  # empty: the base class's stack
     fix: Applicability | None = Applicability.SAFE
     severity: Severity | None = None  # None: the base class's
@@ -71,6 +72,8 @@ class KeyChange:
     requires: tuple[str, ...] = ()
     samples: Mapping[str, Any] = field(default_factory=dict)
     context: Mapping[str, str] = field(default_factory=dict)
+    sample_from: str | None = None  # the generated examples' `--from`/`--to` ("vllm==0.8.5"); None: the
+    sample_to: str | None = None  # base class's choice
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

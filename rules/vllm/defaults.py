@@ -8,14 +8,10 @@ finding sits on it. None of these has a fix unless keeping the old behaviour is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from lmimigrate.core.changes import KeyChange, rule_classes
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 
-from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
-from lmimigrate.core.rule import Rule
-
-from .common import VllmRule
-
-from .common import MODEL, as_bool, dict_value, ev
+from .common import MODEL, VllmRule, as_bool, dict_value, ev
 from .env import LLM_CALLS
 
 LAUNCH_KINDS = ("cli", "vllm-config", "python-call")
@@ -43,174 +39,176 @@ def pinned(scope, key: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class DefaultRow:
-    code: str
-    name: str
-    row: str
-    changed_in: str
-    keys: tuple[str, ...]  # pinning any of these silences the rule (all of them when `all_keys`)
-    message: str
-    summary: str
-    why: str
-    evidence: tuple[Evidence, ...]
-    severity: Severity = Severity.INFO
-    from_: str = "vllm==0.7.3"
-    all_keys: bool = False
-    restore: tuple[str, object] | None = None  # (key, value) that keeps the old behaviour: an unsafe fix
-    server_only: bool = False
-    also: str | None = None  # a second release whose crossing also triggers the rule
-    cuda_only: bool = False  # a CUDA GPU-tier default: quiet on launches that name TPU, Gaudi, ROCm, CPU...
-    example_pin: str = ""  # a CLI fragment that pins the value (for the valid example)
+def _engine_args_default(code: str, name: str, key: str, releases: tuple[str, str], defaults: tuple[str, str],
+                         section: str, **docs) -> KeyChange:
+    """A row whose evidence is the reference's per-release `EngineArgs` defaults (vllm_engine_args.json): the
+    default of `key` was `defaults[0]` in `releases[0]` and is `defaults[1]` from `releases[1]`."""
+    (old_release, new_release), (old, new) = releases, defaults
+    return KeyChange(
+        code, name, "defaults table", (key,), new_release, "default-changed", namespace="vllm", fix=None,
+        sample_from=f"vllm=={old_release}",
+        evidence=(ev(f"vllm {old_release} / {new_release}", "vllm/engine/arg_utils.py", "vllm_engine_args.json "
+                     f"defaults: `{key}` v{old_release} `{old}`, v{new_release} `{new}`",
+                     f"{section}; vllm_engine_args.json defaults"),),
+        **docs,
+    )
 
 
 ROWS = (
-    DefaultRow(
-        "VLLM002", "v1-engine-default", "§3.1 E1", "0.8.0", (),
-        "vllm 0.8.0 runs the V1 engine by default (V0 before): batching, chunked prefill and prefix caching "
+    KeyChange(
+        "VLLM002", "v1-engine-default", "§3.1 E1", (), "0.8.0", "default-changed", namespace="vllm",
+        message="vllm 0.8.0 runs the V1 engine by default (V0 before): batching, chunked prefill and prefix caching "
         "defaults change; re-check throughput and memory",
-        "vllm 0.8.0 switched the default engine from V0 to V1",
-        "From 0.8.0 `VLLM_USE_V1` defaults to 1: the V1 engine runs unless a V0-only feature forces a fallback "
+        summary="vllm 0.8.0 switched the default engine from V0 to V1",
+        why="From 0.8.0 `VLLM_USE_V1` defaults to 1: the V1 engine runs unless a V0-only feature forces a fallback "
         "(until V0's removal in 0.11.0). Scheduling and memory behave differently (see VLLM017, VLLM020, VLLM022).",
-        (ev("vllm 0.8.0", "vllm/envs.py", "`os.getenv(\"VLLM_USE_V1\", \"1\")` (0.7.3: `\"0\"`)", "§3.1 E1"),),
+        evidence=(ev("vllm 0.8.0", "vllm/envs.py", "`os.getenv(\"VLLM_USE_V1\", \"1\")` (0.7.3: `\"0\"`)", "§3.1 E1"),),
+        fix=None,
     ),
-    DefaultRow(
-        "VLLM017", "batching-defaults-v1", "§3.2 S1", "0.8.0", ("max_num_batched_tokens", "max_num_seqs"),
-        "vllm 0.8.0 (V1) sizes batches by usage context and GPU: `max_num_batched_tokens` 2048 (server) / 8192 "
+    KeyChange(
+        "VLLM017", "batching-defaults-v1", "§3.2 S1", ("max_num_batched_tokens", "max_num_seqs"), "0.8.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.8.0 (V1) sizes batches by usage context and GPU: `max_num_batched_tokens` 2048 (server) / 8192 "
         "(`LLM`), doubled on H100/H200 (by device name up to 0.8.2; by GPU memory from 0.8.5); `max_num_seqs` 1024 "
         "on every GPU in 0.8.0-0.8.2, from 0.8.5 256, or 1024 on >=70 GiB GPUs; set them to keep predictable "
         "memory use",
-        "vllm 0.8.0 (V1) changed the unset `max_num_batched_tokens` / `max_num_seqs` defaults",
-        "V0 used 512 tokens with chunked prefill (else `max(max_model_len, 2048)`) and 256 sequences. V1 in "
+        summary="vllm 0.8.0 (V1) changed the unset `max_num_batched_tokens` / `max_num_seqs` defaults",
+        why="V0 used 512 tokens with chunked prefill (else `max(max_model_len, 2048)`) and 256 sequences. V1 in "
         "0.8.0-0.8.2 used `max_num_seqs` 1024 on every GPU and picked the token budget by device name (H100/H200: "
         "8192 server / 16384 `LLM`, else 2048 / 8192); the GPU-memory tiers start at 0.8.5.",
-        (ev("vllm 0.8.2", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: `if \"h100\" in device_name or "
+        evidence=(ev("vllm 0.8.2", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: `if \"h100\" in device_name or "
             "\"h200\" in device_name:` … `default_max_num_seqs = 1024` / `if self.max_num_seqs is None: "
             "self.max_num_seqs = default_max_num_seqs`", "§3.2 S1"),
          ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: \"UsageContext.LLM_CLASS: 16384, "
             "UsageContext.OPENAI_API_SERVER: 8192\" and \"default_max_num_seqs = 1024\"", "§3.2 S1")),
-        all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
+        fix=None, extra={"all_keys": True},
+        samples={"cli": "--max-num-batched-tokens 8192 --max-num-seqs 256"},
     ),
-    DefaultRow(
-        "VLLM018", "batching-defaults-a100", "§3.2 S2", "0.9.0", ("max_num_batched_tokens", "max_num_seqs"),
-        "vllm 0.9.0 no longer gives A100s the large-GPU batching defaults; set `max_num_batched_tokens` / "
+    KeyChange(
+        "VLLM018", "batching-defaults-a100", "§3.2 S2", ("max_num_batched_tokens", "max_num_seqs"), "0.9.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.9.0 no longer gives A100s the large-GPU batching defaults; set `max_num_batched_tokens` / "
         "`max_num_seqs` to keep the old ones",
-        "vllm 0.9.0 excluded A100 from the >=70 GiB batching-default tier",
-        "From 0.9.0 an A100 (80 GiB) gets the regular defaults (\"Setting large `max_num_batched_tokens` for A100 "
+        summary="vllm 0.9.0 excluded A100 from the >=70 GiB batching-default tier",
+        why="From 0.9.0 an A100 (80 GiB) gets the regular defaults (\"Setting large `max_num_batched_tokens` for A100 "
         "reduces throughput\").",
-        (ev("vllm 0.9.0", "vllm/engine/arg_utils.py", "`\"a100\" not in device_name`", "§3.2 S2"),),
-        from_="vllm==0.8.5", all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
-        cuda_only=True,
+        evidence=(ev("vllm 0.9.0", "vllm/engine/arg_utils.py", "`\"a100\" not in device_name`", "§3.2 S2"),),
+        fix=None, sample_from="vllm==0.8.5", extra={"all_keys": True, "cuda_only": True},
+        samples={"cli": "--max-num-batched-tokens 8192 --max-num-seqs 256"},
     ),
-    DefaultRow(
-        "VLLM019", "batching-defaults-160gib", "§3.2 S3", "0.28.0", ("max_num_batched_tokens", "max_num_seqs"),
-        "vllm 0.28.0 gives >=160 GiB GPUs (B200/B300) `max_num_batched_tokens` 16384 for the server too; set it "
+    KeyChange(
+        "VLLM019", "batching-defaults-160gib", "§3.2 S3", ("max_num_batched_tokens", "max_num_seqs"), "0.28.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.28.0 gives >=160 GiB GPUs (B200/B300) `max_num_batched_tokens` 16384 for the server too; set it "
         "to keep the old value",
-        "vllm 0.28.0 added a >=160 GiB batching-default tier",
-        "GPUs with at least 160 GiB get the largest defaults for both `LLM` and the server.",
-        (ev("vllm 0.28.0", "vllm/engine/arg_utils.py", "\"device_memory >= 160 * GiB_bytes\" … \"for GPUs like "
+        summary="vllm 0.28.0 added a >=160 GiB batching-default tier",
+        why="GPUs with at least 160 GiB get the largest defaults for both `LLM` and the server.",
+        evidence=(ev("vllm 0.28.0", "vllm/engine/arg_utils.py", "\"device_memory >= 160 * GiB_bytes\" … \"for GPUs like "
             "B200/B300 … use the largest defaults\"", "§3.2 S3"),),
-        from_="vllm==0.27.0", all_keys=True, example_pin="--max-num-batched-tokens 8192 --max-num-seqs 256",
-        cuda_only=True,
+        fix=None, sample_from="vllm==0.27.0", extra={"all_keys": True, "cuda_only": True},
+        samples={"cli": "--max-num-batched-tokens 8192 --max-num-seqs 256"},
     ),
-    DefaultRow(
-        "VLLM026", "prefix-caching-hash-default-sha256", "defaults table", "0.10.2", ("prefix_caching_hash_algo",),
-        "vllm 0.10.2 hashes prefix-cache blocks with `sha256` by default (`builtin` before): hashing costs more and "
+    KeyChange(
+        "VLLM026", "prefix-caching-hash-default-sha256", "defaults table", ("prefix_caching_hash_algo",), "0.10.2", "default-changed",
+        namespace="vllm",
+        message="vllm 0.10.2 hashes prefix-cache blocks with `sha256` by default (`builtin` before): hashing costs more and "
         "block hashes differ (an external KV-cache store keyed on the old hashes misses); set "
         "`--prefix-caching-hash-algo` explicitly",
-        "vllm 0.10.2 changed the default `prefix_caching_hash_algo` from builtin to sha256",
-        "The reference's per-release `EngineArgs` defaults give `builtin` (0.8.3-0.10.1) and `sha256` from 0.10.2.",
-        (ev("vllm 0.10.1 / 0.10.2", "vllm/config/cache.py", "0.10.1: `PrefixCachingHashAlgo = Literal[\"builtin\", "
+        summary="vllm 0.10.2 changed the default `prefix_caching_hash_algo` from builtin to sha256",
+        why="The reference's per-release `EngineArgs` defaults give `builtin` (0.8.3-0.10.1) and `sha256` from 0.10.2.",
+        evidence=(ev("vllm 0.10.1 / 0.10.2", "vllm/config/cache.py", "0.10.1: `PrefixCachingHashAlgo = Literal[\"builtin\", "
             "\"sha256\", \"sha256_cbor_64bit\"]`, `prefix_caching_hash_algo: PrefixCachingHashAlgo = \"builtin\"`; "
             "vllm_engine_args.json defaults: v0.10.1 `builtin`, v0.10.2 `sha256`", "§2; vllm_engine_args.json defaults"),),
-        from_="vllm==0.10.1", example_pin="--prefix-caching-hash-algo sha256",
+        fix=None, sample_from="vllm==0.10.1", samples={"cli": "--prefix-caching-hash-algo sha256"},
     ),
-    DefaultRow(
-        "VLLM027", "block-manager-v2-default", "defaults table", "0.6.3", ("use_v2_block_manager",),
-        "vllm 0.6.3 uses block manager v2 by default (v1 before): KV-cache block allocation changes; set "
+    _engine_args_default(
+        "VLLM027", "block-manager-v2-default", "use_v2_block_manager", ("0.6.2", "0.6.3"), ("False", "True"), "§3.2 S11",
+        message="vllm 0.6.3 uses block manager v2 by default (v1 before): KV-cache block allocation changes; set "
         "`--use-v2-block-manager` explicitly to silence this (v1 is removed in 0.6.4)",
-        "vllm 0.6.3 made block manager v2 the default",
-        "`use_v2_block_manager` defaulted to False up to 0.6.2 and to True in 0.6.3; 0.6.4 removed v1 and made the "
+        summary="vllm 0.6.3 made block manager v2 the default",
+        why="`use_v2_block_manager` defaulted to False up to 0.6.2 and to True in 0.6.3; 0.6.4 removed v1 and made the "
         "flag a no-op (VLLM010).",
-        (ev("vllm 0.6.2 / 0.6.3", "vllm/engine/arg_utils.py", "vllm_engine_args.json defaults: "
-            "`use_v2_block_manager` v0.6.2 `False`, v0.6.3 `True`", "§3.2 S11; vllm_engine_args.json defaults"),),
-        from_="vllm==0.6.2", example_pin="--use-v2-block-manager",
+        samples={"cli": "--use-v2-block-manager"},
     ),
-    DefaultRow(
-        "VLLM028", "cascade-attention-default-off", "defaults table", "0.18.0", ("disable_cascade_attn",),
-        "vllm 0.18.0 disables cascade attention by default (`disable_cascade_attn` False before): long shared "
+    _engine_args_default(
+        "VLLM028", "cascade-attention-default-off", "disable_cascade_attn", ("0.17.0", "0.18.0"), ("False", "True"), "§2",
+        message="vllm 0.18.0 disables cascade attention by default (`disable_cascade_attn` False before): long shared "
         "prefixes lose the cascade kernel; pass `--no-disable-cascade-attn` to keep it on",
-        "vllm 0.18.0 changed the default `disable_cascade_attn` from False to True",
-        "The reference's per-release `EngineArgs` defaults give `False` (0.8.2-0.17.x) and `True` from 0.18.0; "
+        summary="vllm 0.18.0 changed the default `disable_cascade_attn` from False to True",
+        why="The reference's per-release `EngineArgs` defaults give `False` (0.8.2-0.17.x) and `True` from 0.18.0; "
         "0.32.0 deprecates the flag (default `None`).",
-        (ev("vllm 0.17.0 / 0.18.0", "vllm/engine/arg_utils.py", "vllm_engine_args.json defaults: "
-            "`disable_cascade_attn` v0.17.0 `False`, v0.18.0 `True`", "§2; vllm_engine_args.json defaults"),),
-        from_="vllm==0.17.0", example_pin="--no-disable-cascade-attn",
+        samples={"cli": "--no-disable-cascade-attn"},
     ),
-    DefaultRow(
-        "VLLM022", "prefix-caching-default-on", "§3.2 S6", "0.8.0", ("enable_prefix_caching",),
-        "vllm 0.8.0 (V1) enables prefix caching by default for generative models; pass "
+    KeyChange(
+        "VLLM022", "prefix-caching-default-on", "§3.2 S6", ("enable_prefix_caching",), "0.8.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.8.0 (V1) enables prefix caching by default for generative models; pass "
         "`--no-enable-prefix-caching` to keep it off",
-        "vllm 0.8.0 (V1) turned prefix caching on by default",
-        "V0 left prefix caching off unless enabled; V1 turns it on for generative models.",
-        (ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "\"V1 enables prefix caching by default.\"", "§3.2 S6"),),
-        example_pin="--enable-prefix-caching",
+        summary="vllm 0.8.0 (V1) turned prefix caching on by default",
+        why="V0 left prefix caching off unless enabled; V1 turns it on for generative models.",
+        evidence=(ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "\"V1 enables prefix caching by default.\"", "§3.2 S6"),),
+        fix=None, samples={"cli": "--enable-prefix-caching"},
     ),
-    DefaultRow(
-        "VLLM023", "async-scheduling-default-on", "§3.2 S8", "0.14.0", ("async_scheduling",),
-        "vllm 0.14.0 enables async scheduling automatically unless an option is incompatible; pass "
+    KeyChange(
+        "VLLM023", "async-scheduling-default-on", "§3.2 S8", ("async_scheduling",), "0.14.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.14.0 enables async scheduling automatically unless an option is incompatible; pass "
         "`--no-async-scheduling` to keep it off",
-        "vllm 0.14.0 turned async scheduling on by default",
-        "`async_scheduling` defaults to `None`, which enables it unless an incompatible option is set "
+        summary="vllm 0.14.0 turned async scheduling on by default",
+        why="`async_scheduling` defaults to `None`, which enables it unless an incompatible option is set "
         "(pipeline parallelism until 0.14.0, non-EAGLE/MTP speculative decoding, other executors).",
-        (ev("vllm 0.14.0", "vllm/config/vllm.py", "\"Enable async scheduling unless there is an incompatible option.\"",
+        evidence=(ev("vllm 0.14.0", "vllm/config/vllm.py", "\"Enable async scheduling unless there is an incompatible option.\"",
             "§3.2 S8"),),
-        from_="vllm==0.13.0", example_pin="--async-scheduling",
+        fix=None, sample_from="vllm==0.13.0", samples={"cli": "--async-scheduling"},
     ),
-    DefaultRow(
-        "VLLM024", "gpu-memory-utilization-default", "§3.2 S9", "0.20.0", ("gpu_memory_utilization",),
-        "vllm 0.20.0 raised the default `gpu_memory_utilization` from 0.9 to 0.92; set "
+    KeyChange(
+        "VLLM024", "gpu-memory-utilization-default", "§3.2 S9", ("gpu_memory_utilization",), "0.20.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.20.0 raised the default `gpu_memory_utilization` from 0.9 to 0.92; set "
         "`--gpu-memory-utilization 0.9` if other processes share the GPU",
-        "vllm 0.20.0 raised the default `--gpu-memory-utilization` from 0.9 to 0.92",
-        "vLLM now reserves 2% more of the GPU; a co-located process (a second model, a sidecar) can run out of memory.",
-        (ev("vllm 0.20.0", "vllm/config/cache.py", "\"If unspecified, will use the default value of 0.92\"", "§3.2 S9"),),
-        severity=Severity.WARNING, from_="vllm==0.19.0", restore=("gpu_memory_utilization", 0.9),
-        example_pin="--gpu-memory-utilization 0.85",
+        summary="vllm 0.20.0 raised the default `--gpu-memory-utilization` from 0.9 to 0.92",
+        why="vLLM now reserves 2% more of the GPU; a co-located process (a second model, a sidecar) can run out of memory.",
+        evidence=(ev("vllm 0.20.0", "vllm/config/cache.py", "\"If unspecified, will use the default value of 0.92\"", "§3.2 S9"),),
+        severity=Severity.WARNING, new_key="gpu_memory_utilization", new_value=0.9, fix=Applicability.UNSAFE,
+        sample_from="vllm==0.19.0", samples={"cli": "--gpu-memory-utilization 0.85"},
     ),
-    DefaultRow(
-        "VLLM025", "generation-config-default-auto", "§3.2 S10", "0.8.0", ("generation_config",),
-        "vllm 0.8.0 applies the model's generation_config.json sampling defaults (`--generation-config auto`); "
+    KeyChange(
+        "VLLM025", "generation-config-default-auto", "§3.2 S10", ("generation_config",), "0.8.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.8.0 applies the model's generation_config.json sampling defaults (`--generation-config auto`); "
         "pass `--generation-config vllm` to keep vLLM's own defaults",
-        "vllm 0.8.0 applies the model's generation config sampling defaults",
-        "Requests that do not set temperature / top_p / top_k now get the model author's defaults instead of "
+        summary="vllm 0.8.0 applies the model's generation config sampling defaults",
+        why="Requests that do not set temperature / top_p / top_k now get the model author's defaults instead of "
         "vLLM's, so outputs change.",
-        (ev("vllm 0.8.0", "vllm/engine/arg_utils.py", "\"Defaults to 'auto', the generation config will be loaded from "
+        evidence=(ev("vllm 0.8.0", "vllm/engine/arg_utils.py", "\"Defaults to 'auto', the generation config will be loaded from "
             "model path. If set to 'vllm', no generation config is loaded\"", "§3.2 S10"),),
-        severity=Severity.WARNING, restore=("generation_config", "vllm"), example_pin="--generation-config auto",
+        severity=Severity.WARNING, new_key="generation_config", new_value="vllm", fix=Applicability.UNSAFE,
+        samples={"cli": "--generation-config auto"},
     ),
-    DefaultRow(
-        "VLLM040", "cudagraph-mode-default-full-and-piecewise", "§3.3 C12", "0.11.0",
-        ("compilation_config.cudagraph_mode", "enforce_eager"),
-        "vllm 0.11.0 captures full and piecewise CUDA graphs by default (PIECEWISE before); more memory goes to "
+    KeyChange(
+        "VLLM040", "cudagraph-mode-default-full-and-piecewise", "§3.3 C12", ("compilation_config.cudagraph_mode", "enforce_eager"), "0.11.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.11.0 captures full and piecewise CUDA graphs by default (PIECEWISE before); more memory goes to "
         "graphs; set `-cc.cudagraph_mode=PIECEWISE` to keep the old mode",
-        "vllm 0.11.0 changed the default `cudagraph_mode` to FULL_AND_PIECEWISE",
-        "Full CUDA graphs reduce decode latency but take memory and capture time (pooling and encoder-decoder "
+        summary="vllm 0.11.0 changed the default `cudagraph_mode` to FULL_AND_PIECEWISE",
+        why="Full CUDA graphs reduce decode latency but take memory and capture time (pooling and encoder-decoder "
         "models stay PIECEWISE).",
-        (ev("vllm 0.11.0", "vllm/config/__init__.py", "\"default to full and piecewise for most models\" (0.10.2: "
+        evidence=(ev("vllm 0.11.0", "vllm/config/__init__.py", "\"default to full and piecewise for most models\" (0.10.2: "
             "`cudagraph_mode = CUDAGraphMode.PIECEWISE`)", "§3.3 C12"),),
-        from_="vllm==0.10.2", example_pin="--enforce-eager",
+        fix=None, sample_from="vllm==0.10.2", samples={"cli": "--enforce-eager"},
     ),
-    DefaultRow(
-        "VLLM041", "optimization-level-default-o2", "§3.3 C13", "0.12.0", ("O", "optimization_level", "enforce_eager"),
-        "vllm 0.12.0 introduced optimization levels; the default O2 selects the compile mode, FULL_AND_PIECEWISE "
+    KeyChange(
+        "VLLM041", "optimization-level-default-o2", "§3.3 C13", ("O", "optimization_level", "enforce_eager"), "0.12.0", "default-changed",
+        namespace="vllm",
+        message="vllm 0.12.0 introduced optimization levels; the default O2 selects the compile mode, FULL_AND_PIECEWISE "
         "CUDA graphs and fusion passes together",
-        "vllm 0.12.0 added `--optimization-level` (default O2)",
-        "O0 disables compilation and CUDA graphs, O1 uses piecewise graphs, O2 (default) and O3 add full graphs "
+        summary="vllm 0.12.0 added `--optimization-level` (default O2)",
+        why="O0 disables compilation and CUDA graphs, O1 uses piecewise graphs, O2 (default) and O3 add full graphs "
         "and fusions; explicit compilation-config keys still override. `--enforce-eager` forced O0 in "
         "0.12.0-0.16.0.",
-        (ev("vllm 0.12.0", "vllm/config/vllm.py", "`optimization_level: OptimizationLevel = OptimizationLevel.O2`; "
+        evidence=(ev("vllm 0.12.0", "vllm/config/vllm.py", "`optimization_level: OptimizationLevel = OptimizationLevel.O2`; "
             "\"Enforce eager set, overriding optimization level to -O0\"", "§3.3 C13"),),
-        from_="vllm==0.11.0", example_pin="-O2",
+        fix=None, sample_from="vllm==0.11.0", samples={"cli": "-O2"},
     ),
 )
 
@@ -228,73 +226,83 @@ def not_cuda(scope) -> bool:
 
 
 class DefaultChangeRule(VllmRule):
+    """Base of the rules made from `ROWS` (action "default-changed"): each launch that does not pin one of the
+    row's keys (all of them with `extra["all_keys"]`) is reported with `row.message`; `new_key=new_value`, when
+    the row has one, restores the old default (an unsafe fix). `extra["also"]`: a second release whose crossing
+    also triggers the rule; `extra["cuda_only"]`: a CUDA GPU-tier default, quiet on launches naming another
+    platform. The prefilter tokens are the launch's, not the keys': the rule fires where the keys are absent."""
+
     stack = "vllm"
     trigger = "default"
-    row: DefaultRow
+    severity = Severity.INFO
+    row: KeyChange
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        return (b"vllm", b"VLLM", b"LLM")
+
+    @classmethod
+    def row_attrs(cls, row: KeyChange) -> dict:
+        invalid, valid = _examples(row)
+        return dict(
+            looks_at=row.looks_at or ("vllm:*",),
+            what=("Reports each vLLM launch (command line, vLLM `--config` file, `LLM(...)`) "
+                  + (f"that does not set {', '.join(f'`{k}`' for k in row.keys)} " if row.keys else "")
+                  + f"when the upgrade crosses vllm {row.changed_in} (known `--from` only)."),
+            fix_safety=row.fix_safety or (
+                "Unsafe: the fix sets the old value explicitly, which keeps the old behaviour but opts out of the "
+                "new default." if row.new_key else "No fix: whether the new default suits you is your decision; set "
+                "the value explicitly to silence this."),
+            invalid=invalid, valid=valid,
+        )
 
     def active(self, pairs):
         if super().active(pairs):
             return True
         pair = pairs.get(self.stack)
-        return bool(self.row.also and pair is not None and pair.crosses_known(self.row.also))
+        also = self.row.extra.get("also")
+        return bool(also and pair is not None and pair.crosses_known(also))
 
     def check(self, ctx):
         row = self.row
         for scope in launches(ctx):
-            if row.server_only and scope.kind != "cli":
-                continue
-            if row.cuda_only and not_cuda(scope):
+            if row.extra.get("cuda_only") and not_cuda(scope):
                 continue
             if row.keys:
                 hits = [pinned(scope, k) for k in row.keys]
-                if (all(hits) if row.all_keys else any(hits)):
+                if (all(hits) if row.extra.get("all_keys") else any(hits)):
                     continue
             anchor = next((scope.get("vllm", k) for k in row.keys if scope.get("vllm", k) is not None), None) or scope
             edits = None
-            if row.restore is not None:
-                edits = ctx.edits(scope.insert, "vllm", row.restore[0], row.restore[1])
+            if row.new_key is not None:
+                edits = ctx.edits(scope.insert, "vllm", row.new_key, row.new_value)
             yield ctx.report(anchor, row.message, edits=edits, applicability=Applicability.UNSAFE,
-                             fix_message=f"set `{row.restore[0]}` to {row.restore[1]}" if row.restore else "")
+                             fix_message=f"set `{row.new_key}` to {row.new_value}" if row.new_key else "")
 
 
-def _make(row: DefaultRow) -> type[Rule]:
+def _examples(row: KeyChange) -> tuple[tuple[Example, ...], tuple[Example, ...]]:
     to = f"vllm=={row.changed_in}"
+    frm = row.sample_from or "vllm==0.7.3"
     cli = f"vllm serve {MODEL} --max-model-len 4096\n"
     yml = f"model: {MODEL}\nmax_model_len: 4096\n"
-    if row.restore:
-        k, v = row.restore
+    if row.new_key:
+        k, v = row.new_key, row.new_value
         cli_fixed = cli.replace("\n", f" --{k.replace('_', '-')} {v}\n")
         yml_fixed = yml + f"{k}: {v}\n"
     else:
         cli_fixed = yml_fixed = None
     invalid = (
-        Example("run.sh", cli, fixed=cli_fixed, unsafe=True, from_=row.from_, to=to),
-        Example("vllm-config.yaml", yml, fixed=yml_fixed, unsafe=True, from_=row.from_, to=to),
+        Example("run.sh", cli, fixed=cli_fixed, unsafe=True, from_=frm, to=to),
+        Example("vllm-config.yaml", yml, fixed=yml_fixed, unsafe=True, from_=frm, to=to),
     )
     valid = [Example("run.sh", cli, to=to),  # unknown --from: default changes stay quiet
              Example("run.sh", cli, from_=to, to="vllm==0.33.0")]
-    if row.example_pin:
-        valid.append(Example("run.sh", f"vllm serve {MODEL} {row.example_pin}\n", from_=row.from_, to=to))
-    attrs = dict(
-        code=row.code, name=row.name, row=row, summary=row.summary, changed_in=row.changed_in,
-        severity=row.severity, fix_applicability=Applicability.UNSAFE if row.restore else None,
-        looks_at=tuple(f"vllm:{k}" for k in row.keys) or ("vllm:*",), tokens=(b"vllm", b"VLLM", b"LLM"),
-        what=("Reports each vLLM launch (command line, vLLM `--config` file, `LLM(...)`) "
-              + (f"that does not set {', '.join(f'`{k}`' for k in row.keys)} " if row.keys else "")
-              + f"when the upgrade crosses vllm {row.changed_in} (known `--from` only)."),
-        why=row.why,
-        fix_safety=("Unsafe: the fix sets the old value explicitly, which keeps the old behaviour but opts out of "
-                    "the new default." if row.restore else "No fix: whether the new default suits you is your decision; "
-                    "set the value explicitly to silence this."),
-        evidence=row.evidence, invalid=invalid, valid=tuple(valid), __module__=__name__, __doc__=row.summary,
-    )
-    return type("Rule" + row.code, (DefaultChangeRule,), attrs)
+    if row.samples.get("cli"):
+        valid.append(Example("run.sh", f"vllm serve {MODEL} {row.samples['cli']}\n", from_=frm, to=to))
+    return tuple(invalid), tuple(valid)
 
 
-for _row in ROWS:
-    _cls = _make(_row)
-    globals()[_cls.__name__] = _cls
-del _row, _cls
+rule_classes(ROWS, DefaultChangeRule, globals())
 
 
 # ---- C14 -----------------------------------------------------------------------------------------------
@@ -347,13 +355,13 @@ class EnforceEagerSemantics(VllmRule):
 class GuidedBackendDefault(DefaultChangeRule):
     code = "VLLM102"
     name = "guided-decoding-backend-default"
-    row = DefaultRow(
-        "VLLM102", "guided-decoding-backend-default", "§3.7 G6", "0.6.5",
-        ("guided_decoding_backend", "structured_outputs_config"),
-        "the default guided-decoding backend changed (outlines -> xgrammar in vllm 0.6.5, -> auto in 0.8.4): "
+    row = KeyChange(
+        "VLLM102", "guided-decoding-backend-default", "§3.7 G6", ("guided_decoding_backend", "structured_outputs_config"),
+        "0.6.5", "default-changed", namespace="vllm", fix=None, extra={"also": "0.8.4"},
+        message="the default guided-decoding backend changed (outlines -> xgrammar in vllm 0.6.5, -> auto in 0.8.4): "
         "JSON/regex-constrained output may differ; set the backend explicitly to keep it",
-        "The default guided-decoding backend changed: outlines -> xgrammar (0.6.5) -> auto (0.8.4)",
-        "", (), also="0.8.4",
+        summary="The default guided-decoding backend changed: outlines -> xgrammar (0.6.5) -> auto (0.8.4)",
+        why="", evidence=(),
     )
     changed_in = "0.6.5"
     trigger = "default"
