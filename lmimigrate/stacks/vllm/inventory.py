@@ -177,7 +177,7 @@ def _read_text() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _load() -> tuple[Inventory, ...]:
-    _, data = inventory_codec.decode(_read_text())
+    _, data = inventory_codec.decode_sets(_read_text())
     out: list[Inventory] = []
     for ver, rel in sorted(data.items(), key=lambda kv: Version(kv[0])):
         parser = rel.get("parser") or {}
