@@ -89,3 +89,19 @@ def test_api_reports_progress_for_every_file(tmp_path):
     assert report.files_checked == 5
     assert calls[0] == (0, 5) and calls[-1] == (5, 5)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_pooled_runs_report_progress_as_chunks_arrive(tmp_path):
+    # The pool sends results per chunk; the bar must move with them, not jump from 0 to the end.
+    n = api.POOL_MIN_FILES + 64
+    for i in range(n):
+        (tmp_path / f"s{i}.properties").write_text("option.model_id=x\n")
+    calls = []
+    opts = api.Options(paths=[str(tmp_path)], rules=registry.select([], []), jobs=2,
+                       progress=lambda d, t: calls.append((d, t, api._WORKER is not None)))
+    report = api.run(opts)
+    assert report.files_checked == n
+    done = [d for d, _, _ in calls]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == n
+    while_pooled = {d for d, _, pooled in calls if pooled}
+    assert len(while_pooled) > 2 and max(while_pooled) == n  # reported while the workers ran, up to the end

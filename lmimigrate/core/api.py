@@ -211,13 +211,17 @@ def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], memb
     if jobs > 1 and len(todo) >= POOL_MIN_FILES and _fork_ok():
         for i in todo:  # the workers read the files again: the parent need not hold every file's bytes
             candidates[i] = (candidates[i][0], None)
-        for i, outcome in zip(todo, _run_pool(engine, opts, [candidates[i][0] for i in todo], jobs)):
+        checked = [done]
+
+        def arrived(count: int) -> None:  # fed per chunk from the pool, so that a bar moves while it works
+            checked[0] += count
+            if opts.progress is not None:
+                opts.progress(checked[0], total)
+
+        for i, outcome in zip(todo, _run_pool(engine, opts, [candidates[i][0] for i in todo], jobs, arrived)):
             if outcome.original is None:
                 outcome.original = b""  # only a fixed file's original is used (by --diff), and it came back
             results[i] = outcome
-            done += 1
-            if opts.progress is not None:
-                opts.progress(done, total)
     else:
         for i in todo:
             done += 1
@@ -310,7 +314,8 @@ def _fork_ok() -> bool:
     return hasattr(os, "fork")
 
 
-def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int) -> list[FileOutcome]:
+def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int,
+              arrived: Callable[[int], None] | None = None) -> list[FileOutcome]:
     """Check the files in forked workers (core/workers.py: they stop cleanly on a signal and die with the
     parent); results come back in input order, so output is the same as serial."""
     from lmimigrate.core import workers
@@ -320,7 +325,7 @@ def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int) 
     engine = Engine(materialize(engine.rules), engine.pairs, debug=engine.debug)
     _WORKER = (engine, opts, cands)
     try:
-        return workers.run(len(cands), jobs, _pool_check)
+        return workers.run(len(cands), jobs, _pool_check, arrived)
     finally:
         _WORKER = None
 

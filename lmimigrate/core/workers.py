@@ -66,8 +66,9 @@ def _serve(task_r: int, res_w: int, work: Callable[[int], Any]) -> None:
             return
 
 
-def run(n: int, jobs: int, work: Callable[[int], Any]) -> list:
-    """[work(i) for i in range(n)], computed in `jobs` forked processes."""
+def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], None] | None = None) -> list:
+    """[work(i) for i in range(n)], computed in `jobs` forked processes. `done(count)` is called in this
+    process as each chunk of results arrives (a progress bar), not once at the end."""
     chunk = max(1, min(64, n // (jobs * 8)))
     starts = list(range(0, n, chunk))
     starts.reverse()  # popped from the end: in order
@@ -116,6 +117,8 @@ def run(n: int, jobs: int, work: Callable[[int], Any]) -> list:
                 if kind == "error":
                     raise RuntimeError("a worker process failed:\n" + payload)
                 results[start : start + len(payload)] = payload
+                if done is not None:
+                    done(len(payload))
                 if task_w >= 0 and not _hand_out(task_w, starts, chunk, n):
                     os.close(task_w)
                     workers[fd] = (pid, -1)
