@@ -102,3 +102,31 @@ def test_python_dash_m_version_matches_the_metadata():
     out = subprocess.run([sys.executable, "-m", "lmimigrate", "--version"], capture_output=True, text=True,
                          env={**os.environ, "NO_COLOR": "1"}, check=True).stdout
     assert out.strip() == f"lmimigrate {_pyproject()['project']['version']}"
+
+
+def _source_packages() -> set[str]:
+    out = set()
+    for top, dotted in (("lmimigrate", "lmimigrate"), ("rules", "lmimigrate.rules")):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / top).parts
+            out.add(".".join((dotted, *rel)))
+    return out
+
+
+def test_every_package_of_the_source_tree_is_declared():
+    # An editable install finds undeclared subpackages through the file system; a wheel leaves them out.
+    assert set(_pyproject()["tool"]["setuptools"]["packages"]) == _source_packages()
+
+
+def test_the_wheel_ships_every_module(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, timeout=600, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    (wheel,) = tmp_path.glob("lmimigrate-*.whl")
+    import zipfile
+
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    want = {f"lmimigrate/{p.relative_to(ROOT / 'lmimigrate').as_posix()}" for p in (ROOT / "lmimigrate").rglob("*.py")}
+    want |= {f"lmimigrate/rules/{p.relative_to(ROOT / 'rules').as_posix()}" for p in (ROOT / "rules").rglob("*.py")}
+    want.add("lmimigrate/stacks/vllm/inventory.jsonl")
+    assert not {w for w in want if "__pycache__" not in w} - shipped
