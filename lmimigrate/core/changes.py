@@ -53,10 +53,10 @@ class KeyChange:
     action: str
     _: KW_ONLY
     namespace: str  # the settings' namespace: "vllm" (EngineArgs names), "env", "lmi" (serving.properties)...
-    summary: str
     why: str
     evidence: tuple[Evidence, ...]
-    fix_safety: str = ""
+    summary: str = ""  # empty: the base class words it from the row
+    fix_safety: str = ""  # empty: the base class words it
     what: str = ""  # empty: the base class words it from the row
     message: str = ""  # the finding's text, where the base class does not word it from the row
     stack: str = ""  # empty: the base class's stack
@@ -69,6 +69,7 @@ class KeyChange:
     new_key: str | None = None
     new_value: Any = None
     values: tuple[Any, ...] = ()  # revalue: the values that fire
+    defaults: tuple[tuple[str, str], ...] = ()  # default-changed: each key's (old, new) default, for the docs
     requires: tuple[str, ...] = ()
     samples: Mapping[str, Any] = field(default_factory=dict)
     context: Mapping[str, str] = field(default_factory=dict)
@@ -81,6 +82,8 @@ class KeyChange:
             raise ValueError(f"{self.code}: unknown action {self.action!r} (one of {', '.join(ACTIONS)})")
         if self.action in ("rename", "switch") and not self.new_key:
             raise ValueError(f"{self.code}: a {self.action} row needs `new_key`")
+        if self.defaults and len(self.defaults) != len(self.keys):
+            raise ValueError(f"{self.code}: `defaults` needs one (old, new) pair per key")
 
     @property
     def looks_at(self) -> tuple[str, ...]:
@@ -122,7 +125,6 @@ def make_rule(row: KeyChange, base: type, module: str) -> type:
         fix_safety=row.fix_safety,
         evidence=row.evidence,
         __module__=module,
-        __doc__=row.summary,
     )
     if row.stack:
         attrs["stack"] = row.stack
@@ -135,6 +137,7 @@ def make_rule(row: KeyChange, base: type, module: str) -> type:
         attrs.update(row_attrs(row))
     if row.what:
         attrs["what"] = row.what
+    attrs["__doc__"] = attrs["summary"]
     name = class_name(row.code)
     attrs["__qualname__"] = name
     return type(name, (base,), attrs)

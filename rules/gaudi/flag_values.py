@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
 
 from .common import EXP_FLAG, FORK, SKIP_WARMUP, WIDENED_TRUE, ForkRule, env_scopes, env_tokens, ev, literal_text
@@ -70,139 +71,158 @@ def _slug(var: str) -> str:
     return var[len("VLLM_"):].lower().replace("_", "-")
 
 
-def make_needs_true(code: str, flag: Flag):
-    class NeedsTrue(ForkRule):
-        changed_in = flag.since
-        until = "1.22.0"
-        trigger = "target"
-        severity = Severity.WARNING
-        fix_applicability = Applicability.UNSAFE
-        summary = f"`{flag.var}` is only true when set to `true` on Gaudi 1.21.x and older; `1`, `yes`, `on` mean false"
-        looks_at = (f"env:{flag.var}",)
-        tokens = env_tokens(flag.var)
-        what = (
-            f"Reports `{flag.var}` set to `1`, `t`, `y`, `yes` or `on` (any case) when the vllm-fork target is "
-            f"older than 1.22.0."
-        )
-        why = (
-            f"Gaudi {flag.since} to 1.21.x compare the lower-cased value with the string `true` and nothing else, "
-            f"so `{flag.var}=1` leaves you with {flag.off}, silently. From 1.22.0 the value goes through a boolean "
-            "parser that also accepts 1/t/y/yes/on (see HPU009/HPU010 for what that means when you upgrade)."
-            + ("\n\n" + POST1_HISTORY if flag.var == EXP_FLAG else "")
-        )
-        fix_safety = (
-            f"The fix sets the value to `true`. It is unsafe because it changes what runs: today the process gets "
-            f"{flag.off}; after the fix it gets {flag.on}, which is what the value was written to ask for. Review "
-            f"it (or set `false` if {flag.off} is what you rely on)."
-        )
-        evidence = (flag.evidence, EVIDENCE_BOOLEAN_122)
-        invalid = (
-            Example(
-                "gaudi.env",
-                f"{flag.var}=1\nPT_HPU_LAZY_MODE=1\n",
-                fixed=f"{flag.var}=true\nPT_HPU_LAZY_MODE=1\n",
-                unsafe=True,
-                to="vllm-fork==1.21.2",
+def _rows(flag: Flag, needs_true: str, now_true: str) -> tuple[KeyChange, KeyChange]:
+    """The two rows of one flag: "needs-true" (a widened true value is not true before 1.22.0; the unsafe fix
+    writes `true`) and "value-now-true" (the same value turns the flag on from 1.22.0; no fix). `extra["flag"]`
+    holds the flag's facts, which the rules' documentation and messages quote."""
+    common = dict(namespace="env", stack=FORK, values=WIDENED_TRUE, evidence=(flag.evidence, EVIDENCE_BOOLEAN_122),
+                  extra={"flag": flag}, why="")
+    return (
+        KeyChange(needs_true, f"{_slug(flag.var)}-needs-true", "§1.4", (flag.var,), flag.since, "revalue",
+                  trigger="target", until="1.22.0", fix=Applicability.UNSAFE, new_value="true", **common),
+        KeyChange(now_true, f"{_slug(flag.var)}-value-now-true", "§1.4", (flag.var,), "1.22.0", "revalue",
+                  trigger="default", fix=None, **common),
+    )
+
+
+ROWS = _rows(FLAGS[0], "HPU007", "HPU009") + _rows(FLAGS[1], "HPU008", "HPU010")
+
+
+class NeedsTrue(ForkRule):
+    """A widened true value (`1`, `yes`, `on`) that means false up to Gaudi 1.21.x (the first row of `_rows`)."""
+
+    severity = Severity.WARNING
+    row: KeyChange
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        return env_tokens(*row.keys)
+
+    @classmethod
+    def row_attrs(cls, row: KeyChange) -> dict:
+        flag = row.extra["flag"]
+        return dict(
+            summary=f"`{flag.var}` is only true when set to `true` on Gaudi 1.21.x and older; `1`, `yes`, `on` mean false",
+            what=(
+                f"Reports `{flag.var}` set to `1`, `t`, `y`, `yes` or `on` (any case) when the vllm-fork target is "
+                f"older than 1.22.0."
             ),
-            Example(
-                "k8s.yaml",
-                "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
-                f"        - name: {flag.var}\n          value: \"yes\"\n",
-                fixed="apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
-                f"        - name: {flag.var}\n          value: \"true\"\n",
-                unsafe=True,
-                to="vllm-fork==v0.8.5.post1+Gaudi-1.21.3",
+            why=(
+                f"Gaudi {flag.since} to 1.21.x compare the lower-cased value with the string `true` and nothing else, "
+                f"so `{flag.var}=1` leaves you with {flag.off}, silently. From 1.22.0 the value goes through a boolean "
+                "parser that also accepts 1/t/y/yes/on (see HPU009/HPU010 for what that means when you upgrade)."
+                + ("\n\n" + POST1_HISTORY if flag.var == EXP_FLAG else "")
+            ),
+            fix_safety=(
+                f"The fix sets the value to `true`. It is unsafe because it changes what runs: today the process gets "
+                f"{flag.off}; after the fix it gets {flag.on}, which is what the value was written to ask for. Review "
+                f"it (or set `false` if {flag.off} is what you rely on)."
+            ),
+            invalid=(
+                Example(
+                    "gaudi.env",
+                    f"{flag.var}=1\nPT_HPU_LAZY_MODE=1\n",
+                    fixed=f"{flag.var}=true\nPT_HPU_LAZY_MODE=1\n",
+                    unsafe=True,
+                    to="vllm-fork==1.21.2",
+                ),
+                Example(
+                    "k8s.yaml",
+                    "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
+                    f"        - name: {flag.var}\n          value: \"yes\"\n",
+                    fixed="apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
+                    f"        - name: {flag.var}\n          value: \"true\"\n",
+                    unsafe=True,
+                    to="vllm-fork==v0.8.5.post1+Gaudi-1.21.3",
+                ),
+            ),
+            valid=(
+                Example("gaudi.env", f"{flag.var}=TRUE\n", to="vllm-fork==1.21.2"),
+                Example("gaudi.env", f"{flag.var}=false\n", to="vllm-fork==1.21.2"),
+                Example("gaudi.env", f"{flag.var}=1\n", to="vllm-fork==1.22.0"),
             ),
         )
-        valid = (
-            Example("gaudi.env", f"{flag.var}=TRUE\n", to="vllm-fork==1.21.2"),
-            Example("gaudi.env", f"{flag.var}=false\n", to="vllm-fork==1.21.2"),
-            Example("gaudi.env", f"{flag.var}=1\n", to="vllm-fork==1.22.0"),
-        )
 
-        def check(self, ctx):
-            for scope in env_scopes(ctx):
-                s = scope.get("env", flag.var)
-                value = _widened(s)
-                if value is None:
-                    continue
-                target = ctx.pair(FORK).to
-                yield ctx.report(
-                    s,
-                    f"`{flag.var}={value}` means false on Gaudi {target} (only `true` counts before 1.22.0): "
-                    f"you get {flag.off}",
-                    edits=ctx.edits(s.set_value, "true"),
-                    fix_message=f"set `{flag.var}=true` ({flag.on}; unsafe: changes what runs)",
-                )
-
-    NeedsTrue.code = code
-    NeedsTrue.name = f"{_slug(flag.var)}-needs-true"
-    NeedsTrue.__name__ = NeedsTrue.__qualname__ = f"NeedsTrue_{code}"
-    return NeedsTrue
-
-
-def make_meaning_changed(code: str, flag: Flag):
-    class MeaningChanged(ForkRule):
-        changed_in = "1.22.0"
-        trigger = "default"
-        severity = Severity.WARNING
-        summary = f"`{flag.var}=1` (or yes/on) meant false up to Gaudi 1.21.x and means true from 1.22.0"
-        looks_at = (f"env:{flag.var}",)
-        tokens = env_tokens(flag.var)
-        what = (
-            f"Reports `{flag.var}` set to `1`, `t`, `y`, `yes` or `on` when the upgrade crosses Gaudi 1.22.0 from a "
-            "known older release."
-        )
-        why = (
-            f"Before 1.22.0 only the string `true` turned the flag on, so this value gave you {flag.off}. 1.22.0 "
-            f"parses it as a boolean (1/t/y/yes/on are true), so the same file now gives {flag.on}."
-            + (
-                " Linear bucket variables in the same environment stop applying."
-                if flag.var == EXP_FLAG
-                else " Requests then hit graphs that were never compiled, and compile while serving."
+    def check(self, ctx):
+        flag = self.row.extra["flag"]
+        for scope in env_scopes(ctx):
+            s = scope.get("env", flag.var)
+            value = _widened(s)
+            if value is None:
+                continue
+            target = ctx.pair(FORK).to
+            yield ctx.report(
+                s,
+                f"`{flag.var}={value}` means false on Gaudi {target} (only `true` counts before 1.22.0): "
+                f"you get {flag.off}",
+                edits=ctx.edits(s.set_value, "true"),
+                fix_message=f"set `{flag.var}=true` ({flag.on}; unsafe: changes what runs)",
             )
-            + ("\n\n" + POST1_HISTORY if flag.var == EXP_FLAG else "")
-        )
-        fix_safety = (
-            f"No fix: the value asks for {flag.on}, but what ran was {flag.off}. Set `{flag.var}=false` to keep what "
-            f"ran, or `true` to keep what was written."
-        )
-        evidence = (flag.evidence, EVIDENCE_BOOLEAN_122)
-        invalid = (
-            Example("gaudi.env", f"{flag.var}=1\n", from_="vllm-fork==1.21.2", to="vllm-fork==1.22.0"),
-            Example(
-                "compose.yaml",
-                f"services:\n  vllm:\n    environment:\n      - {flag.var}=on\n",
-                from_="vllm-fork==1.20.0",
-                to="vllm-fork==1.23.0",
+
+
+class ValueNowTrue(ForkRule):
+    """A widened true value that meant false before Gaudi 1.22.0 and means true from it (the second row of `_rows`)."""
+
+    severity = Severity.WARNING
+    row: KeyChange
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        return env_tokens(*row.keys)
+
+    @classmethod
+    def row_attrs(cls, row: KeyChange) -> dict:
+        flag = row.extra["flag"]
+        return dict(
+            summary=f"`{flag.var}=1` (or yes/on) meant false up to Gaudi 1.21.x and means true from 1.22.0",
+            what=(
+                f"Reports `{flag.var}` set to `1`, `t`, `y`, `yes` or `on` when the upgrade crosses Gaudi 1.22.0 from a "
+                "known older release."
+            ),
+            why=(
+                f"Before 1.22.0 only the string `true` turned the flag on, so this value gave you {flag.off}. 1.22.0 "
+                f"parses it as a boolean (1/t/y/yes/on are true), so the same file now gives {flag.on}."
+                + (
+                    " Linear bucket variables in the same environment stop applying."
+                    if flag.var == EXP_FLAG
+                    else " Requests then hit graphs that were never compiled, and compile while serving."
+                )
+                + ("\n\n" + POST1_HISTORY if flag.var == EXP_FLAG else "")
+            ),
+            fix_safety=(
+                f"No fix: the value asks for {flag.on}, but what ran was {flag.off}. Set `{flag.var}=false` to keep what "
+                f"ran, or `true` to keep what was written."
+            ),
+            invalid=(
+                Example("gaudi.env", f"{flag.var}=1\n", from_="vllm-fork==1.21.2", to="vllm-fork==1.22.0"),
+                Example(
+                    "compose.yaml",
+                    f"services:\n  vllm:\n    environment:\n      - {flag.var}=on\n",
+                    from_="vllm-fork==1.20.0",
+                    to="vllm-fork==1.23.0",
+                ),
+            ),
+            valid=(
+                Example("gaudi.env", f"{flag.var}=true\n", from_="vllm-fork==1.21.2", to="vllm-fork==1.22.0"),
+                Example("gaudi.env", f"{flag.var}=1\n", from_="vllm-fork==1.22.0", to="vllm-fork==1.23.0"),
+                Example("gaudi.env", f"{flag.var}=1\n", to="vllm-fork==1.22.0"),
             ),
         )
-        valid = (
-            Example("gaudi.env", f"{flag.var}=true\n", from_="vllm-fork==1.21.2", to="vllm-fork==1.22.0"),
-            Example("gaudi.env", f"{flag.var}=1\n", from_="vllm-fork==1.22.0", to="vllm-fork==1.23.0"),
-            Example("gaudi.env", f"{flag.var}=1\n", to="vllm-fork==1.22.0"),
-        )
 
-        def check(self, ctx):
-            source = ctx.pair(FORK).from_
-            for scope in env_scopes(ctx):
-                s = scope.get("env", flag.var)
-                value = _widened(s)
-                if value is None:
-                    continue
-                yield ctx.report(
-                    s,
-                    f"`{flag.var}={value}` meant false on Gaudi {source} and means true from 1.22.0 ({flag.on}); "
-                    f"set `false` to keep {flag.off} or `true` to say what you mean",
-                )
-
-    MeaningChanged.code = code
-    MeaningChanged.name = f"{_slug(flag.var)}-value-now-true"
-    MeaningChanged.__name__ = MeaningChanged.__qualname__ = f"MeaningChanged_{code}"
-    return MeaningChanged
+    def check(self, ctx):
+        flag = self.row.extra["flag"]
+        source = ctx.pair(FORK).from_
+        for scope in env_scopes(ctx):
+            s = scope.get("env", flag.var)
+            value = _widened(s)
+            if value is None:
+                continue
+            yield ctx.report(
+                s,
+                f"`{flag.var}={value}` meant false on Gaudi {source} and means true from 1.22.0 ({flag.on}); "
+                f"set `false` to keep {flag.off} or `true` to say what you mean",
+            )
 
 
-ExponentialNeedsTrue = make_needs_true("HPU007", FLAGS[0])
-SkipWarmupNeedsTrue = make_needs_true("HPU008", FLAGS[1])
-ExponentialValueNowTrue = make_meaning_changed("HPU009", FLAGS[0])
-SkipWarmupValueNowTrue = make_meaning_changed("HPU010", FLAGS[1])
+rule_classes(ROWS[0::2], NeedsTrue, globals())
+rule_classes(ROWS[1::2], ValueNowTrue, globals())

@@ -6,9 +6,9 @@ says what the variable used to do, because its effect is already gone once you u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.core.changes import KeyChange, rule_classes
+from lmimigrate.core.ftypes import Example, Severity
+from lmimigrate.core.rule import Rule
 
 from .common import FORK, LIMIT_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, env_tokens, ev, fork_reports
 
@@ -61,39 +61,23 @@ GRAPH_VARS = (
 )
 
 
-@dataclass(frozen=True)
-class Removed:
-    code: str
-    name: str
-    stack: str
-    changed_in: str
-    names: tuple[str, ...]
-    did: str  # what the variable did before
-    why: str
-    evidence: tuple[Evidence, ...]
-    example: tuple[str, str]  # (variable, value) for the examples
-    from_: str  # a source version for the examples
-    to: str
-    defer_to_fork: str | None = None  # plugin rows: stand back while a fork rule reports the same variables
-
-
 ROWS = (
-    Removed(
-        "HPU002", "bucket-limit-ignored", FORK, "1.22.0", LIMIT_VARS,
-        "set the number of exponential buckets per dimension, read only by the 1.21.x exponential strategy",
-        "1.21.x read the `*_BUCKET_LIMIT` variables when `VLLM_EXPONENTIAL_BUCKETING=true`. 1.22.0 computes the "
+    KeyChange(
+        "HPU002", "bucket-limit-ignored", "", LIMIT_VARS, "1.22.0", "delete", namespace="env", stack=FORK,
+        extra={"did": "set the number of exponential buckets per dimension, read only by the 1.21.x exponential strategy"},
+        samples={"env": "VLLM_DECODE_BLOCK_BUCKET_LIMIT=12"}, sample_from="vllm-fork==1.21.2", sample_to="vllm-fork==1.22.0",
+        why="1.21.x read the `*_BUCKET_LIMIT` variables when `VLLM_EXPONENTIAL_BUCKETING=true`. 1.22.0 computes the "
         "bucket count itself (ceil(log2(max)) + 1 per dimension) and only logs the value as \"will be "
         "overwritten!\"; the linear strategy never read it.",
-        (EVIDENCE_LIMIT_121, EVIDENCE_LIMIT_122),
-        ("VLLM_DECODE_BLOCK_BUCKET_LIMIT", "12"), "vllm-fork==1.21.2", "vllm-fork==1.22.0",
+        evidence=(EVIDENCE_LIMIT_121, EVIDENCE_LIMIT_122),
     ),
     *(
-        Removed(
-            code, name, FORK, "1.22.0", (var,), did,
-            f"Gaudi 1.22.0 replaced the 2-D warm-up with 3-D buckets (habana_main 6bac2f76b, \"3d warmup\") and "
+        KeyChange(
+            code, name, "", (var,), "1.22.0", "delete", namespace="env", stack=FORK, extra={"did": did},
+            samples={"env": f"{var}={value}"}, sample_from="vllm-fork==1.21.2", sample_to="vllm-fork==1.22.0",
+            why=f"Gaudi 1.22.0 replaced the 2-D warm-up with 3-D buckets (habana_main 6bac2f76b, \"3d warmup\") and "
             f"deleted the code that read `{var}`; no replacement variable exists. It is now silently ignored.",
-            (EVIDENCE_3D_WARMUP,),
-            (var, value), "vllm-fork==1.21.2", "vllm-fork==1.22.0",
+            evidence=(EVIDENCE_3D_WARMUP,),
         )
         for code, name, var, did, value in (
             ("HPU003", "graph-prompt-ratio-removed", "VLLM_GRAPH_PROMPT_RATIO",
@@ -106,106 +90,108 @@ ROWS = (
              "split graph memory for multimodal prompt graphs, default 0.3", "0.4"),
         )
     ),
-    Removed(
-        "HPU052", "bucket-limit-removed", PLUGIN, "0.20.0rc0", LIMIT_VARS,
-        "was declared but ignored up to vllm-gaudi 0.19.x, as on fork 1.22",
-        "vllm-gaudi 0.20.0rc0 dropped the `*_BUCKET_LIMIT` flags when it introduced `VLLM_BUCKETING_STRATEGY` "
+    KeyChange(
+        "HPU052", "bucket-limit-removed", "", LIMIT_VARS, "0.20.0rc0", "delete", namespace="env", stack=PLUGIN,
+        extra={"did": "was declared but ignored up to vllm-gaudi 0.19.x, as on fork 1.22", "defer_to_fork": "1.22.0"},
+        samples={"env": "VLLM_PROMPT_SEQ_BUCKET_LIMIT=10"}, sample_from="vllm-fork==1.22.0", sample_to="vllm-gaudi==0.20.0",
+        why="vllm-gaudi 0.20.0rc0 dropped the `*_BUCKET_LIMIT` flags when it introduced `VLLM_BUCKETING_STRATEGY` "
         "(PR #762). They had no effect since fork 1.22.0.",
-        (EVIDENCE_LIMIT_PLUGIN, EVIDENCE_LIMIT_122),
-        ("VLLM_PROMPT_SEQ_BUCKET_LIMIT", "10"), "vllm-fork==1.22.0", "vllm-gaudi==0.20.0",
-        defer_to_fork="1.22.0",
+        evidence=(EVIDENCE_LIMIT_PLUGIN, EVIDENCE_LIMIT_122),
     ),
-    Removed(
-        "HPU054", "graph-variables-not-read", PLUGIN, "0.10.0", GRAPH_VARS,
-        "configured fork HPU-graph capture up to Gaudi 1.21.x",
-        "The graph-capture variables were removed from the fork in 1.22.0 (6bac2f76b) and vllm-gaudi never read "
+    KeyChange(
+        "HPU054", "graph-variables-not-read", "", GRAPH_VARS, "0.10.0", "delete", namespace="env", stack=PLUGIN,
+        extra={"did": "configured fork HPU-graph capture up to Gaudi 1.21.x", "defer_to_fork": "1.22.0"},
+        samples={"env": "VLLM_GRAPH_PROMPT_RATIO=0.3"}, sample_from="vllm-fork==1.22.0", sample_to="vllm-gaudi==0.20.0",
+        why="The graph-capture variables were removed from the fork in 1.22.0 (6bac2f76b) and vllm-gaudi never read "
         "them.",
-        (EVIDENCE_PLUGIN_GRAPH, EVIDENCE_3D_WARMUP),
-        ("VLLM_GRAPH_PROMPT_RATIO", "0.3"), "vllm-fork==1.22.0", "vllm-gaudi==0.20.0",
-        defer_to_fork="1.22.0",
+        evidence=(EVIDENCE_PLUGIN_GRAPH, EVIDENCE_3D_WARMUP),
     ),
-    Removed(
-        "HPU055", "delayed-sampling-removed", PLUGIN, "0.11.2", ("VLLM_DELAYED_SAMPLING",),
-        "turned on delayed (asynchronous) sampling in the fork's V0 engine",
-        "Delayed sampling was a V0-engine feature of the fork. vllm-gaudi runs vLLM's V1 engine; v0.10.x still "
+    KeyChange(
+        "HPU055", "delayed-sampling-removed", "", ("VLLM_DELAYED_SAMPLING",), "0.11.2", "delete", namespace="env",
+        stack=PLUGIN, extra={"did": "turned on delayed (asynchronous) sampling in the fork's V0 engine"},
+        samples={"env": "VLLM_DELAYED_SAMPLING=true"}, sample_from="vllm-fork==1.22.0", sample_to="vllm-gaudi==0.11.2",
+        why="Delayed sampling was a V0-engine feature of the fork. vllm-gaudi runs vLLM's V1 engine; v0.10.x still "
         "declared the variable (for V0 only) and v0.11.2 removed it.",
-        (EVIDENCE_DELAYED_PLUGIN,),
-        ("VLLM_DELAYED_SAMPLING", "true"), "vllm-fork==1.22.0", "vllm-gaudi==0.11.2",
+        evidence=(EVIDENCE_DELAYED_PLUGIN,),
     ),
 )
 
 
-def make_rule(row: Removed):
-    base = ForkRule if row.stack == FORK else PluginRule
-    where = f"Gaudi {row.changed_in}" if row.stack == FORK else f"vllm-gaudi {row.changed_in}"
-    var, value = row.example
-    names = ", ".join(f"`{n}`" for n in row.names)
+class RemovedVar(Rule):
+    """Base of the rules made from `ROWS` (action "delete", namespace "env"): the variable is deleted (a safe fix).
+    `samples["env"]` is the examples' `NAME=value`. `extra`: "did" (what the variable did, for the message),
+    "defer_to_fork" (plugin rows: stand back while a fork rule reports the same variables)."""
 
-    class RemovedVar(base):
-        code = row.code
-        name = row.name
-        changed_in = row.changed_in
-        trigger = "crossing"
-        severity = Severity.WARNING
-        fix_applicability = Applicability.SAFE
-        summary = (
-            f"`{row.names[0]}` is no longer read from {where}" if len(row.names) == 1
-            else f"{names} are no longer read from {where}"
-        )
-        looks_at = tuple(f"env:{n}" for n in row.names)
-        tokens = env_tokens(*row.names)
-        what = f"Reports {names} in any environment when the upgrade reaches {where}."
-        why = row.why + (
-            " When you move from the fork, a fork rule reports these variables first if your upgrade also "
-            f"crosses Gaudi {row.defer_to_fork}; this rule covers the rest."
-            if row.defer_to_fork else ""
-        )
-        fix_safety = (
-            f"The fix deletes the variable. It is safe: {where} does not read it, so removing it changes nothing "
-            "at run time; it only removes dead configuration that looks effective."
-        )
-        evidence = row.evidence
-        invalid = (
-            Example("gaudi.env", f"PT_HPU_LAZY_MODE=1\n{var}={value}\nVLLM_GRAPH_RESERVED_MEM=0.2\n",
-                    fixed="PT_HPU_LAZY_MODE=1\nVLLM_GRAPH_RESERVED_MEM=0.2\n", from_=row.from_, to=row.to),
-            Example(
-                "k8s.yaml",
-                "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
-                f"        - name: {var}\n          value: \"{value}\"\n        - name: PT_HPU_LAZY_MODE\n"
-                "          value: \"1\"\n",
-                fixed="apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
-                "        - name: PT_HPU_LAZY_MODE\n          value: \"1\"\n",
-                from_=row.from_,
-                to=row.to,
+    trigger = "crossing"
+    severity = Severity.WARNING
+    row: KeyChange
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        return env_tokens(*row.keys)
+
+    @classmethod
+    def row_attrs(cls, row: KeyChange) -> dict:
+        where, names = _where(row), ", ".join(f"`{n}`" for n in row.keys)
+        var, _, value = row.samples["env"].partition("=")
+        frm, to, defer = row.sample_from, row.sample_to, row.extra.get("defer_to_fork")
+        k8s = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
+        return dict(
+            summary=(f"`{row.keys[0]}` is no longer read from {where}" if len(row.keys) == 1
+                     else f"{names} are no longer read from {where}"),
+            what=f"Reports {names} in any environment when the upgrade reaches {where}.",
+            why=row.why + (
+                " When you move from the fork, a fork rule reports these variables first if your upgrade also "
+                f"crosses Gaudi {defer}; this rule covers the rest." if defer else ""
+            ),
+            fix_safety=(
+                f"The fix deletes the variable. It is safe: {where} does not read it, so removing it changes nothing "
+                "at run time; it only removes dead configuration that looks effective."
+            ),
+            invalid=(
+                Example("gaudi.env", f"PT_HPU_LAZY_MODE=1\n{var}={value}\nVLLM_GRAPH_RESERVED_MEM=0.2\n",
+                        fixed="PT_HPU_LAZY_MODE=1\nVLLM_GRAPH_RESERVED_MEM=0.2\n", from_=frm, to=to),
+                Example("k8s.yaml", k8s + f"        - name: {var}\n          value: \"{value}\"\n        - name: "
+                        "PT_HPU_LAZY_MODE\n          value: \"1\"\n",
+                        fixed=k8s + "        - name: PT_HPU_LAZY_MODE\n          value: \"1\"\n", from_=frm, to=to),
+            ),
+            valid=(
+                # Not crossed: the fork stays on its source release / the plugin target predates the change.
+                Example("gaudi.env", f"PT_HPU_LAZY_MODE=1\n{var}={value}\n", from_=frm,
+                        to=frm if row.stack == FORK or row.changed_in == "0.10.0" else "vllm-gaudi==0.10.0"),
+                Example("gaudi.env", "PT_HPU_LAZY_MODE=1\nVLLM_GRAPH_RESERVED_MEM=0.1\n", from_=frm, to=to),
             ),
         )
-        valid = (
-            # Not crossed: the fork stays on its source release / the plugin target predates the change.
-            Example("gaudi.env", f"PT_HPU_LAZY_MODE=1\n{var}={value}\n", from_=row.from_,
-                    to=row.from_ if row.stack == FORK or row.changed_in == "0.10.0" else "vllm-gaudi==0.10.0"),
-            Example("gaudi.env", "PT_HPU_LAZY_MODE=1\nVLLM_GRAPH_RESERVED_MEM=0.1\n", from_=row.from_, to=row.to),
-        )
 
-        def check(self, ctx):
-            if row.defer_to_fork and fork_reports(ctx, row.defer_to_fork):
-                return
-            for scope in env_scopes(ctx):
-                for s in env_settings(scope):
-                    if s.key not in row.names:
-                        continue
-                    yield ctx.report(
-                        s,
-                        f"`{s.raw_key}` is not read from {where}; delete it (it {row.did})",
-                        edits=ctx.edits(s.delete),
-                        fix_message=f"delete `{s.raw_key}`",
-                    )
-
-    RemovedVar.stack = row.stack
-    RemovedVar.__name__ = RemovedVar.__qualname__ = f"Removed_{row.code}"
-    return RemovedVar
+    def check(self, ctx):
+        row = self.row
+        defer = row.extra.get("defer_to_fork")
+        if defer and fork_reports(ctx, defer):
+            return
+        where = _where(row)
+        for scope in env_scopes(ctx):
+            for s in env_settings(scope):
+                if s.key not in row.keys:
+                    continue
+                yield ctx.report(
+                    s,
+                    f"`{s.raw_key}` is not read from {where}; delete it (it {row.extra['did']})",
+                    edits=ctx.edits(s.delete),
+                    fix_message=f"delete `{s.raw_key}`",
+                )
 
 
-for _row in ROWS:
-    _cls = make_rule(_row)
-    globals()[_cls.__name__] = _cls
-del _row, _cls
+class ForkRemovedVar(RemovedVar, ForkRule):
+    """A variable the fork stopped reading."""
+
+
+class PluginRemovedVar(RemovedVar, PluginRule):
+    """A variable vllm-gaudi stopped reading."""
+
+
+def _where(row: KeyChange) -> str:
+    return f"Gaudi {row.changed_in}" if row.stack == FORK else f"vllm-gaudi {row.changed_in}"
+
+
+rule_classes((r for r in ROWS if r.stack == FORK), ForkRemovedVar, globals())
+rule_classes((r for r in ROWS if r.stack == PLUGIN), PluginRemovedVar, globals())
