@@ -16,7 +16,8 @@ Method (same as /work/shared/reference/README.md, "How it was extracted"):
     release) so later runs can re-extract without downloading again.
 
 Extracted per release: cli_flags (+ serve_only_flags, flag_aliases, parser_rewritten_flags,
-deprecated_flags), engine_args_fields, async_engine_args_extra_fields, env_vars, deprecated_env_vars,
+deprecated_flags, boolean_optional_flags, switch_flags: the options that take no value, see vllm_switches.py),
+engine_args_fields, async_engine_args_extra_fields, env_vars, deprecated_env_vars,
 sampling_params_fields, llm_init_params, llm_generate_params, and a few parser features the loader needs to
 decide which spellings the release's argparse accepts.
 
@@ -41,6 +42,9 @@ from packaging.version import Version
 
 # The file format (one release per line) is shared with the loader.
 from lmimigrate.stacks.vllm import inventory_codec as codec
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from vllm_switches import SwitchCollector, kwargs_policy  # noqa: E402  (this script's sibling module)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "lmimigrate" / "stacks" / "vllm" / "inventory.jsonl"
@@ -498,6 +502,7 @@ def extract(src: Source) -> dict:
     out["parser_rewritten_flags"] = rewritten
     out["deprecated_flags"] = sorted(engine_flags.deprecated | serve_flags.deprecated)
     out["boolean_optional_flags"] = sorted(bool_flags & flags)
+    out["switch_flags"] = sorted(switch_flags(src, eng, serve_path, flags, features))
     out["engine_args_fields"] = sorted(engine_fields)
     out["async_engine_args_extra_fields"] = sorted(async_fields)
     out["parser"] = features
@@ -561,6 +566,25 @@ def extract(src: Source) -> dict:
     return out
 
 
+def switch_flags(src: Source, eng: ast.Module | None, serve_path: str | None, flags: set[str],
+                 features: dict[str, object]) -> set[str]:
+    """The options of `flags` that take no value (see vllm_switches.py), with their `--no-X` twins and, where the
+    parser pairs them (EnableDisableAction), the `--disable-X` / `--enable-X` inverses."""
+    collector = SwitchCollector(src, kwargs_policy(eng))
+    if eng is not None:
+        collector.add_module(ENGINE_ARGS, eng)
+    serve_tree = src.parse(serve_path) if serve_path else None
+    if serve_path and serve_tree is not None:
+        collector.add_module(serve_path, serve_tree)
+    out = {o for o in collector.switches if o in flags or (o.startswith("--no-") and "--" + o[5:] in flags)}
+    if features.get("enable_disable_inverse"):
+        for opt in collector.boolean_optional & flags:
+            for a, b in (("--enable-", "--disable-"), ("--disable-", "--enable-")):
+                if opt.startswith(a):
+                    out.add(b + opt[len(a):])
+    return out
+
+
 # --------------------------------------------------------------------------------------------- output
 
 
@@ -569,7 +593,11 @@ METHOD = (
     "from the wheel zip and parsed with ast (vllm never imported). cli_flags: string literals of "
     "add_argument calls in vllm/engine/arg_utils.py and the serve-parser module defining make_arg_parser, "
     "+ FrontendArgs fields as --dashed, + literal-list for loops, + -O where FlexibleArgumentParser rewrites "
-    "it. engine_args_fields: annotated attrs of EngineArgs. env_vars: keys of environment_variables in "
+    "it. switch_flags: the cli_flags that take no value (store_true/store_false/store_const, "
+    "BooleanOptionalAction with its --no-X twin and, where the parser pairs them, --disable-X/--enable-X, "
+    "StoreBoolean with nargs='?'), dataclass-field options classified the way that release's get_kwargs "
+    "does (scripts/vllm_switches.py). engine_args_fields: annotated attrs of EngineArgs. env_vars: keys of "
+    "environment_variables in "
     "vllm/envs.py. sampling_params_fields: SamplingParams.__init__ params if defined, else annotated "
     "fields. llm_init_params/llm_generate_params: LLM.__init__/LLM.generate parameters. One release per line "
     "(lmimigrate/stacks/vllm/inventory_codec.py): set-valued keys in full for the first release, then "

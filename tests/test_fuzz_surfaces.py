@@ -33,7 +33,7 @@ from lmimigrate.core import api, registry
 from lmimigrate import surfaces
 from lmimigrate.core.engine import PARSE_ERROR, TEMPLATE_SKIPPED, Engine, apply_edits, decode
 from lmimigrate.core.ftypes import Applicability, Finding, ParseError
-from lmimigrate.stacks.vllm.flags import BOOL_FLAGS, SHORT_ALIASES
+from lmimigrate.stacks.vllm.flags import SHORT_ALIASES, switch_names
 from tests.conftest import examples
 
 
@@ -61,7 +61,7 @@ REAL_VLLM_SWITCHES = ["enforce_eager", "enable_prefix_caching", "enable_chunked_
 ENV_VALUES = ["vllm", "lmi-dist", "trtllm", "auto", "true", "false", "1", "0", "16", "0.9", "FLASH_ATTN", "spawn",
               "meta-llama/Llama-3.1-8B", "s3://bucket/model/", "MPI", "Python"]
 
-_NON_VALUE = set(BOOL_FLAGS) | set(SHORT_ALIASES) | {"O", "model"}
+_NON_VALUE = set(switch_names()) | set(SHORT_ALIASES) | {"O", "model"}
 
 
 def _word(alphabet: str, min_size=1, max_size=10):

@@ -16,7 +16,7 @@ from packaging.version import Version
 from lmimigrate.stacks.vllm import inventory
 from lmimigrate.cli import main
 from lmimigrate.surfaces import parse_file
-from lmimigrate.stacks.vllm.flags import BOOL_FLAGS
+from lmimigrate.stacks.vllm.flags import switch_names
 
 
 def _releases() -> list[Version]:
@@ -39,7 +39,7 @@ def _removed_flags(a: Version, b: Version) -> list[str]:
 
 def _word(flag: str) -> str:
     key = flag[2:].replace("-", "_")
-    return flag if key in BOOL_FLAGS else f"{flag} 1"
+    return flag if key in switch_names() else f"{flag} 1"
 
 
 def _json_findings(capsys, args: list[str]) -> list[dict]:

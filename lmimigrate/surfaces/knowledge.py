@@ -15,7 +15,9 @@ from lmimigrate.core.versions import stacks
 @dataclass(frozen=True)
 class CommandLineFacts:
     short_aliases: dict[str, str]  # `-tp` -> tensor_parallel_size
-    bool_flags: frozenset[str]  # underscored keys of switches (take a value only when it is true/false)
+    # Underscored keys of switches (take a value only when it is true/false); a function, so that the stack can
+    # read them from its data on the first command line rather than when it is registered.
+    bool_flags: Callable[[], frozenset[str]]
     server_modules: tuple[str, ...]  # `python -m MODULE` launches a server
     cli_module: str  # `python -m MODULE serve`
     # Recognising a bare argument list (no `vllm serve` before it) by its flags, as underscored keys:
@@ -51,7 +53,7 @@ def register_config_flag_names(fn: Callable[[], frozenset[str]]) -> None:
 
 def command_line_facts() -> CommandLineFacts:
     stacks()
-    return _FACTS[0] if _FACTS else CommandLineFacts({}, frozenset(), (), "")
+    return _FACTS[0] if _FACTS else CommandLineFacts({}, frozenset, (), "")
 
 
 def env_views() -> dict[str, EnvView]:

@@ -1,5 +1,5 @@
-"""vLLM command-line facts the surfaces need to read a launch: short aliases, boolean flags (they take a
-value only when it is a boolean literal), the server modules, and the flag names that identify a vLLM
+"""vLLM command-line facts the surfaces need to read a launch: short aliases, switches (from the inventory; they
+take a value only when it is a boolean literal), the server modules, and the flag names that identify a vLLM
 `--config` file. Registered with the surfaces at import."""
 
 from __future__ import annotations
@@ -19,34 +19,17 @@ SHORT_ALIASES = {
     "dpm": "data_parallel_multi_port_external_lb", "asc": "api_server_count",
 }
 
-BOOL_FLAGS = frozenset("""
-aggregate_engine_logging allow_deprecated_quantization async_scheduling calculate_kv_scales cudagraph_metrics
-data_parallel_external_lb data_parallel_hybrid_lb data_parallel_multi_port_external_lb disable_async_output_proc
-disable_cascade_attn disable_chunked_mm_input disable_custom_all_reduce disable_hybrid_kv_cache_manager
-disable_log_stats disable_mm_preprocessor_cache disable_nccl_for_dp_synchronization disable_sliding_window
-enable_cumem_allocator enable_dbo enable_elastic_ep enable_ep_weight_filter enable_eplb enable_expert_parallel
-enable_fault_tolerance enable_hc_sp enable_layerwise_nvtx_tracing enable_logging_iteration_details enable_lora
-enable_lora_bias enable_mamba_cache_stochastic_rounding enable_mamba_fine_grained_prefix_cache
-enable_mamba_shared_prefix_checkpoint enable_mfu_metrics enable_mixed_moe_lora_format enable_mm_embeds
-enable_moe_shared_loras enable_multimodal_encoder_data_parallel enable_nccl_comm_suspend enable_prefix_caching
-enable_prompt_adapter enable_prompt_embeds enable_return_routed_experts enable_shm_tensor_arena enable_sleep_mode
-enable_tower_connector_lora enable_trace_replay enforce_eager eplb_log_balancedness fail_on_environ_validation
-fully_sharded_loras guided_decoding_disable_additional_properties guided_decoding_disable_any_whitespace
-guided_decoding_disable_fallback interleave_mm_strings jit_monitor_verbose kv_cache_metrics
-kv_sharing_fast_prefill language_model_only long_prefill_token_threshold_adaptive mm_device_do_normalize
-mm_encoder_only monokernel multi_step_stream_outputs numa_bind ray_workers_use_nsight return_sampling_mask
-scheduler_reserve_full_isl skip_mm_profiling skip_tokenizer_init sleep_mode_offload_cudagraph
-specialize_active_lora speculative_disable_mqa_scorer swa_bounded_replay tokens_only trust_remote_code
-use_fp64_gumbel use_replayssm use_tqdm_on_load use_v2_block_manager worker_use_ray
-enable_chunked_prefill enable_batch_sharded_sampling enable_flashinfer_autotune enable_mm_processor_stats
-disable_log_requests enable_log_requests enable_log_outputs enable_log_deltas enable_auto_tool_choice
-disable_fastapi_docs disable_frontend_multiprocessing disable_uvicorn_access_log enable_force_include_usage
-enable_prompt_tokens_details enable_request_id_headers enable_server_load_tracking enable_ssl_refresh
-enable_tokenizer_info_endpoint enable_offline_docs enable_per_request_metrics enable_reasoning enable_scale_out
-enable_flash_late_interaction exclude_tools_when_tool_choice_none expand_tools_even_if_tool_choice_none
-return_tokens_as_token_ids headless grpc log_error_stack trust_request_chat_template trust_request_mm_kwargs
-use_gpu_for_pooling_score allow_credentials cohere_is_reasoning_model disable_log_stats worker_use_ray
-""".split())
+
+
+@functools.lru_cache(maxsize=1)
+def switch_names() -> frozenset[str]:
+    """Underscored names of the options that take no value in some scanned release (`enforce_eager`,
+    `no_enforce_eager`; the inventory's `switch_flags`, read from each release's source): a command-line reader
+    gives such a flag the next word only when it is a boolean literal. Loaded on the first command line read."""
+    from lmimigrate.stacks.vllm.inventory import in_any_release
+
+    return frozenset(f[2:].replace("-", "_") for f in in_any_release("switch_flags") if f.startswith("--"))
+
 
 SERVER_MODULES = ("vllm.entrypoints.openai.api_server", "vllm.entrypoints.api_server")
 CLI_MODULE = "vllm.entrypoints.cli.main"
@@ -105,6 +88,6 @@ def config_flag_names() -> frozenset[str]:
 
 
 register_command_line_facts(
-    CommandLineFacts(SHORT_ALIASES, BOOL_FLAGS, SERVER_MODULES, CLI_MODULE, DISTINCTIVE_FLAGS, FOREIGN_FLAGS)
+    CommandLineFacts(SHORT_ALIASES, switch_names, SERVER_MODULES, CLI_MODULE, DISTINCTIVE_FLAGS, FOREIGN_FLAGS)
 )
 register_config_flag_names(config_flag_names)

@@ -70,6 +70,7 @@ class Inventory:
     serve_only_flags: frozenset[str] = frozenset()
     deprecated_flags: frozenset[str] = frozenset()
     boolean_optional_flags: frozenset[str] = frozenset()
+    switch_flags: frozenset[str] = frozenset()  # options that take no value (incl. --no-X), see switch_names()
     async_engine_args_extra_fields: frozenset[str] = frozenset()
     deprecated_env_vars: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # name -> (removal, replacement)
     parser_rewritten_flags: dict[str, str] = field(default_factory=dict)  # "-O" -> "--optimization-level"
@@ -193,6 +194,7 @@ def _load() -> tuple[Inventory, ...]:
             serve_only_flags=frozenset(rel["serve_only_flags"]),
             deprecated_flags=frozenset(rel["deprecated_flags"]),
             boolean_optional_flags=frozenset(rel["boolean_optional_flags"]),
+            switch_flags=frozenset(rel["switch_flags"]),
             async_engine_args_extra_fields=frozenset(rel["async_engine_args_extra_fields"]),
             deprecated_env_vars={k: tuple(v) for k, v in (rel.get("deprecated_env_vars") or {}).items()},
             parser_rewritten_flags=dict(rel.get("parser_rewritten_flags") or {}),
@@ -226,11 +228,20 @@ def for_version(v: Version | str) -> Inventory | None:
     return best
 
 
+@functools.lru_cache(maxsize=None)
+def in_any_release(kind: str) -> frozenset[str]:
+    """Every name of `kind` (one of KINDS) in some scanned release, e.g. all the switch options ever accepted."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
+    return frozenset().union(*(inv.names(kind) for inv in _load()))
+
+
 def _has(inv: Inventory, kind: str, name: str) -> bool:
     names = inv.names(kind)
     if name in names:
         return True
-    if kind in ("cli_flags", "serve_only_flags", "deprecated_flags", "boolean_optional_flags") and name.startswith("--"):
+    flag_kinds = ("cli_flags", "serve_only_flags", "deprecated_flags", "boolean_optional_flags", "switch_flags")
+    if kind in flag_kinds and name.startswith("--"):
         return "--" + name[2:].replace("_", "-") in names
     return False
 

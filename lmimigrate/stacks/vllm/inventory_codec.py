@@ -23,6 +23,7 @@ SET_KINDS = (
     "serve_only_flags",
     "deprecated_flags",
     "boolean_optional_flags",
+    "switch_flags",
     "engine_args_fields",
     "async_engine_args_extra_fields",
     "env_vars",

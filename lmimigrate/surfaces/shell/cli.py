@@ -18,7 +18,7 @@ from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax, shell_quote
 
 
 def is_bool_flag(key: str) -> bool:
-    flags = command_line_facts().bool_flags
+    flags = command_line_facts().bool_flags()
     return key in flags or (key.startswith("no_") and key[3:] in flags)
 
 

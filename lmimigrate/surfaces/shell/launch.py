@@ -7,8 +7,8 @@ without dashes, `-` -> `_`).
 
 Heuristics, since there is no per-flag type information on a command line:
 - a flag takes the next word as its value unless that word starts with `-` (a negative number is a value);
-- boolean flags (`command_line_facts().bool_flags`: booleans in some vLLM release, from the EngineArgs defaults of
-  ../shared/reference/vllm_engine_args.json plus the serve-only switches and the Optional[bool] fields) take a
+- switches (`command_line_facts().bool_flags()`: options that take no value in some vLLM release, store_true,
+  BooleanOptionalAction and its `--no-X`..., read from each release's source into the vLLM inventory) take a
   following word only when it is a boolean literal (`--enable-chunked-prefill False`, valid in vLLM <= 0.7);
 - `-O` takes a following word only when it is a number (`-O 3`); `-O3` / `-O=3` are the attached forms;
 - `--no-X` (BooleanOptionalAction) keeps the key `no_X`, a bare flag.
