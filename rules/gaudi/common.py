@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from lmimigrate.core.ftypes import Evidence, Scope, Setting
-from lmimigrate.core.rule import Context, Rule
+from lmimigrate.core.ftypes import Scope, Setting
+from lmimigrate.core.rule import Context, Rule, cited
 from lmimigrate.core.versions import VersionPair
 
 FORK = "vllm-fork"
@@ -66,8 +66,8 @@ BOOLEAN_TRUE = ("true", "t", "1", "yes", "y", "on")
 WIDENED_TRUE = tuple(v for v in BOOLEAN_TRUE if v != "true")
 
 
-def ev(release: str, file: str, quote: str, section: str) -> Evidence:
-    return Evidence(release, file, quote, f"gaudi {section}")
+#: Evidence checked against the reference's Gaudi book: `ev(release, file, quote, "§1.4")`.
+ev = cited("gaudi")
 
 
 def env_tokens(*names: str) -> tuple[bytes, ...]:

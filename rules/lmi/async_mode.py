@@ -5,9 +5,9 @@ rules R11-R14. The seed starting guide's "MAX_BATCH_SIZE ... defaults to 256" is
 from __future__ import annotations
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
-from lmimigrate.core.rule import Rule
+from lmimigrate.core.rule import Rule, spelled
 
-from .common import RECOMMENDER, RELEASE_NOTES, ev, entry_point, get, is_mllama, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, shown, value
+from .common import RECOMMENDER, RELEASE_NOTES, ev, entry_point, get, is_mllama, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, value
 
 EV_DEFAULT = ev(
     "djl-serving 0.35.0 (LMI v17)", RECOMMENDER,
@@ -193,7 +193,7 @@ class HfEntryPointAsync(Rule):
         for scope in lmi_scopes(ctx):
             ep = get(scope, "option.entryPoint")
             if value(ep) == "djl_python.huggingface" and rolling_batch(scope) in (None, "auto") and get(scope, "option.async_mode") is None:
-                yield ctx.report(ep, f"`{shown(ep)}` with no explicit rolling batch: LMI v17+ sets async mode on for "
+                yield ctx.report(ep, f"`{spelled(ep)}` with no explicit rolling batch: LMI v17+ sets async mode on for "
                                  "this model; set `option.rolling_batch` explicitly (`disable` for the HF handler)")
 
 
@@ -292,6 +292,6 @@ class AsyncIgnoresCompat(Rule):
                     edits = ctx.edits(scope.insert, "lmi", "option.rolling_batch", "vllm")
                 else:
                     edits = ctx.edits(rb.set_value, "vllm")
-                yield ctx.report(s, f"`{shown(s)}` is ignored by the vLLM async handler, which LMI v17+ uses here; "
+                yield ctx.report(s, f"`{spelled(s)}` is ignored by the vLLM async handler, which LMI v17+ uses here; "
                                  "set `option.rolling_batch=vllm` to keep it working",
                                  edits=edits, fix_message="set `option.rolling_batch=vllm`")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from lmimigrate.core.ftypes import Evidence, Scope, Setting
+from lmimigrate.core.ftypes import Scope, Setting
+from lmimigrate.core.rule import cited
 from lmimigrate.stacks.lmi.env import is_lmi_scope, lmi_key_to_env
 
 #: The djl-serving files the reference (lmi_ground_truth.md) quotes most, for evidence entries.
@@ -17,9 +18,9 @@ PROPS = "engines/python/setup/djl_python/properties_manager/"
 ENTRYPOINT_SH = "serving/docker/dockerd-entrypoint-with-cuda-compat.sh"
 
 
-def ev(release: str, file: str, quote: str, ref: str) -> Evidence:
-    """An evidence entry checked against the reference: `ref` is its section and rule id (`§2 v14→v15; R3`)."""
-    return Evidence(release, file, quote, f"lmi {ref}")
+#: An evidence entry checked against the reference: `ev(release, file, quote, "§2 v14→v15; R3")`, the last
+#: argument being its section and rule id.
+ev = cited("lmi")
 
 
 def tokens_for(*keys: str) -> tuple[bytes, ...]:
@@ -140,9 +141,3 @@ def is_t5(model: str | None) -> bool:
 def is_mllama(model: str | None) -> bool:
     """Llama 3.2 Vision (MLlama), anywhere in the id or path."""
     return bool(mllama_in(model))
-
-
-def shown(s: Setting, v=None) -> str:
-    key = s.origin.raw_key
-    val = s.origin.value if v is None else v
-    return f"{key}={val}" if val is not None else key

@@ -8,9 +8,9 @@ starting guide's `image_uris.retrieve(framework="djl-deepspeed", version="0.27.0
 from __future__ import annotations
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
-from lmimigrate.core.rule import Rule
+from lmimigrate.core.rule import Rule, spelled
 
-from .common import PROPS, ev, get, lmi_scopes, rolling_batch, shown, value
+from .common import PROPS, ev, get, lmi_scopes, rolling_batch, value
 
 DS_DOC = "serving/docs/lmi/announcements/deepspeed-deprecation.md (branch 0.28.0-dlc)"
 EV_DOC = ev(
@@ -109,7 +109,7 @@ class DeepSpeedEngine(Rule):
                 edits = edits + more if more is not None else None
             yield ctx.report(
                 s,
-                f"`{shown(s)}`: the DeepSpeed engine was removed in LMI v10 (0.28.0); use `engine=Python` with "
+                f"`{spelled(s)}`: the DeepSpeed engine was removed in LMI v10 (0.28.0); use `engine=Python` with "
                 f"{_target_backend(ctx)}",
                 edits=edits,
                 fix_message="set `engine=Python`" + (" and `option.mpi_mode=true`" if edits and len(edits) > 1 else ""),
@@ -166,7 +166,7 @@ class DeepSpeedRollingBatch(Rule):
                 continue
             yield ctx.report(
                 s,
-                f"`{shown(s)}`: the DeepSpeed rolling batcher was removed in LMI v10 (0.28.0); use `vllm`",
+                f"`{spelled(s)}`: the DeepSpeed rolling batcher was removed in LMI v10 (0.28.0); use `vllm`",
                 edits=ctx.edits(s.set_value, "vllm"),
                 fix_message="use `vllm`",
             )
@@ -206,7 +206,7 @@ class DeepSpeedEntryPoint(Rule):
                 continue
             yield ctx.report(
                 s,
-                f"`{shown(s)}`: `djl_python.deepspeed` was removed in LMI v10 (0.28.0); remove the entry point "
+                f"`{spelled(s)}`: `djl_python.deepspeed` was removed in LMI v10 (0.28.0); remove the entry point "
                 "and let LMI pick the handler",
                 edits=ctx.edits(s.delete),
                 fix_message="remove the entry point",
@@ -305,7 +305,7 @@ class DeepSpeedQuantize(Rule):
             if value(s) not in DS_QUANTIZE or is_trt(scope):
                 continue
             yield ctx.report(
-                s, f"`{shown(s)}` was a DeepSpeed quantization method, removed in LMI v10 (0.28.0); "
+                s, f"`{spelled(s)}` was a DeepSpeed quantization method, removed in LMI v10 (0.28.0); "
                 "re-quantize (awq, gptq, fp8) or use the TensorRT-LLM container"
             )
 

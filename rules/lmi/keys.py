@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.stacks.lmi.env import env_to_lmi_key
-from lmimigrate.core.rule import Rule
+from lmimigrate.core.rule import Rule, spelled
 
-from .common import MODEL_INFO, PROPS, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, shown, value
+from .common import MODEL_INFO, PROPS, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
 from .inventory import LMI_OPTIONS
 
 SERVER = "serving/src/main/java/ai/djl/serving/ModelServer.java"
@@ -54,7 +54,7 @@ class SqueezeLlm(Rule):
         for scope in lmi_scopes(ctx):
             s = get(scope, "option.quantize")
             if value(s) == "squeezellm" and not is_trt(scope):
-                yield ctx.report(s, f"`{shown(s)}`: vLLM removed SqueezeLLM; LMI v12+ cannot load it. Re-quantize (awq, gptq, fp8)")
+                yield ctx.report(s, f"`{spelled(s)}`: vLLM removed SqueezeLLM; LMI v12+ cannot load it. Re-quantize (awq, gptq, fp8)")
 
 
 #: vLLM-native names LMI v14+ checks against its own (handle_lmi_vllm_config_conflicts).

@@ -10,10 +10,10 @@ then turns `engine=MPI` back into `option.mpi_mode=true`, so vLLM is started und
 from __future__ import annotations
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
-from lmimigrate.core.rule import Rule
+from lmimigrate.core.rule import Rule, spelled
 
 from .family import family
-from .common import BREAKING, MODEL_INFO, PROPS, RECOMMENDER, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, shown, value
+from .common import BREAKING, MODEL_INFO, PROPS, RECOMMENDER, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
 
 EV_BREAKING = ev(
     "djl-serving 0.33.0 (LMI v15)", BREAKING,
@@ -145,7 +145,7 @@ class LmiDistRemoved(Rule):
                            "vLLM (see LMI009)")
             yield ctx.report(
                 s,
-                f"`{shown(s)}`: lmi-dist was removed in LMI v15 (0.33.0); LMI overrides it with `vllm` at start"
+                f"`{spelled(s)}`: lmi-dist was removed in LMI v15 (0.33.0); LMI overrides it with `vllm` at start"
                 + unknown,
                 edits=ctx.edits(s.set_value, "vllm"),
                 applicability=Applicability.UNSAFE if unknown else Applicability.SAFE,
@@ -266,7 +266,7 @@ class EngineMpi(Rule):
             safe = rb in ("lmi-dist", "vllm")
             yield ctx.report(
                 s,
-                f"`{shown(s)}`: from LMI v15 this turns MPI mode back on after lmi-dist is replaced by vLLM; "
+                f"`{spelled(s)}`: from LMI v15 this turns MPI mode back on after lmi-dist is replaced by vLLM; "
                 "use `engine=Python`",
                 edits=ctx.edits(s.set_value, "Python"),
                 applicability=Applicability.SAFE if safe else Applicability.UNSAFE,
@@ -319,7 +319,7 @@ class MpiModeTrue(Rule):
                 continue
             yield ctx.report(
                 s,
-                f"`{shown(s)}`: vLLM does not run under MPI (lmi-dist was removed in LMI v15); set it to `false`",
+                f"`{spelled(s)}`: vLLM does not run under MPI (lmi-dist was removed in LMI v15); set it to `false`",
                 edits=ctx.edits(s.set_value, "false"),
                 applicability=Applicability.SAFE if rb == "lmi-dist" else Applicability.UNSAFE,
                 fix_message="set `option.mpi_mode=false`",
@@ -382,7 +382,7 @@ class LmiDistOnlyOption(Rule):
             lf = get(scope, "option.load_format")
             if value(lf) == "sagemaker_fast_model_loader":
                 yield ctx.report(
-                    lf, f"`{shown(lf)}` is an lmi-dist load format; vLLM (LMI v15+) does not accept it",
+                    lf, f"`{spelled(lf)}` is an lmi-dist load format; vLLM (LMI v15+) does not accept it",
                     edits=ctx.edits(lf.delete), applicability=Applicability.UNSAFE,
                     fix_message="remove it (vLLM picks the load format)",
                 )

@@ -5,9 +5,9 @@ keys.py's."""
 from __future__ import annotations
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
-from lmimigrate.core.rule import Rule
+from lmimigrate.core.rule import Rule, spelled
 
-from .common import ev, get, is_neuron, lmi_scopes, shown, value
+from .common import ev, get, is_neuron, lmi_scopes, value
 
 
 NEURON_ENTRY_POINTS = ("djl_python.transformers_neuronx", "djl_python.stable_diffusion_inf2", "djl_python.transformersneuronx")
@@ -46,11 +46,11 @@ class NeuronRemoved(Rule):
         for scope in lmi_scopes(ctx):
             ep = get(scope, "option.entryPoint")
             if value(ep) in NEURON_ENTRY_POINTS[:2]:
-                yield ctx.report(ep, f"`{shown(ep)}`: Neuron support was removed in LMI v17 (0.35.0); use AWS's Neuron containers")
+                yield ctx.report(ep, f"`{spelled(ep)}`: Neuron support was removed in LMI v17 (0.35.0); use AWS's Neuron containers")
                 continue
             rb = get(scope, "option.rolling_batch")
             if value(rb) == "tnx":
-                yield ctx.report(rb, f"`{shown(rb)}`: Neuron support was removed in LMI v17 (0.35.0); use AWS's Neuron containers")
+                yield ctx.report(rb, f"`{spelled(rb)}`: Neuron support was removed in LMI v17 (0.35.0); use AWS's Neuron containers")
 
 
 #: TGI / SageMaker style variables the GPU entrypoint translates (§4.1), and their LMI destination.
@@ -170,5 +170,5 @@ class PartitionSchemaLegacy(Rule):
         for scope in lmi_scopes(ctx):
             s = get(scope, "option.partition_schema")
             if value(s) == "legacy":
-                yield ctx.report(s, f"`{shown(s)}` was removed in LMI v12 (0.30.0); let LMI detect the format (or use `safetensors`)",
+                yield ctx.report(s, f"`{spelled(s)}` was removed in LMI v12 (0.30.0); let LMI detect the format (or use `safetensors`)",
                                  edits=ctx.edits(s.delete), fix_message="remove it")

@@ -4,9 +4,9 @@ for what upstream does on its own."""
 from __future__ import annotations
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
-from lmimigrate.core.rule import Rule
+from lmimigrate.core.rule import Rule, spelled
 
-from .common import BREAKING, PROPS, ev, get, lmi_scopes, rolling_batch, shown, value
+from .common import BREAKING, PROPS, ev, get, lmi_scopes, rolling_batch, value
 from .lmi_dist import guarded_model
 
 EV_SCHEDULER = ev(
@@ -54,12 +54,12 @@ class SchedulerRemoved(Rule):
             t5 = guarded_model(scope, ctx)
             if t5:
                 yield ctx.report(
-                    s, f"`{shown(s)}` was removed in LMI v15 (0.33.0) and `{t5}` (T5 family) cannot move to vLLM; "
+                    s, f"`{spelled(s)}` was removed in LMI v15 (0.33.0) and `{t5}` (T5 family) cannot move to vLLM; "
                     "use `option.rolling_batch=disable` with `option.entryPoint=djl_python.huggingface`, or TensorRT-LLM",
                 )
                 continue
             yield ctx.report(
-                s, f"`{shown(s)}` was removed in LMI v15 (0.33.0); use `vllm` (or stay on v14)",
+                s, f"`{spelled(s)}` was removed in LMI v15 (0.33.0); use `vllm` (or stay on v14)",
                 edits=ctx.edits(s.set_value, "vllm"), fix_message="use `vllm`",
             )
 

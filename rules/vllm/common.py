@@ -6,7 +6,8 @@ import ast
 import json
 from typing import Any, Iterator
 
-from lmimigrate.core.ftypes import Evidence, Setting
+from lmimigrate.core.ftypes import Setting
+from lmimigrate.core.rule import cited
 
 MODEL = "facebook/opt-125m"  # the model every example serves
 
@@ -30,8 +31,8 @@ def flag(key: str) -> str:
     return "--" + key.replace("_", "-")
 
 
-def ev(release: str, file: str, quote: str, row: str) -> Evidence:
-    return Evidence(release, file, quote, f"vllm {row}")
+#: Evidence checked against the reference's vLLM book: `ev(release, file, quote, "§3.3 C4")`.
+ev = cited("vllm")
 
 
 def settings(ctx, key: str) -> Iterator[Setting]:
@@ -39,11 +40,6 @@ def settings(ctx, key: str) -> Iterator[Setting]:
     for s in ctx.settings("vllm", key):
         if s.derived_from is None:
             yield s
-
-
-def written(s: Setting) -> str:
-    """How a setting reads in its file, for messages: `--swap-space`, `swap_space`, `swap-space`."""
-    return s.raw_key
 
 
 def dict_value(s: Setting) -> tuple[dict | None, str]:
@@ -115,16 +111,3 @@ class VllmRule(_Rule):
     """Base of the vLLM configuration rules."""
 
     stack = "vllm"
-
-
-def show(scope, key: str, value=None) -> str:
-    """A vLLM setting as the scope's own syntax writes it, for messages: `--runner generate` on a command
-    line, `runner: generate` in a vLLM --config file, `runner="generate"` in Python."""
-    kind = getattr(scope, "kind", "cli")
-    if kind == "python-call":
-        return key if value is None else f"{key}={value!r}"
-    if kind == "python-dict":
-        return repr(key) if value is None else f"{key!r}: {value!r}"
-    if kind == "vllm-config":
-        return key if value is None else f"{key}: {value}"
-    return flag(key) if value is None else f"{flag(key)} {value}"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Example, Severity
+from lmimigrate.core.rule import spelled
 
-from .common import MODEL, VllmRule, flag, settings, show, tokens_for
+from .common import MODEL, VllmRule, flag, settings, tokens_for
 from .data import FLAG_ROWS
 
 
@@ -130,14 +131,14 @@ class FlagChangeRule(VllmRule):
             if not missing:
                 edits = ctx.edits(s.delete)
             else:
-                todo = f"delete it and set `{show(s.scope, missing[0])}`"
+                todo = f"delete it and set `{spelled(s.scope, missing[0])}`"
         elif row.action == "rename":
-            todo = f"use `{show(s.scope, row.new_key)}`"
+            todo = f"use `{spelled(s.scope, row.new_key)}`"
             if s.scope.get("vllm", row.new_key) is None:
                 edits = ctx.edits(s.rename, row.new_key)
         elif row.action == "switch":
             on = s.literal and _truthy(s.value)
-            todo = f"use `{show(s.scope, row.new_key, row.new_value)}`"
+            todo = f"use `{spelled(s.scope, row.new_key, row.new_value)}`"
             if s.scope.get("vllm", row.new_key) is None and on is not None:
                 if on:
                     edits = _combine(ctx.edits(s.rename, row.new_key), ctx.edits(s.set_value, row.new_value))

@@ -15,10 +15,11 @@ from typing import Any
 from packaging.version import Version
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.core.rule import spelled
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, as_number, dict_value, ev, flag, show, tokens_for
+from .common import MODEL, as_bool, as_number, dict_value, ev, flag, tokens_for
 
 _NO = object()  # a value the fold cannot carry: report without a fix
 
@@ -73,7 +74,7 @@ class FoldRule(VllmRule):
                 else f"are deprecated since vllm {self.changed_in}")
         if len(olds) == 1:
             when = when.replace("were", "was").replace("are", "is")
-        return f"{names} {when}: use `{show(olds[0].scope, self.target)}` with the same values"
+        return f"{names} {when}: use `{spelled(olds[0].scope, self.target)}` with the same values"
 
     def check(self, ctx):
         order = {k: i for i, k in enumerate(self.mapping)}

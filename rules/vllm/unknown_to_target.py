@@ -11,9 +11,11 @@ import re
 
 from packaging.version import Version
 
-from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.stacks.vllm.inventory import for_version, last_release_with, suggest
 from lmimigrate.core.rule import Rule
+
+from .common import ev as _ev
 
 LLM_QUALNAMES = ("vllm.LLM", "vllm.entrypoints.llm.LLM")
 ENGINE_ARGS_QUALNAMES = ("vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs")
@@ -65,10 +67,6 @@ def _removed_text(kind: str, name: str, to: Version) -> str:
 
 def _dash(key: str) -> str:
     return "--" + key.replace("_", "-")
-
-
-def _ev(release, file, quote, row):
-    return Evidence(release, file, quote, f"vllm {row}")
 
 
 # ---- CLI flags and --config keys ------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
+from lmimigrate.core.rule import spelled
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, ev, settings, show, tokens_for
+from .common import MODEL, as_bool, ev, settings, tokens_for
 
 # ---- T1 ------------------------------------------------------------------------------------------------
 
@@ -92,7 +93,7 @@ class TaskToRunnerConvert(VllmRule):
                 edits, app, todo = ctx.edits(s.delete), Applicability.SAFE, "delete it (`auto` is the default)"
             elif value in TASK_FIX:
                 runner, convert, app = TASK_FIX[value]
-                todo = f"use `{show(s.scope, 'runner', runner)}`" + (f" and `{show(s.scope, 'convert', convert)}`" if convert else "")
+                todo = f"use `{spelled(s.scope, 'runner', runner)}`" + (f" and `{spelled(s.scope, 'convert', convert)}`" if convert else "")
                 if s.scope.get("vllm", "runner") is None and s.scope.get("vllm", "convert") is None:
                     parts = [ctx.edits(s.rename, "runner"), ctx.edits(s.set_value, runner)]
                     if convert:
