@@ -56,6 +56,12 @@ def test_the_base_class_adds_its_own_attributes_and_the_row_overrides_what_it_wo
 
 def test_default_changes_trigger_on_a_known_source_and_a_row_may_name_its_trigger():
     assert make_rule(_row(action="default-changed"), Base, "m").trigger == "default"
+    assert make_rule(_row(), Base, "m").trigger == "crossing"  # the base class's
+
+    class Targeted(Base):
+        trigger = "target"
+
+    assert make_rule(_row(), Targeted, "m").trigger == "target"
     assert make_rule(_row(trigger="target"), Base, "m").trigger == "target"
     assert make_rule(_row(stack="vllm-gaudi", severity=Severity.INFO), Base, "m").stack == "vllm-gaudi"
 
@@ -66,6 +72,9 @@ def test_rows_are_checked_when_they_are_written():
     with pytest.raises(ValueError, match="needs `new_key`"):
         _row(action="rename")
     assert _row(action="rename", new_key="new_cache").new_key == "new_cache"
+    assert _row(action="rename", new_value={"old.module": "new.module"}).new_value
+    with pytest.raises(ValueError, match="one \\(old, new\\) pair per key"):
+        _row(action="default-changed", defaults=(("1", "2"), ("3", "4")))
     assert set(ACTIONS) == {"delete", "rename", "switch", "revalue", "nested-delete", "default-changed"}
 
 
@@ -80,7 +89,8 @@ def test_rule_classes_defines_one_class_per_row_and_refuses_a_second_definition(
 
 def test_every_table_made_builtin_rule_follows_the_one_naming_scheme():
     made = [r for r in registry.all_rules() if isinstance(getattr(r, "row", None), KeyChange)]
-    assert len(made) >= 30
+    assert len(made) >= 85
+    assert {r.code for r in made} >= {"VLLM010", "VLLM017", "VLLM061", "VLLM200", "LMI021", "HPU002", "HPU007", "HPU020"}
     for r in made:
         assert r.row.code == r.code
         if "row" in vars(r) and r.__name__.startswith("Rule"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Iterable, Mapping
 
-from lmimigrate.core.ftypes import Applicability, Evidence, Severity
+from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
 
 #: What happened to a row's keys:
 #: - "delete": the setting is gone (the fix deletes it; `fix=None`: report only);
@@ -27,7 +27,8 @@ from lmimigrate.core.ftypes import Applicability, Evidence, Severity
 #:   `new_key` to `new_value`, the old default).
 ACTIONS = ("delete", "rename", "switch", "revalue", "nested-delete", "default-changed")
 
-#: The trigger (see `core.rule.TRIGGERS`) of each action, unless the row names its own.
+#: The trigger (see `core.rule.TRIGGERS`) of an action, unless the row names its own; other actions take the
+#: base class's.
 TRIGGER_OF = {"default-changed": "default"}
 
 
@@ -62,7 +63,7 @@ class KeyChange:
     stack: str = ""  # empty: the base class's stack
     fix: Applicability | None = Applicability.SAFE
     severity: Severity | None = None  # None: the base class's
-    trigger: str | None = None  # None: by the action (TRIGGER_OF), else "crossing"
+    trigger: str | None = None  # None: by the action (TRIGGER_OF), else the base class's
     removed_in: str | None = None
     until: str | None = None
     key_removed_in: Mapping[str, str] = field(default_factory=dict)
@@ -76,12 +77,16 @@ class KeyChange:
     sample_from: str | None = None  # the generated examples' `--from`/`--to` ("vllm==0.8.5"); None: the
     sample_to: str | None = None  # base class's choice
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Hand-written examples, where the base class cannot generate them from `samples` (Python imports).
+    invalid: tuple[Example, ...] = ()
+    valid: tuple[Example, ...] = ()
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
             raise ValueError(f"{self.code}: unknown action {self.action!r} (one of {', '.join(ACTIONS)})")
-        if self.action in ("rename", "switch") and not self.new_key:
-            raise ValueError(f"{self.code}: a {self.action} row needs `new_key`")
+        if (self.action == "switch" and not self.new_key) or (self.action == "rename" and not (self.new_key or self.new_value)):
+            raise ValueError(f"{self.code}: a {self.action} row needs `new_key`"
+                             + (" (or `new_value`, a map of new names)" if self.action == "rename" else ""))
         if self.defaults and len(self.defaults) != len(self.keys):
             raise ValueError(f"{self.code}: `defaults` needs one (old, new) pair per key")
 
@@ -118,7 +123,6 @@ def make_rule(row: KeyChange, base: type, module: str) -> type:
         changed_in=row.changed_in,
         removed_in=row.removed_in,
         until=row.until,
-        trigger=row.trigger or TRIGGER_OF.get(row.action, "crossing"),
         fix_applicability=row.fix,
         looks_at=row.looks_at,
         why=row.why,
@@ -126,6 +130,9 @@ def make_rule(row: KeyChange, base: type, module: str) -> type:
         evidence=row.evidence,
         __module__=module,
     )
+    trigger = row.trigger or TRIGGER_OF.get(row.action)
+    if trigger:  # else the base class's (a rule's default: "crossing")
+        attrs["trigger"] = trigger
     if row.stack:
         attrs["stack"] = row.stack
     if row.severity is not None:
@@ -135,8 +142,9 @@ def make_rule(row: KeyChange, base: type, module: str) -> type:
     row_attrs = getattr(base, "row_attrs", None)
     if row_attrs is not None:
         attrs.update(row_attrs(row))
-    if row.what:
-        attrs["what"] = row.what
+    for field_name in ("what", "invalid", "valid"):
+        if getattr(row, field_name):
+            attrs[field_name] = getattr(row, field_name)
     attrs["__doc__"] = attrs["summary"]
     name = class_name(row.code)
     attrs["__qualname__"] = name

@@ -1,14 +1,16 @@
 """Client-side and default changes a configuration cannot express: info rules so `lmimigrate plan` lists them
 and `check` reminds the owner of an LMI configuration that crosses the release (reference §2, §7).
 
-Each row fires once per file, on the first LMI scope that runs the affected handler, only when `--from` is known
-and the upgrade crosses the release (trigger "default").
+Each row (a `KeyChange`, action "default-changed", made a rule by `ClientGuidance`) fires once per file, on the
+first LMI scope that runs the affected handler, only when `--from` is known and the upgrade crosses the release
+(trigger "default").
 """
 
 from __future__ import annotations
 
 import re
 
+from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule
 
@@ -46,138 +48,154 @@ def already_async(scope, ctx) -> bool:
     return value(get(scope, "option.async_mode")) == "true" or entry_point(scope) == ASYNC_ENTRY
 
 
-def _guidance(code, name, changed_in, summary, why, message, evidence, applies, example, severity=Severity.INFO):
-    """One Rule subclass per client-side change."""
+ROWS = (
+    KeyChange(
+        "LMI040", "response-token-id-int", "", (), "10", "default-changed", namespace="lmi", fix=None,
+        summary="Rolling-batch responses carry the token `id` as an integer, not a list",
+        why="The LMI v10 release notes: the streaming/details token `id` changed from a one-element list to an integer. "
+    "Clients that index `token[\"id\"][0]` break.",
+        message="LMI v10 (0.28.0) returns token `id` as an integer instead of a list: update clients that read `token[\"id\"][0]`",
+        evidence=(ev("djl-serving 0.29.0 (LMI v10 release notes)", V10_NOTES, "\"Rolling-batch response token `id` changed from list to integer\"",
+        "§2 v9→v10; §7.1"),),
+        context={"properties": "option.model_id=x\noption.rolling_batch=lmi-dist\n"},
+        extra={"applies": rolling},
+    ),
+    KeyChange(
+        "LMI041", "stream-error-finish-reason", "", (), "10", "default-changed", namespace="lmi", fix=None,
+        summary="Errors end a response stream with a final line carrying `finish_reason: \"error\"`",
+        why="From v10 a failing request no longer hangs the stream: LMI ends it with a final jsonline whose "
+    "`finish_reason` is `error`. Streaming clients should check it.",
+        message="LMI v10 (0.28.0) ends a failed stream with `finish_reason: \"error\"`: make streaming clients check it",
+        evidence=(ev("djl-serving 0.29.0 (LMI v10 release notes)", V10_NOTES, "errors end the stream with a final jsonline carrying `finish_reason: \"error\"`",
+        "§2 v9→v10; §7.1"),),
+        context={"properties": "option.model_id=x\noption.rolling_batch=lmi-dist\n"},
+        extra={"applies": rolling},
+    ),
+    KeyChange(
+        "LMI043", "request-inputs-required", "", (), "12", "default-changed", namespace="lmi", fix=None,
+        summary="Rolling-batch requests must be a JSON object with `inputs`; `parameters` must be an object",
+        why="Commit 6e540115 (`input_parser.py`): up to v11 a body without `inputs` was used as the input itself "
+    "(`input_map.pop(\"inputs\", input_map)`); from v12 such requests are rejected.",
+        message="LMI v12 (0.30.0) rejects rolling-batch requests without `inputs` (and non-object `parameters`): check client payloads",
+        evidence=(ev("djl-serving 0.30.0 (LMI v12)", "engines/python/setup/djl_python/input_parser.py",
+        "commit 6e540115: body must be a JSON object with `inputs`; 0.29 used `input_map.pop(\"inputs\", input_map)`", "§2 v11→v12 item 5; §7.1"),),
+        context={"properties": "option.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n"},
+        extra={"applies": rolling},
+    ),
+    KeyChange(
+        "LMI049", "chunked-prefill-default-none", "", (), "12", "default-changed", namespace="lmi", fix=None,
+        summary="`option.enable_chunked_prefill` defaults to vLLM's choice (on for contexts over 32k) instead of false",
+        why="Commit 3042adda changed the LMI default from `False` to `None`, so vLLM decides: chunked prefill is on for "
+    "long-context models, which changes scheduling and latency. Set it explicitly to keep v11 behaviour.",
+        message="LMI v12 (0.30.0) lets vLLM decide `enable_chunked_prefill` (on above 32k context); set it explicitly to keep v11 behaviour",
+        evidence=(ev("djl-serving 0.30.0 (LMI v12)", BREAKING + " (branch 0.30.0-dlc)", "`option.enable_chunked_prefill` default `False` → `None` (commit 3042adda)",
+        "§2 v11→v12 item 2"),),
+        context={"properties": "option.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n"},
+        extra={"applies": lambda s: vllm_or_lmidist(s) and get(s, "option.enable_chunked_prefill") is None},
+    ),
+    KeyChange(
+        "LMI051", "auto-picks-lmi-dist", "", (), "12", "default-changed", namespace="lmi", fix=None,
+        summary="`option.rolling_batch=auto` picks lmi-dist for every text-generation model in the LMI container",
+        why="Up to v11 `auto` chose by a model-type whitelist and fell back to `scheduler` on SageMaker for other types; "
+    "from v12 every text-generation model gets lmi-dist.",
+        message="LMI v12 (0.30.0): `auto` now selects lmi-dist for every text-generation model (no model-type whitelist); "
+    "pin `option.rolling_batch` if you relied on the fallback",
+        evidence=(ev("djl-serving 0.30.0 (LMI v12)", "wlm/src/main/java/ai/djl/serving/wlm/LmiConfigRecommender.java",
+        "`MODEL_TO_ROLLING_BATCH` whitelist removed: `auto` → lmi-dist for text-generation", "§2 v11→v12 item 5"),),
+        context={"properties": "option.model_id=x\noption.rolling_batch=auto\noption.max_model_len=4096\n"},
+        extra={"applies": lambda s: rolling_batch(s) in (None, "auto") and not is_trt(s) and not is_neuron(s)
+        and get(s, "option.entryPoint") is None},
+    ),
+    KeyChange(
+        "LMI044", "do-sample-semantics", "", (), "14", "default-changed", namespace="lmi", fix=None,
+        summary="vLLM requests with `temperature` but no `do_sample` now sample instead of decoding greedily",
+        why="`vllm_rolling_batch.py`: up to 0.31 decoding was greedy unless `do_sample=true`; from 0.32 `do_sample=false` "
+    "is greedy, no `do_sample` and no `temperature` is greedy, but `temperature` without `do_sample` samples.",
+        message="LMI v14 (0.32.0): a vLLM request that sets `temperature` without `do_sample` now samples; send "
+    "`do_sample: false` where greedy output is required",
+        evidence=(ev("djl-serving 0.32.0 (LMI v14)", "engines/python/setup/djl_python/rolling_batch/vllm_rolling_batch.py",
+        "greedy only for `do_sample=false` or neither `do_sample` nor `temperature` (0.31: greedy unless `do_sample=true`)",
+        "§2 v13→v14; §7.1"),
+     ev("djl-serving 0.32.0 (LMI v14)", SCHEMA, "`do_sample` is no longer required for sampling", "§2 v13→v14")),
+        context={"properties": "option.model_id=x\noption.rolling_batch=vllm\n"},
+        extra={"applies": vllm_sync},
+    ),
+    KeyChange(
+        "LMI045", "async-stop-sequences-ignored", "", (), "17", "default-changed", namespace="lmi", fix=None,
+        summary="In v17 async mode `parameters.stop_sequences` is not translated to vLLM `stop` and is ignored",
+        why="`convert_lmi_schema_to_completion_request` copies unknown keys verbatim into the Completions request; vLLM "
+    "logs \"fields were present in the request but ignored\", so generation no longer stops. Send `stop` instead.",
+        message="LMI v17 (0.35.0) async mode ignores `parameters.stop_sequences`: clients must send `stop`",
+        evidence=(ev("djl-serving 0.35.0 (LMI v17)", ASYNC_UTILS, "`convert_lmi_schema_to_completion_request`: other keys copied "
+        "verbatim (no `stop_sequences` → `stop`)", "§7.2; R11"),),
+        context={"properties": "option.model_id=x\noption.max_rolling_batch_size=64\n"},
+        extra={"applies": async_path},
+    ),
+    KeyChange(
+        "LMI046", "async-sampling-default", "", (), "17", "default-changed", namespace="lmi", fix=None,
+        summary="In v17 async mode a request without `do_sample` uses the model's sampling defaults, not greedy decoding",
+        why="The async converter maps only `do_sample=false` to `temperature=0`; an absent `do_sample` leaves vLLM and "
+    "generation-config defaults in force, while the synchronous handler decoded greedily.",
+        message="LMI v17 (0.35.0) async mode no longer decodes greedily by default: send `temperature: 0` (or `do_sample: false`) for greedy output",
+        evidence=(ev("djl-serving 0.35.0 (LMI v17)", ASYNC_UTILS, "`do_sample=false` → `temperature=0`; `do_sample` absent → no change",
+        "§7.2; R11"),),
+        context={"properties": "option.model_id=x\noption.max_rolling_batch_size=64\n"},
+        extra={"applies": async_path},
+    ),
+    KeyChange(
+        "LMI047", "async-token-logprob-key", "", (), "17", "default-changed", namespace="lmi", fix=None,
+        summary="In v17 async mode token objects carry `logprob` (TGI style) instead of `log_prob`",
+        why="`request_io.Token.as_tgi_dict` (async) vs `as_dict` (sync): streaming and `details` tokens rename "
+    "`log_prob` to `logprob`. `top_n_tokens` also changes meaning (`n` instead of `logprobs`).",
+        message="LMI v17 (0.35.0) async mode returns token `logprob` instead of `log_prob` (and maps `top_n_tokens` to `n`): update response parsers",
+        evidence=(ev("djl-serving 0.35.0 (LMI v17)", "engines/python/setup/djl_python/request_io.py",
+        "`Token.as_tgi_dict` (`logprob`) in async mode vs `Token.as_dict` (`log_prob`)", "§7.2; R11"),),
+        context={"properties": "option.model_id=x\noption.max_rolling_batch_size=64\n"},
+        extra={"applies": async_path},
+    ),
+)
+
+
+class ClientGuidance(Rule):
+    """Base of the rules made from `ROWS`: one finding per file, on the first LMI scope that runs the affected
+    handler (`extra["applies"](scope)`), with `row.message`. `context["properties"]` is the examples'
+    serving.properties. Keys are empty: the change is in client code, which is not analysed."""
+
+    stack = "lmi"
+    severity = Severity.INFO
+    row: KeyChange
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        return (b"option.", b"OPTION_", b"HF_MODEL_ID")
+
+    @classmethod
+    def row_attrs(cls, row: KeyChange) -> dict:
+        changed_in, summary, example = row.changed_in, row.summary, row.context["properties"]
+        prev = str(int(changed_in) - 1)
+        return dict(
+            looks_at=("lmi:option.rolling_batch",),
+            what=f"Reminds the owner of an LMI configuration that upgrades across LMI v{changed_in}: "
+            f"{summary[0].lower() + summary[1:]}. Client code is not analysed; the finding is guidance (it appears "
+            "once per file and in `lmimigrate plan`).",
+            fix_safety="No fix: the change is in client code or request payloads.",
+            invalid=(Example("serving.properties", example, from_=f"lmi=={prev}", to=f"lmi=={changed_in}"),),
+            valid=(Example("serving.properties", example, from_=f"lmi=={changed_in}", to=f"lmi=={changed_in}"),),
+        )
 
     def check(self, ctx):
+        applies = self.row.extra["applies"]
         for scope in lmi_scopes(ctx):
             at = _anchor(scope)
             if at is None or not applies(scope):
                 continue
             if applies is async_path and already_async(scope, ctx):
                 continue
-            yield ctx.report(at, message)
+            yield ctx.report(at, self.row.message)
             return
 
-    prev = str(int(changed_in) - 1)
-    attrs = dict(
-        code=code, name=name, stack="lmi", changed_in=changed_in, trigger="default", severity=severity,
-        summary=summary, looks_at=("lmi:option.rolling_batch",), tokens=(b"option.", b"OPTION_", b"HF_MODEL_ID"),
-        what=f"Reminds the owner of an LMI configuration that upgrades across LMI v{changed_in}: {summary[0].lower() + summary[1:]}. "
-        "Client code is not analysed; the finding is guidance (it appears once per file and in `lmimigrate plan`).",
-        why=why, fix_safety="No fix: the change is in client code or request payloads.", evidence=evidence,
-        invalid=(Example("serving.properties", example, from_=f"lmi=={prev}", to=f"lmi=={changed_in}"),),
-        valid=(Example("serving.properties", example, from_=f"lmi=={changed_in}", to=f"lmi=={changed_in}"),),
-        check=check,
-    )
-    return type(name.title().replace("-", ""), (Rule,), attrs)
 
-
-TokenIdInt = _guidance(
-    "LMI040", "response-token-id-int", "10",
-    "Rolling-batch responses carry the token `id` as an integer, not a list",
-    "The LMI v10 release notes: the streaming/details token `id` changed from a one-element list to an integer. "
-    "Clients that index `token[\"id\"][0]` break.",
-    "LMI v10 (0.28.0) returns token `id` as an integer instead of a list: update clients that read `token[\"id\"][0]`",
-    (ev("djl-serving 0.29.0 (LMI v10 release notes)", V10_NOTES, "\"Rolling-batch response token `id` changed from list to integer\"",
-        "§2 v9→v10; §7.1"),),
-    rolling, "option.model_id=x\noption.rolling_batch=lmi-dist\n",
-)
-
-ErrorFinishReason = _guidance(
-    "LMI041", "stream-error-finish-reason", "10",
-    "Errors end a response stream with a final line carrying `finish_reason: \"error\"`",
-    "From v10 a failing request no longer hangs the stream: LMI ends it with a final jsonline whose "
-    "`finish_reason` is `error`. Streaming clients should check it.",
-    "LMI v10 (0.28.0) ends a failed stream with `finish_reason: \"error\"`: make streaming clients check it",
-    (ev("djl-serving 0.29.0 (LMI v10 release notes)", V10_NOTES, "errors end the stream with a final jsonline carrying `finish_reason: \"error\"`",
-        "§2 v9→v10; §7.1"),),
-    rolling, "option.model_id=x\noption.rolling_batch=lmi-dist\n",
-)
-
-InputsRequired = _guidance(
-    "LMI043", "request-inputs-required", "12",
-    "Rolling-batch requests must be a JSON object with `inputs`; `parameters` must be an object",
-    "Commit 6e540115 (`input_parser.py`): up to v11 a body without `inputs` was used as the input itself "
-    "(`input_map.pop(\"inputs\", input_map)`); from v12 such requests are rejected.",
-    "LMI v12 (0.30.0) rejects rolling-batch requests without `inputs` (and non-object `parameters`): check client payloads",
-    (ev("djl-serving 0.30.0 (LMI v12)", "engines/python/setup/djl_python/input_parser.py",
-        "commit 6e540115: body must be a JSON object with `inputs`; 0.29 used `input_map.pop(\"inputs\", input_map)`", "§2 v11→v12 item 5; §7.1"),),
-    rolling, "option.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
-)
-
-ChunkedPrefillDefault = _guidance(
-    "LMI049", "chunked-prefill-default-none", "12",
-    "`option.enable_chunked_prefill` defaults to vLLM's choice (on for contexts over 32k) instead of false",
-    "Commit 3042adda changed the LMI default from `False` to `None`, so vLLM decides: chunked prefill is on for "
-    "long-context models, which changes scheduling and latency. Set it explicitly to keep v11 behaviour.",
-    "LMI v12 (0.30.0) lets vLLM decide `enable_chunked_prefill` (on above 32k context); set it explicitly to keep v11 behaviour",
-    (ev("djl-serving 0.30.0 (LMI v12)", BREAKING + " (branch 0.30.0-dlc)", "`option.enable_chunked_prefill` default `False` → `None` (commit 3042adda)",
-        "§2 v11→v12 item 2"),),
-    lambda s: vllm_or_lmidist(s) and get(s, "option.enable_chunked_prefill") is None,
-    "option.model_id=x\noption.rolling_batch=vllm\noption.max_model_len=4096\n",
-)
-
-AutoPicksLmiDist = _guidance(
-    "LMI051", "auto-picks-lmi-dist", "12",
-    "`option.rolling_batch=auto` picks lmi-dist for every text-generation model in the LMI container",
-    "Up to v11 `auto` chose by a model-type whitelist and fell back to `scheduler` on SageMaker for other types; "
-    "from v12 every text-generation model gets lmi-dist.",
-    "LMI v12 (0.30.0): `auto` now selects lmi-dist for every text-generation model (no model-type whitelist); "
-    "pin `option.rolling_batch` if you relied on the fallback",
-    (ev("djl-serving 0.30.0 (LMI v12)", "wlm/src/main/java/ai/djl/serving/wlm/LmiConfigRecommender.java",
-        "`MODEL_TO_ROLLING_BATCH` whitelist removed: `auto` → lmi-dist for text-generation", "§2 v11→v12 item 5"),),
-    lambda s: rolling_batch(s) in (None, "auto") and not is_trt(s) and not is_neuron(s)
-    and get(s, "option.entryPoint") is None,
-    "option.model_id=x\noption.rolling_batch=auto\noption.max_model_len=4096\n",
-)
-
-DoSampleSemantics = _guidance(
-    "LMI044", "do-sample-semantics", "14",
-    "vLLM requests with `temperature` but no `do_sample` now sample instead of decoding greedily",
-    "`vllm_rolling_batch.py`: up to 0.31 decoding was greedy unless `do_sample=true`; from 0.32 `do_sample=false` "
-    "is greedy, no `do_sample` and no `temperature` is greedy, but `temperature` without `do_sample` samples.",
-    "LMI v14 (0.32.0): a vLLM request that sets `temperature` without `do_sample` now samples; send "
-    "`do_sample: false` where greedy output is required",
-    (ev("djl-serving 0.32.0 (LMI v14)", "engines/python/setup/djl_python/rolling_batch/vllm_rolling_batch.py",
-        "greedy only for `do_sample=false` or neither `do_sample` nor `temperature` (0.31: greedy unless `do_sample=true`)",
-        "§2 v13→v14; §7.1"),
-     ev("djl-serving 0.32.0 (LMI v14)", SCHEMA, "`do_sample` is no longer required for sampling", "§2 v13→v14")),
-    vllm_sync, "option.model_id=x\noption.rolling_batch=vllm\n",
-)
-
-AsyncStopSequences = _guidance(
-    "LMI045", "async-stop-sequences-ignored", "17",
-    "In v17 async mode `parameters.stop_sequences` is not translated to vLLM `stop` and is ignored",
-    "`convert_lmi_schema_to_completion_request` copies unknown keys verbatim into the Completions request; vLLM "
-    "logs \"fields were present in the request but ignored\", so generation no longer stops. Send `stop` instead.",
-    "LMI v17 (0.35.0) async mode ignores `parameters.stop_sequences`: clients must send `stop`",
-    (ev("djl-serving 0.35.0 (LMI v17)", ASYNC_UTILS, "`convert_lmi_schema_to_completion_request`: other keys copied "
-        "verbatim (no `stop_sequences` → `stop`)", "§7.2; R11"),),
-    async_path, "option.model_id=x\noption.max_rolling_batch_size=64\n",
-)
-
-AsyncGreedyDefault = _guidance(
-    "LMI046", "async-sampling-default", "17",
-    "In v17 async mode a request without `do_sample` uses the model's sampling defaults, not greedy decoding",
-    "The async converter maps only `do_sample=false` to `temperature=0`; an absent `do_sample` leaves vLLM and "
-    "generation-config defaults in force, while the synchronous handler decoded greedily.",
-    "LMI v17 (0.35.0) async mode no longer decodes greedily by default: send `temperature: 0` (or `do_sample: false`) for greedy output",
-    (ev("djl-serving 0.35.0 (LMI v17)", ASYNC_UTILS, "`do_sample=false` → `temperature=0`; `do_sample` absent → no change",
-        "§7.2; R11"),),
-    async_path, "option.model_id=x\noption.max_rolling_batch_size=64\n",
-)
-
-AsyncLogprobKey = _guidance(
-    "LMI047", "async-token-logprob-key", "17",
-    "In v17 async mode token objects carry `logprob` (TGI style) instead of `log_prob`",
-    "`request_io.Token.as_tgi_dict` (async) vs `as_dict` (sync): streaming and `details` tokens rename "
-    "`log_prob` to `logprob`. `top_n_tokens` also changes meaning (`n` instead of `logprobs`).",
-    "LMI v17 (0.35.0) async mode returns token `logprob` instead of `log_prob` (and maps `top_n_tokens` to `n`): update response parsers",
-    (ev("djl-serving 0.35.0 (LMI v17)", "engines/python/setup/djl_python/request_io.py",
-        "`Token.as_tgi_dict` (`logprob`) in async mode vs `Token.as_dict` (`log_prob`)", "§7.2; R11"),),
-    async_path, "option.model_id=x\noption.max_rolling_batch_size=64\n",
-)
+rule_classes(ROWS, ClientGuidance, globals())
 
 
 class OutputFormatterSignature(Rule):

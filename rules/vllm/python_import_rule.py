@@ -1,15 +1,16 @@
-"""The rule behind the import-path table (python_imports.py): one `ImportRow` per upstream move becomes one rule
-class. A `from OLD import a, b` statement is rewritten (by the Python surface's `rewrite_import`) only when every
+"""The rule behind the import-path table (python_imports.py): one `KeyChange` row per upstream move becomes one
+rule class. A `from OLD import a, b` statement is rewritten (by the Python surface's `rewrite_import`) only when every
 imported name has a verified new home in the target release.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from packaging.version import Version
 
-from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
+from lmimigrate.core.changes import KeyChange
+from lmimigrate.core.ftypes import Applicability, Severity
 from lmimigrate.core.rule import Rule
 
 from .python_program import program
@@ -20,24 +21,6 @@ class Move:
     new_module: str
     new_name: str | None = None  # None: same name
     since: str = "0"  # first release where new_module exports the name
-
-
-@dataclass(frozen=True)
-class ImportRow:
-    code: str
-    name: str
-    row: str
-    old_modules: tuple[str, ...]  # exact module names; a trailing ".*" also matches submodules
-    changed_in: str  # first release where the old path warns or fails
-    removed_in: str | None  # the old path fails from here (None: same as changed_in)
-    summary: str
-    why: str
-    evidence: tuple[Evidence, ...]
-    moves: dict[tuple[str, str], Move] = field(default_factory=dict)  # (old module, name) -> Move
-    invalid: tuple[Example, ...] = ()
-    valid: tuple[Example, ...] = ()
-    fix_note: str = ""
-    module_gone: bool = True  # False: the old module still exists, only the listed names moved
 
 
 # I5's second hop: the 0.29 module itself moved in 0.33.0.
@@ -61,12 +44,38 @@ def _matches(module: str, patterns: tuple[str, ...]) -> str | None:
     return None
 
 
-class _ImportRule(Rule):
+class ImportMoved(Rule):
+    """Base of the rules made from python_imports.ROWS: keys are the old modules (a trailing ".*" also matches
+    submodules), `new_value` maps (old module, name) to its `Move`, `extra["module_gone"]` is False when only the
+    listed names moved, `extra["fix_note"]` completes the fix's description."""
+
     stack = "vllm"
     trigger = "target"
     severity = Severity.ERROR
     surfaces = ("python", "notebook")
-    ROW: ImportRow
+    row: KeyChange
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        if not row.extra.get("module_gone", True):
+            return tuple({name.encode() for _, name in row.new_value})
+        return tuple({m.rstrip("*").rstrip(".").rsplit(".", 1)[-1].encode() for m in row.keys})
+
+    @classmethod
+    def row_attrs(cls, row: KeyChange) -> dict:
+        note = row.extra.get("fix_note", "")
+        return dict(
+            removed_in=row.removed_in if row.removed_in and row.removed_in != row.changed_in else None,
+            looks_at=tuple(f"python:{m.rstrip('.*')}" for m in row.keys),
+            what=f"Reports Python imports from {', '.join('`' + m.rstrip('.*') + '`' for m in row.keys)} "
+            f"when the target release is vllm {row.changed_in} or newer ({row.source}).",
+            fix_safety=(
+                "Safe: `from OLD import name` is rewritten to the new module only when every imported name exists "
+                "there in the target release (verified in the release sources); `import OLD` statements, star imports "
+                "and names without a verified new home are reported without a fix. " + note
+                if row.new_value else "No fix: the replacement depends on what the code uses."
+            ),
+        )
 
     @classmethod
     def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
@@ -74,7 +83,7 @@ class _ImportRule(Rule):
         return (b"vllm",) if surface == "python" else super().tokens_for(surface)
 
     def _new_home(self, module: str, name: str, to: Version) -> Move | None:
-        mv = self.ROW.moves.get((module, name))
+        mv = (self.row.new_value or {}).get((module, name))
         if mv is None or to < Version(mv.since):
             return None
         new_module = mv.new_module
@@ -88,27 +97,28 @@ class _ImportRule(Rule):
         if prog is None:
             return
         pair = ctx.pair()
-        row = self.ROW
+        row = self.row
+        moves, module_gone = row.new_value or {}, row.extra.get("module_gone", True)
         removed = Version(row.removed_in or row.changed_in)
         severity = Severity.ERROR if pair.to >= removed else Severity.WARNING
         for unit, mod, imp in prog.imports():
             if not imp.is_from:
-                if not row.module_gone:
+                if not module_gone:
                     continue
                 for n in imp.names:
-                    if any(_matches(m, row.old_modules) for m in _prefixes(n.name)):
+                    if any(_matches(m, row.keys) for m in _prefixes(n.name)):
                         yield ctx.report((unit, *n.span), f"`import {n.name}`: {row.summary}; update the module "
                                          "path and its uses by hand", severity=severity)
                 continue
-            if imp.level or not imp.module or not _matches(imp.module, row.old_modules):
+            if imp.level or not imp.module or not _matches(imp.module, row.keys):
                 continue
             hop = _SECOND_HOP.get(imp.module)
             if hop and pair.to < Version(hop[1]):
                 continue
-            if row.module_gone:
+            if module_gone:
                 names = list(imp.names)
             else:  # the module stays: only the moved names matter
-                names = [n for n in imp.names if (imp.module, n.name) in row.moves]
+                names = [n for n in imp.names if (imp.module, n.name) in moves]
                 if not names:
                     continue
             homes = [self._new_home(imp.module, n.name, pair.to) for n in names]
@@ -128,37 +138,5 @@ class _ImportRule(Rule):
             else:
                 yield ctx.report((unit, *imp.span), f"`from {imp.module} import` {what}: {row.summary}",
                                  edits=edits, applicability=Applicability.SAFE,
-                                 fix_message="import from the new location" + (": " + row.fix_note if row.fix_note else ""),
+                                 fix_message="import from the new location" + (": " + row.extra["fix_note"] if row.extra.get("fix_note") else ""),
                                  severity=severity)
-
-
-def make_import_rule(row: ImportRow, module: str) -> type[Rule]:
-    """The rule class of one table row, as if written in `module`."""
-    tokens = tuple({m.rstrip("*").rstrip(".").rsplit(".", 1)[-1].encode() for m in row.old_modules})
-    if not row.module_gone:
-        tokens = tuple({name.encode() for _, name in row.moves})
-    attrs = dict(
-        __module__=module,
-        ROW=row,
-        code=row.code,
-        name=row.name,
-        changed_in=row.changed_in,
-        removed_in=row.removed_in if row.removed_in and row.removed_in != row.changed_in else None,
-        summary=row.summary,
-        looks_at=tuple(f"python:{m.rstrip('.*')}" for m in row.old_modules),
-        tokens=tokens,
-        fix_applicability=Applicability.SAFE if row.moves else None,
-        what=f"Reports Python imports from {', '.join('`' + m.rstrip('.*') + '`' for m in row.old_modules)} "
-        f"when the target release is vllm {row.changed_in} or newer ({row.row}).",
-        why=row.why,
-        fix_safety=(
-            "Safe: `from OLD import name` is rewritten to the new module only when every imported name exists there "
-            "in the target release (verified in the release sources); `import OLD` statements, star imports and "
-            "names without a verified new home are reported without a fix. " + row.fix_note
-            if row.moves else "No fix: the replacement depends on what the code uses."
-        ),
-        evidence=row.evidence,
-        invalid=row.invalid,
-        valid=row.valid,
-    )
-    return type(f"Import{row.code}", (_ImportRule,), attrs)
