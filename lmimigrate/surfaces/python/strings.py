@@ -25,7 +25,7 @@ class Literal:
     (`pos[len(text)]` is where the content ends); `fields` the decoded spans of f-string replacement fields."""
 
     def __init__(self, source: str, span: tuple[int, int], prefix: str, quote: str, content: tuple[int, int]):
-        self.source, self.span, self.quote, self.content = source, span, quote, content
+        self.source, self.span, self.prefix, self.quote, self.content = source, span, prefix, quote, content
         low = prefix.lower()
         self.raw, self.fstring, self.bytes = "r" in low, "f" in low, "b" in low
         self.text = ""
@@ -45,13 +45,74 @@ class Literal:
 
     # ---- writing back -------------------------------------------------------------------------------------
     def encode(self, new: str) -> str:
-        """Source text for the literal's content (between its quotes) that decodes to `new`."""
+        """Source text for the literal's content (between its quotes) that decodes to `new`. The unchanged head
+        and tail stay as written (their escapes, and line continuations such as the backslash that often follows
+        `dedent(` and the opening quotes); only the changed middle is spelled anew."""
         if self.readonly:
             raise ValueError("an f-string with doubled braces is not rewritten")
+        old = self.text
+        head = 0
+        limit = min(len(old), len(new))
+        while head < limit and old[head] == new[head]:
+            head += 1
+        tail = 0
+        while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+            tail += 1
+        while 0 < head and (self.pos[head] == self.pos[head - 1] or self._lone_backslash(head - 1)):
+            head -= 1  # never split an escape, nor keep a backslash whose meaning depends on the next character
+        while 0 < head and self.triple and old[head - 1] == self.quote[0]:
+            head -= 1  # kept quotes before new ones could close the literal: spell them again
+        while 0 < tail < len(old) and self.pos[len(old) - tail] == self.pos[len(old) - tail - 1]:
+            tail -= 1
+        for a, b in self.fields:  # a field is kept or rewritten whole
+            if a < head < b:
+                head = a
+            if a < len(old) - tail < b:
+                tail = len(old) - b
+        if head or tail:
+            content = self._spliced(new, head, tail)
+            if self._means(content, new):
+                return content
+        # An escape next to the change (an octal `\1` before a new digit, a raw string's backslash) would read
+        # differently: the whole content is spelled anew.
+        return self._spliced(new, 0, 0)
+
+    def _spliced(self, new: str, head: int, tail: int) -> str:
+        old = self.text
+        head_src = self.source[self.content[0] : self.pos[head]]
+        tail_src = self.source[self.pos[len(old) - tail] : self.content[1]]
+        fields = [(a - head, b - head) for a, b in self.fields if head <= a and b <= len(old) - tail]
+        middle = self._spell(new[head : len(new) - tail], old[head : len(old) - tail], fields,
+                             tail_src[:1] if tail_src else self.quote[0])
+        return head_src + middle + tail_src
+
+    def _means(self, content: str, new: str) -> bool:
+        """Does a literal of this style with this content parse, and decode to `new`?"""
+        import ast
+
+        source = self.prefix + self.quote + content + self.quote
+        try:
+            value = ast.literal_eval(source) if not self.fstring else ast.parse(source, mode="eval")
+        except (SyntaxError, ValueError):
+            return False
+        if self.fstring:
+            lit = read_literal(source, (0, len(source)))
+            return lit is not None and lit.text == new
+        return (value.decode("latin-1") if isinstance(value, bytes) else value) == new
+
+    def _lone_backslash(self, i: int) -> bool:
+        """Is text[i] a backslash written alone (an unknown escape such as `\\d`), which the next character
+        could turn into an escape?"""
+        return (not self.raw and self.text[i] == "\\" and self.source[self.pos[i]] == "\\"
+                and self.pos[i + 1] - self.pos[i] == 1)
+
+    def _spell(self, new: str, old: str, fields: list[tuple[int, int]], after: str) -> str:
+        """`new` escaped for this literal, keeping the replacement fields (spans of `old`) verbatim; `after` is
+        the source character that follows it (the closing quote, or kept text)."""
         pieces: list[tuple[str, bool]] = []  # (text, is a field kept verbatim)
         k = 0
-        for a, b in self.fields:
-            field = self.text[a:b]
+        for a, b in fields:
+            field = old[a:b]
             j = new.find(field, k)
             if j < 0:
                 raise ValueError("an edit changed an f-string field")
@@ -65,16 +126,16 @@ class Literal:
                 continue
             if self.fstring and ("{" in piece or "}" in piece):
                 raise ValueError("new braces in an f-string would be read as fields")
-            out.append(self._escape(piece, last=n == len(pieces) - 1))
+            out.append(self._escape(piece, after if n == len(pieces) - 1 else "{"))
         return "".join(out)
 
-    def _escape(self, piece: str, last: bool) -> str:
+    def _escape(self, piece: str, after: str) -> str:
         q = self.quote[0]
         if self.bytes and not piece.isascii():
             raise ValueError("a bytes literal holds ASCII only")
         if self.raw:
             unwritable = any(not (ch.isprintable() or ch == "\t" or (ch == "\n" and self.triple)) for ch in piece)
-            if unwritable or q in piece or (last and piece.endswith("\\")):
+            if unwritable or q in piece or (after == q and piece.endswith("\\")):
                 raise ValueError("a raw string cannot hold this text")
             return piece.replace("\n", self.line_break) if self.triple else piece
         out = []
@@ -85,7 +146,7 @@ class Literal:
                 out.append("\\n" if not self.triple or self.escaped_newlines else self.line_break)
             elif ch == "\r":
                 out.append("\\r")
-            elif ch == q and (not self.triple or piece[i + 1 : i + 2] == q or (last and i == len(piece) - 1)):
+            elif ch == q and (not self.triple or (piece[i + 1 : i + 2] or after) == q):
                 out.append("\\" + q)
             elif ch == "\t" or ch.isprintable():
                 out.append(ch)
