@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from lmimigrate.core import detection as detect_mod
 from lmimigrate.core import named, writer
@@ -29,13 +29,16 @@ from lmimigrate.core.pairs import TargetError, version_pairs  # noqa: F401  (par
 from lmimigrate.core.versions import VersionPair
 from packaging.version import Version
 
+if TYPE_CHECKING:
+    from lmimigrate.core.ruleindex import Problem, RuleEntry
+
 
 @dataclass
 class Options:
     paths: list[str]
     from_: dict[str, Version] = field(default_factory=dict)  # explicit --from (or config)
     to: dict[str, Version] = field(default_factory=dict)
-    rules: list = field(default_factory=list)  # rule classes, or index entries (registry.select): imported when needed
+    rules: list[type[Rule] | RuleEntry] = field(default_factory=list)  # rule classes, or index entries (registry.select): imported when needed
     fix: Applicability | None = None  # None: report only; SAFE: --fix; UNSAFE: --fix --unsafe-fixes
     write: bool = True  # False for --diff
     excludes: tuple[str, ...] = ()
@@ -46,7 +49,7 @@ class Options:
     jobs: int | None = None  # worker processes; None: os.cpu_count() when there is enough work
     fix_hard_links: bool = False  # rewrite files with other hard links in place (else refused, LMM007)
     #: Rule plugins that could not be loaded or clash (registry.index().problems): reported as LMM020.
-    plugin_problems: list = field(default_factory=list)
+    plugin_problems: list[Problem] = field(default_factory=list)
     #: The directory of the configuration file in use: where repository-wide version detection looks when the
     #: paths are not in a git work tree.
     config_root: str | None = None
@@ -117,7 +120,7 @@ def run(opts: Options) -> Report:
     if use_cache:
         from lmimigrate.core.filememo import FileMemo
 
-        memo = FileMemo(cache_mod.project_root(opts.paths), secret)
+        memo = FileMemo(cache_mod.project_root(opts.paths), secret)  # type: ignore[arg-type]  # (use_cache: a secret)
     entries: list[str | None] = []
     kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
     discovered: set[str] = set()  # displays of every path discovery yielded (for LMM011)
@@ -153,7 +156,7 @@ def run(opts: Options) -> Report:
         in_file = detect_mod.detect(item.display, data)
         found.extend((item.fs_path, d) for d in in_file)
         scanned.add(os.path.normpath(os.path.abspath(item.fs_path)))
-        entry = cache_mod.entry(data, item.surface, item.display, secret) if use_cache and item.surface else None
+        entry = cache_mod.entry(data, item.surface, item.display, secret) if use_cache and item.surface else None  # type: ignore[arg-type]  # (use_cache: a secret)
         if memo is not None and st is not None:
             memo.put(item.display, item.surface, st, entry, in_file)
         if item.surface is not None:
@@ -177,8 +180,8 @@ def run(opts: Options) -> Report:
                 notes.append(note)
     if memo is not None:
         memo.save()
-    _place_in_files(candidates, results, opts)
-    outcomes: list[FileOutcome] = list(tool_findings) + results
+    _place_in_files(candidates, results, opts)  # type: ignore[arg-type]  # (every group filled its members')
+    outcomes: list[FileOutcome] = list(tool_findings) + results  # type: ignore[operator]
     internal = any(o.internal_error for o in outcomes)
     groups = [(g.pairs, len(g.members)) for g in versions.groups]
     main = max(versions.groups, key=lambda g: len(g.members)).pairs
@@ -187,12 +190,14 @@ def run(opts: Options) -> Report:
                   skipped_checks=scoping.skipped_checks(rules, [g.pairs for g in versions.groups if g.members]))
 
 
-def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], members: list[int],
-                 candidates: list, entries: list | None, results: list) -> list[str]:
+def _check_group(opts: Options, rules: list[type[Rule] | RuleEntry], pairs: dict[str, VersionPair], members: list[int],
+                 candidates: list[tuple[Candidate, bytes | None]], entries: list[str | None] | None,
+                 results: list[FileOutcome | None]) -> list[str]:
     """Check the candidates `members` (indices) with one set of version pairs, filling `results`; returns notes
     about the run (an unusable cache)."""
     active = activate(rules, pairs)
     engine = Engine(active, pairs, debug=opts.debug)
+    data: bytes | Skipped | None
     cache = None
     if entries is not None:
         from lmimigrate.core import cache as cache_mod
@@ -200,7 +205,7 @@ def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], memb
         cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
         for i in members:
             cand, data = candidates[i]
-            findings = cache.get(entries[i], lambda cand=cand, data=data: _text(_data(cand, data, opts)))
+            findings = cache.get(entries[i], lambda cand=cand, data=data: _text(_data(cand, data, opts)))  # type: ignore[arg-type, misc]
             if findings is not None:
                 results[i] = FileOutcome(cand.display, findings, original=data or b"")
     todo = [i for i in members if results[i] is None]
@@ -236,9 +241,9 @@ def _check_group(opts: Options, rules: list, pairs: dict[str, VersionPair], memb
     if cache is not None:
         for i in todo:
             o = results[i]
-            if not o.internal_error:
-                text = _text(_data(candidates[i][0], candidates[i][1], opts)) if o.findings else None
-                cache.add(entries[i], o.findings, text)
+            if not o.internal_error:  # type: ignore[union-attr]  # (every member has its outcome here)
+                text = _text(_data(candidates[i][0], candidates[i][1], opts)) if o.findings else None  # type: ignore[union-attr]
+                cache.add(entries[i], o.findings, text)  # type: ignore[union-attr, index, arg-type]
         cache.save()
     return [cache.note] if cache is not None and cache.note else []
 
@@ -253,7 +258,7 @@ def _place_in_files(candidates: list[tuple[Candidate, bytes | None]], results: l
             continue
         text = _text(outcome.fixed if outcome.fixed is not None else _data(cand, data, opts))
         if text is not None:
-            surfaces.file_positions(cand.surface, text, outcome.findings)
+            surfaces.file_positions(cand.surface, text, outcome.findings)  # type: ignore[arg-type]  # (a checked file has a surface)
 
 
 def _data(cand: Candidate, data: bytes | None, opts: Options) -> bytes | Skipped:
@@ -267,7 +272,7 @@ def _text(data: bytes | Skipped | None) -> str | None:
     return None if isinstance(decoded, Finding) else decoded.text
 
 
-def _key_parts(opts: Options, active: list[Rule], pairs: dict[str, VersionPair]) -> list[str]:
+def _key_parts(opts: Options, active: list[Rule | LazyRule], pairs: dict[str, VersionPair]) -> list[str]:
     """What, besides a file's bytes, decides its findings: rules, versions, configuration, and the code."""
     parts = [",".join(r.code for r in active)]
     parts += [f"{p.stack}:{p.from_}:{p.to}:{p.from_source is not None}" for p in pairs.values()]
@@ -307,7 +312,7 @@ def _check_guarded(engine: Engine, cand: Candidate, data: bytes, opts: Options) 
 
 # ---- worker processes ------------------------------------------------------------------------------------
 
-_WORKER: tuple | None = None  # (engine, opts, candidates), inherited through fork
+_WORKER: tuple[Engine, Options, list[Candidate]] | None = None  # (engine, opts, candidates), inherited through fork
 
 
 def _fork_ok() -> bool:
@@ -331,7 +336,7 @@ def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int,
 
 
 def _pool_check(i: int) -> FileOutcome:
-    engine, opts, cands = _WORKER
+    engine, opts, cands = _WORKER  # type: ignore[misc]  # (set before the workers fork)
     cand = cands[i]
     data = read_candidate(cand, opts.max_file_size)
     if isinstance(data, Skipped):  # it changed since it was read: report as the serial run would have
@@ -367,12 +372,12 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> Fi
     if isinstance(decoded, Finding):
         outcome.findings.append(decoded)
         return outcome
-    needed = engine.rules_for(cand.surface, data, cand.display)
+    needed = engine.rules_for(cand.surface, data, cand.display)  # type: ignore[arg-type]  # (a checked file has a surface)
     if not needed:
         return outcome  # the byte-level prefilter: no rule can fire here, so the file is never parsed
     ignored = _per_file_ignored(cand.display, opts.per_file_ignores)
     fixed_codes: list[str] = []
-    findings, text, applied, crashed = engine.check_text(cand.display, decoded.text, cand.surface, opts.fix, needed,
+    findings, text, applied, crashed = engine.check_text(cand.display, decoded.text, cand.surface, opts.fix, needed,  # type: ignore[arg-type]
                                                          fixed_codes)
     outcome.internal_error = crashed
     outcome.findings = [f for f in findings if not (ignored and matches(f.code, ignored))]
@@ -386,7 +391,7 @@ def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> Fi
                 problem = writer.write_atomic(cand.fs_path, data, new, root=cand.root, in_place_links=opts.fix_hard_links)
                 if problem:
                     # Nothing changed on disk: report what the file still contains.
-                    findings, _, _, _ = engine.check_text(cand.display, decoded.text, cand.surface, None, needed)
+                    findings, _, _, _ = engine.check_text(cand.display, decoded.text, cand.surface, None, needed)  # type: ignore[arg-type]
                     outcome.findings = [f for f in findings if not (ignored and matches(f.code, ignored))]
                     outcome.findings.append(tool_finding(WRITE_FAILED, problem, cand.display))
                     outcome.fixed = None

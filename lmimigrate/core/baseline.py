@@ -15,20 +15,27 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from lmimigrate.core import writer
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from lmimigrate.core.api import Report
 
 _TABLE = re.compile(r"^[ \t]*\[tool\.lmimigrate\][ \t]*(?:#[^\r\n]*)?(\r?\n|$)", re.MULTILINE)
 _FROM_KEY = re.compile(r"^[ \t]*\"?from\"?[ \t]*=", re.MULTILINE)
 COMMENT = "# recorded by `lmimigrate check --fix`: the release migrated from; delete this line once its notes are handled"
 
 
-def _spec(stack: str, version) -> str:
+def _spec(stack: str, version: Version) -> str:
     # LMI releases are numbered by their major (v14); `lmi==v14` is what --from accepts for every LMI release.
     return f"lmi==v{version}" if stack == "lmi" else f"{stack}=={version}"
 
 
-def migrated_from(report, given: dict) -> list[str]:
+def migrated_from(report: Report, given: Mapping[str, object]) -> list[str]:
     """The detected `from` specs that the next run would no longer detect: this run rewrote the anchor file
     and its new text no longer names that release (a --fix that bumped the tag it was read from)."""
     from lmimigrate.core import detection
@@ -66,7 +73,7 @@ def _with_from(text: str, specs: list[str], pyproject: bool) -> str | None:
     return text + sep + newline + "[tool.lmimigrate]" + newline + line
 
 
-def record(report, given: dict, config_path: str | None, has_from: bool) -> str | None:
+def record(report: Report, given: Mapping[str, object], config_path: str | None, has_from: bool) -> str | None:
     """After `--fix`: record the migrated-from specs. Returns a note for the user, or None."""
     specs = migrated_from(report, given)
     if not specs:

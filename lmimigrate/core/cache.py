@@ -15,8 +15,12 @@ import hashlib
 import json
 import os
 import sys
+from typing import TYPE_CHECKING, Any, Callable
 
-from lmimigrate.core import cachedir
+from lmimigrate.core import cachedir as cachedir  # (also the run's way to the per-user secret)
+
+if TYPE_CHECKING:
+    from lmimigrate.core.ftypes import Finding
 
 DIRNAME = cachedir.DIRNAME
 FORMAT = "3"
@@ -52,11 +56,11 @@ def entry(data: bytes, surface: str, display: str, key: bytes) -> str:
     return h.hexdigest()
 
 
-def encode(findings: list, text: str | None) -> list:
+def encode(findings: list[Finding], text: str | None) -> list[Any]:
     """Findings as JSON values; a unit whose text is the whole file's is stored as a reference to it."""
     units: dict[int, int] = {}
-    unit_list: list = []
-    out: list = [unit_list]
+    unit_list: list[list[Any]] = []
+    out: list[Any] = [unit_list]
     for f in findings:
         u = f.unit
         ui = None
@@ -73,15 +77,15 @@ def encode(findings: list, text: str | None) -> list:
     return out
 
 
-def _is(value, kinds, n: int | None = None) -> bool:
+def _is(value: Any, kinds: type[Any] | tuple[type[Any], ...], n: int | None = None) -> bool:
     return isinstance(value, kinds) and (n is None or len(value) == n)
 
 
-def _int(v) -> bool:
+def _int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
-def _valid(value) -> bool:
+def _valid(value: Any) -> bool:
     """The exact shape `encode` writes; anything else (a damaged or foreign entry) is a miss."""
     if not _is(value, list) or not value or not _is(value[0], list):
         return False
@@ -101,10 +105,11 @@ def _valid(value) -> bool:
     return True
 
 
-def decode(value: list, text: str | None) -> list:
+def decode(value: list[Any], text: str | None) -> list[Finding]:
     from lmimigrate.core.ftypes import Applicability, Finding, Fix, Severity, TextEdit, Unit
 
-    unit_list = [Unit(text=text if t is None else t, surface=surface, cell=cell, newline=nl, comment_prefixes=tuple(cp))
+    # a unit stored as None is the whole file's: `get` then passes the file's text
+    unit_list = [Unit(text=t if t is not None else text or "", surface=surface, cell=cell, newline=nl, comment_prefixes=tuple(cp))
                  for t, surface, cell, nl, cp in value[0]]
     out = []
     for code, message, sev, path, ui, span, fix, url, line, col, eline, ecol in value[1:]:
@@ -127,8 +132,8 @@ class Cache:
     def __init__(self, root: str, key: str):
         self.root = root
         self.name = f"results-{key}.json"
-        self.known: dict[str, list] = {}
-        self.new: dict[str, list] = {}
+        self.known: dict[str, list[Any]] = {}
+        self.new: dict[str, list[Any]] = {}
         self.hits: set[str] = set()
         self.note: str | None = None
         self.usable = True
@@ -165,7 +170,7 @@ class Cache:
         self.usable = False
         self.note = f"{e}; the cache is not used (nothing read, written or deleted there)"
 
-    def get(self, e: str, text_of) -> list | None:
+    def get(self, e: str, text_of: Callable[[], str]) -> list[Finding] | None:
         """The cached findings of an entry (`text_of()` gives the file's decoded text), or None."""
         value = self.known.get(e)
         if value is None or not _valid(value):
@@ -177,7 +182,7 @@ class Cache:
         self.hits.add(e)
         return findings
 
-    def add(self, e: str, findings: list, text: str | None) -> None:
+    def add(self, e: str, findings: list[Finding], text: str | None) -> None:
         try:
             self.new[e] = encode(findings, text)
         except Exception:  # pragma: no cover - an unusual finding: just do not cache it

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from typing import Literal, overload
 
 DIRNAME = ".lmimigrate_cache"
 #: Kinds of files the cache writes, each `<kind>-<32 hex>.json` starting with HEADER.
@@ -38,7 +39,13 @@ class Unusable(Exception):
 
 def own_name(name: str) -> bool:
     m = _NAME.match(name)
-    return bool(m) and m.group("kind") in KINDS
+    return m is not None and m.group("kind") in KINDS
+
+
+@overload
+def open_dir(root: str, create: Literal[True]) -> int: ...
+@overload
+def open_dir(root: str, create: bool) -> int | None: ...
 
 
 def open_dir(root: str, create: bool) -> int | None:

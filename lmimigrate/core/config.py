@@ -6,6 +6,10 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 KNOWN_KEYS = {"from", "to", "select", "extend-select", "ignore", "extend-ignore", "exclude", "extend-exclude",
               "force-exclude", "fail-on", "per-file-ignores", "max-file-size"}
@@ -35,7 +39,7 @@ class FileConfig:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
-def _tomllib():
+def _tomllib() -> ModuleType:
     """The TOML parser, imported only when a configuration file is read (start-up time matters)."""
     if sys.version_info >= (3, 11):
         import tomllib
@@ -81,7 +85,7 @@ def find(start: str, any_pyproject: bool = False) -> str | None:
         d = parent
 
 
-def _strings(value, key: str, path: str) -> list[str]:
+def _strings(value: object, key: str, path: str) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):

@@ -45,6 +45,7 @@ def oldest_per_stack(detections: list[Detection]) -> dict[str, Detection]:
     for d in detections:
         if d.version is None:
             continue
-        if d.stack not in best or d.version < best[d.stack].version:
+        kept = best.get(d.stack)
+        if kept is None or kept.version is None or d.version < kept.version:  # (kept ones all have a version)
             best[d.stack] = d
     return best

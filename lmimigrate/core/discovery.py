@@ -41,7 +41,7 @@ class Skipped:
 
 
 @functools.lru_cache(maxsize=16)
-def _exclude_regexes(excludes: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+def _exclude_regexes(excludes: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(any path part matches a pattern, the whole path matches `pat` or `pat/*`), as two compiled regexes."""
     pats = [p.rstrip("/") for p in excludes]
     part = "|".join(fnmatch.translate(p) for p in pats) or "(?!x)x"

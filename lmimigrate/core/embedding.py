@@ -10,10 +10,12 @@ syntax cannot hold it. Outputs, suppressions, the cache and the fix engine then 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lmimigrate.core.ftypes import Finding, Fix, ParseError, TextEdit, Unit
 
 
-def apply_edits(text: str, edits) -> str:
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     out = []
     pos = 0
     for e in sorted(edits):
@@ -44,7 +46,7 @@ def _still_parses(unit: Unit, text: str) -> bool:
 
 def _lift_fix(unit: Unit, fix: Fix) -> Fix | None:
     """The fix as one edit of the host's text, or None when it cannot be made there."""
-    if unit.encode is None or _touches_opaque(unit, fix.edits):
+    if unit.encode is None or unit.host is None or _touches_opaque(unit, fix.edits):  # (an embedded unit has both)
         return None
     new = apply_edits(unit.text, fix.edits)
     if not _still_parses(unit, new):

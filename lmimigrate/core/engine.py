@@ -7,7 +7,7 @@ import os
 import re
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from lmimigrate import surfaces
 from lmimigrate.core import foresight, references  # noqa: F401  (references registers its fix guard)
@@ -53,14 +53,15 @@ TOOL_CODES = {
 class FileOutcome:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    original: bytes = b""
+    original: bytes | None = b""  # None only in a worker's reply when the file was not fixed (the parent has it)
     fixed: bytes | None = None  # new content when fixes changed the file
     fixes_applied: int = 0
     fixed_codes: list[str] = field(default_factory=list)  # the code of each applied fix
     internal_error: bool = False
 
 
-def tool_finding(code: str, message: str, path: str, line: int = 1, column: int = 1, severity=Severity.ERROR) -> Finding:
+def tool_finding(code: str, message: str, path: str, line: int = 1, column: int = 1,
+                 severity: Severity = Severity.ERROR) -> Finding:
     from lmimigrate import DOCS_URL
 
     f = Finding(code=code, message=message, severity=severity, path=path, unit=None, span=(0, 0), url=DOCS_URL.format(code=code))
@@ -139,7 +140,7 @@ def _suppressed(f: Finding, table: dict[int, frozenset[str] | None]) -> bool:
 _WORD_RUN = re.compile(rb"[\w.:/\-]+")
 
 
-def _doc_only(rule) -> bool:
+def _doc_only(rule: Rule | LazyRule) -> bool:
     """The tool's own diagnostics are rules for their docs only: the engine emits them, `check` never does."""
     if isinstance(rule, LazyRule):
         return not rule.checks
@@ -153,7 +154,7 @@ class Engine:
     rules: Sequence[Rule | LazyRule]
     pairs: dict[str, VersionPair]
     debug: bool = False
-    _plans: dict = field(default_factory=dict, repr=False)
+    _plans: dict[object, Any] = field(default_factory=dict, repr=False)  # per surface: planned rules, tokens
 
     @property
     def introduced(self) -> frozenset[str]:
@@ -282,7 +283,7 @@ class Engine:
             if fixed_codes is not None:
                 fixed_codes.extend(f.code for f in chosen if not any(f is b for b in bad))
             applied_total += applied
-            text, parsed = new_text, new_parsed
+            text, parsed = new_text, new_parsed  # type: ignore[assignment]  # (a text whenever fixes applied)
             if rules is not None:
                 rules = self.rules_for(surface, text.encode("utf-8", "surrogatepass"), path)
             findings, crashed2 = self.run_rules(parsed, path, rules)
@@ -294,7 +295,8 @@ class Engine:
             findings = self._only_original_default_notes(findings, first_codes)
         return _ordered(findings + skipped) + dropped, text, applied_total, crashed
 
-    def _foresee(self, parsed, path, surface, rules, first, first_codes) -> list[Finding]:
+    def _foresee(self, parsed: ParsedFile, path: str, surface: str, rules: Sequence[Rule] | None,
+                 first: list[Finding], first_codes: set[str]) -> list[Finding]:
         return foresight.foresee(self, parsed, path, surface, rules, first, first_codes)
 
     def _only_original_default_notes(self, findings: list[Finding], first_codes: set[str]) -> list[Finding]:
@@ -360,13 +362,14 @@ def _parse(path: str, text: str, surface: str) -> ParsedFile:
     return parsed
 
 
-def _apply(parsed: ParsedFile, chosen: list[Finding], path: str, surface: str):
+def _apply(parsed: ParsedFile, chosen: list[Finding], path: str,
+           surface: str) -> tuple[str | None, ParsedFile, int, list[Finding]]:
     """Apply the chosen fixes; if the result does not parse, find and drop the culprits one by one."""
 
-    def edits_of(fs):
+    def edits_of(fs: list[Finding]) -> dict[int, list[TextEdit]]:
         per: dict[int, list[TextEdit]] = {}
         for f in fs:
-            per.setdefault(id(f.unit), []).extend(f.fix.edits)
+            per.setdefault(id(f.unit), []).extend(f.fix.edits)  # type: ignore[union-attr]  # (chosen: with a fix)
         return per
 
     new_text = _rebuild(parsed, edits_of(chosen))
@@ -374,7 +377,8 @@ def _apply(parsed: ParsedFile, chosen: list[Finding], path: str, surface: str):
         return new_text, _parse(path, new_text, surface), len(chosen), []
     except (ParseError, RecursionError):
         pass
-    good, bad = [], []
+    good: list[Finding] = []
+    bad: list[Finding] = []
     for f in chosen:
         try:
             surfaces.parse_file(path, _rebuild(parsed, edits_of(good + [f])), surface)

@@ -17,8 +17,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core import cachedir
+
+if TYPE_CHECKING:
+    from lmimigrate.core.detection import Detection
 
 KIND = "files"
 RACY_NS = 2_000_000_000  # mtime resolution of some filesystems, and clock skew between writers
@@ -31,7 +36,7 @@ def _name(secret: bytes) -> str:
     return f"{KIND}-{hashlib.blake2b(b'stat memo', key=secret, digest_size=16).hexdigest()}.json"
 
 
-def _valid_detections(found) -> bool:
+def _valid_detections(found: object) -> bool:
     """The shape `put` writes (the stat fields were compared already): anything else is a miss."""
     if not isinstance(found, list):
         return False
@@ -49,8 +54,8 @@ class FileMemo:
         self.name = _name(secret)
         self.started = time.time_ns()
         self.saved = 0  # when the run that wrote the memo started
-        self.known: dict[str, list] = {}
-        self.new: dict[str, list] = {}
+        self.known: dict[str, list[Any]] = {}
+        self.new: dict[str, list[Any]] = {}
         try:
             fd = cachedir.open_dir(root, create=False)
         except (cachedir.Unusable, OSError):
@@ -74,7 +79,8 @@ class FileMemo:
         if isinstance(files, dict) and isinstance(saved, int):
             self.known, self.saved = files, saved
 
-    def get(self, display: str, surface: str | None, st: os.stat_result, need_entry: bool = True):
+    def get(self, display: str, surface: str | None, st: os.stat_result,
+            need_entry: bool = True) -> tuple[str | None, list[Detection]] | None:
         """(entry, detections) of an unchanged file, or None (read it). A record written by a scan that read
         the file for its versions only (repository-wide detection) has no entry: with `need_entry` (the file
         is to be checked) it is a miss."""
@@ -94,7 +100,8 @@ class FileMemo:
         except ValueError:  # not a version
             return None
 
-    def put(self, display: str, surface: str | None, st: os.stat_result, entry: str | None, detections) -> None:
+    def put(self, display: str, surface: str | None, st: os.stat_result, entry: str | None,
+            detections: Iterable[Detection]) -> None:
         self.new[display] = [st.st_size, st.st_mtime_ns, st.st_ino, surface, entry,
                              [[d.stack, str(d.version), d.line, [d.text, d.note]] for d in detections]]
 
@@ -120,7 +127,7 @@ class FileMemo:
             os.close(fd)
 
 
-def _detection(path: str, d: list):
+def _detection(path: str, d: list[Any]) -> Detection:
     from packaging.version import Version
 
     from lmimigrate.core.detection import Detection

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 from lmimigrate.core.ftypes import Applicability, Finding, TextEdit, Unit
+
+if TYPE_CHECKING:
+    from lmimigrate.core.engine import Engine
+    from lmimigrate.core.ftypes import ParsedFile
+    from lmimigrate.core.rule import Rule
 
 
 def map_back(offset: int, edits: Sequence[TextEdit]) -> int:
@@ -50,7 +57,8 @@ def same(a: Finding, b: Finding) -> bool:
     return a.line == b.line or (a.span[0] <= b.span[1] and b.span[0] <= a.span[1])
 
 
-def foresee(engine, parsed, path: str, surface: str, rules, first: list[Finding], first_codes: set[str]) -> list[Finding]:
+def foresee(engine: Engine, parsed: ParsedFile, path: str, surface: str, rules: Sequence[Rule] | None,
+            first: list[Finding], first_codes: set[str]) -> list[Finding]:
     """The findings `--fix --unsafe-fixes` would meet in later rounds, placed in the original text."""
     from lmimigrate.core.engine import MAX_ITERATIONS, _apply, _choose_fixes
 
@@ -65,12 +73,12 @@ def foresee(engine, parsed, path: str, surface: str, rules, first: list[Finding]
         if not chosen:
             break
         new_text, new_parsed, applied, bad = _apply(parsed, chosen, path, surface)
-        if not applied:
+        if not applied or new_text is None:  # (no text only when nothing applied)
             break
         index = {id(u): i for i, u in enumerate(parsed.units)}
         edits: dict[int, list[TextEdit]] = {}
         for f in chosen:
-            if f not in bad:
+            if f not in bad and f.fix is not None:  # (chosen findings all have a fix)
                 edits.setdefault(index[id(f.unit)], []).extend(f.fix.edits)
                 after.append(f.code)
         rounds.append({i: sorted(e) for i, e in edits.items()})

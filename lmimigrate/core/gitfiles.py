@@ -171,7 +171,7 @@ def list_files(directory: str) -> list[str] | None:
             specs.append((rel + "/" if rel else "", s))
     index = {p for p in tracked(common if git_dir == common else git_dir) if p.startswith(base)}
     out = [p[len(base):] for p in index if os.path.lexists(os.path.join(root, p))]
-    stack: list[tuple[str, list]] = [(base, specs)]
+    stack: list[tuple[str, list[tuple[str, IgnoreRules]]]] = [(base, specs)]
     while stack:
         rel_dir, dir_specs = stack.pop()
         abs_dir = os.path.join(root, rel_dir)

@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 import zlib
+from typing import Any, Callable
 
 from lmimigrate.core import usercache
 from lmimigrate.core.ruleindex import Problem, RuleIndex, decode_entry, encode_entry
@@ -25,7 +26,7 @@ _PREFIX, _SUFFIX = "rule-index-", ".json"
 
 # ---- the key: what must not have changed ---------------------------------------------------------------
 
-def _stat(path: str) -> list | None:
+def _stat(path: str) -> list[Any] | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -66,15 +67,15 @@ def _location() -> tuple[str, str]:
     return base, os.path.join(base, f"{_PREFIX}{zlib.crc32(key):08x}{zlib.adler32(key):08x}{_SUFFIX}")
 
 
-def _read(path: str) -> dict | None:
+def _read(path: str) -> dict[str, Any] | None:
     return usercache.read_json(path)
 
 
-def _write(directory: str, path: str, data: dict) -> None:
+def _write(directory: str, path: str, data: dict[str, Any]) -> None:
     usercache.write_json(path, data, _PREFIX, _SUFFIX, KEEP)
 
 
-def _valid(data: dict) -> RuleIndex | None:
+def _valid(data: dict[str, Any]) -> RuleIndex | None:
     from lmimigrate import __version__
 
     if data.get("format") != FORMAT or data.get("version") != __version__ or data.get("python") != sys.version:
@@ -98,7 +99,7 @@ def _valid(data: dict) -> RuleIndex | None:
     return RuleIndex(entries, problems)
 
 
-def load(build) -> RuleIndex:
+def load(build: Callable[[], tuple[RuleIndex, list[str]]]) -> RuleIndex:
     """The index of the installed rules: from the cache when nothing it depends on changed, else `build()`,
     which returns (RuleIndex, imported module names) and is stored for the next run."""
     directory, path = _location()

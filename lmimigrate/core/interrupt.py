@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
 
@@ -36,7 +41,7 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
-def _handler(signum, _frame) -> None:
+def _handler(signum: int, _frame: FrameType | None) -> None:
     global _pending
     if _pending is None:
         _pending = signum
@@ -47,7 +52,7 @@ def _handler(signum, _frame) -> None:
 
 
 @contextmanager
-def handled():
+def handled() -> Iterator[None]:
     """Handle the stop signals in this (main) process while the block runs; the previous handlers are put
     back after it (a program embedding the CLI keeps its own). Outside the main thread, nothing changes."""
     global _installed, _pending, _depth
@@ -95,7 +100,7 @@ def pending() -> int | None:
 
 
 @contextmanager
-def deferred():
+def deferred() -> Iterator[None]:
     """A block that a stop signal does not cut short; the signal takes effect when it ends."""
     global _depth
     _depth += 1

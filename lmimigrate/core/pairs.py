@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from packaging.version import Version
 
 from lmimigrate.core.detection import Detection
 from lmimigrate.core.versions import VersionPair, stacks
 
+if TYPE_CHECKING:
+    from lmimigrate.core.api import Options
 
-def version_pairs(opts, detected: dict[str, Detection]) -> dict[str, VersionPair]:
+
+def version_pairs(opts: Options, detected: dict[str, Detection]) -> dict[str, VersionPair]:
     """One pair per registered stack (opt-in stacks only when named or detected), plus the pairs a stack's
     pair implies for another (an LMI release bundles a vLLM release) unless that stack's target was given."""
     pairs: dict[str, VersionPair] = {}
@@ -17,6 +22,8 @@ def version_pairs(opts, detected: dict[str, Detection]) -> dict[str, VersionPair
         if info.opt_in and name not in opts.to and name not in opts.from_ and name not in detected:
             continue
         to = opts.to.get(name, info.newest)
+        frm: Version | None
+        source: str | None
         if name in opts.from_:
             frm, source = opts.from_[name], "given"
         elif name in detected:
@@ -24,7 +31,7 @@ def version_pairs(opts, detected: dict[str, Detection]) -> dict[str, VersionPair
         else:
             frm, source = None, None
         if frm is not None and frm > to:
-            raise TargetError(name, frm, to, source, name in opts.to)
+            raise TargetError(name, frm, to, source or "", name in opts.to)  # (a version comes with its source)
         pairs[name] = VersionPair(name, frm, to, source)
     for name, info in known.items():
         if info.implies is None or name not in opts.to or name not in pairs:

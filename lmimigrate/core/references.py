@@ -9,19 +9,24 @@ an unset variable. One mechanism covers every rule: the engine asks this guard a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from lmimigrate.core.ftypes import Setting
+from lmimigrate.core.ftypes import Setting, TextEdit
 from lmimigrate.core.rule import fix_guard
 
+if TYPE_CHECKING:
+    from lmimigrate.core.rule import At, Context
 
-def _reference(name: str) -> re.Pattern:
+
+def _reference(name: str) -> re.Pattern[str]:
     n = re.escape(name)
     # $NAME / ${NAME...} (shell, Dockerfile, compose), %NAME% (cmd), and the name as a string literal
     # (os.environ["NAME"], os.getenv('NAME'), env.get("NAME")).
     return re.compile(rf"\$\{{?{n}(?![A-Za-z0-9_])|%{n}%|([\"']){n}\1")
 
 
-def removed_env_keys(at, edits) -> list[Setting]:
+def removed_env_keys(at: At, edits: Iterable[TextEdit]) -> list[Setting]:
     """The env settings whose name the edits remove (a delete or a rename of the key)."""
     if not isinstance(at, Setting):
         return []
@@ -37,7 +42,7 @@ def removed_env_keys(at, edits) -> list[Setting]:
     return out
 
 
-def still_referenced(ctx, s: Setting) -> int | None:
+def still_referenced(ctx: Context, s: Setting) -> int | None:
     """The 1-based line of a reference to `s`'s name elsewhere in the file (not one of its assignments)."""
     pattern = _reference(s.key)
     own = [x.span for x in ctx.settings("env", s.key) if x.unit is s.unit]
@@ -50,7 +55,7 @@ def still_referenced(ctx, s: Setting) -> int | None:
 
 
 @fix_guard
-def renamed_but_still_read(ctx, at, edits) -> str:
+def renamed_but_still_read(ctx: Context, at: At, edits: tuple[TextEdit, ...]) -> str:
     for s in removed_env_keys(at, edits):
         line = still_referenced(ctx, s)
         if line is not None:

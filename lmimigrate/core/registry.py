@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 from types import ModuleType
+from typing import TypeGuard
 
 from lmimigrate.core.indexstore import load
 from lmimigrate.core.rule import Rule
@@ -28,7 +29,7 @@ RESERVED_PREFIXES = ("LMI", "VLLM", "HPU", "LMM")
 Found = tuple[type[Rule], str, str, str]
 
 
-def _is_rule(obj) -> bool:
+def _is_rule(obj: object) -> TypeGuard[type[Rule]]:
     return isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and "code" in vars(obj)
 
 

@@ -24,6 +24,12 @@ from lmimigrate.core.versions import VersionPair
 if TYPE_CHECKING:
     from re import Pattern
 
+    from packaging.version import Version
+
+    #: What a finding is reported at, and a fix guard: `(ctx, at, edits) -> str`.
+    At = Setting | Scope | tuple[Unit, int, int]
+    FixGuard = Callable[["Context", At, tuple[TextEdit, ...]], str]
+
 #: When a rule fires, given the version pair of its stack:
 #: - "crossing": from < changed_in <= to (or the same for removed_in, for deprecations); with an unknown
 #:   `from`, whenever to >= changed_in (removed / renamed things: invalid in the target however old the source);
@@ -95,7 +101,7 @@ class Rule:
         return text
 
 
-def _v(text: str):
+def _v(text: str) -> Version:
     from packaging.version import Version
 
     return Version(text)
@@ -105,10 +111,10 @@ def _v(text: str):
 #: Stacks register theirs at import (a custom LMI handler beside serving.properties); the core registers the
 #: generic ones (a renamed key still referenced elsewhere in the file). A guard downgrades a safe fix to unsafe,
 #: and the finding says why: the tool cannot prove the target behaves the same.
-FIX_GUARDS: list = []
+FIX_GUARDS: list[FixGuard] = []
 
 
-def fix_guard(fn):
+def fix_guard(fn: FixGuard) -> FixGuard:
     """Register a fix guard (a decorator)."""
     if fn not in FIX_GUARDS:
         FIX_GUARDS.append(fn)
@@ -182,7 +188,7 @@ class Context:
 
     # ---- reporting -----------------------------------------------------------------------------------
     @staticmethod
-    def edits(fn, *args, **kwargs) -> list[TextEdit] | None:
+    def edits(fn: Callable[..., list[TextEdit]], *args: Any, **kwargs: Any) -> list[TextEdit] | None:
         """Run an edit builder (`setting.rename`, `scope.insert`...); None when the syntax cannot express it
         (e.g. inserting into a flow collection), so the finding is reported without a fix."""
         try:

@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core.ftypes import Severity
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import TypeGuard
+
+    from lmimigrate.core.rule import Rule
+    from lmimigrate.core.versions import VersionPair
+
 
 def window_active(stack: str, trigger: str, changed_in: str | None, removed_in: str | None, until: str | None,
-                  pairs: dict) -> bool:
+                  pairs: dict[str, VersionPair]) -> bool:
     """`Rule.active` for the class attributes alone (a rule that overrides `active` is asked itself)."""
     if trigger == "always" or stack == "tool":
         return True
@@ -112,10 +119,10 @@ class RuleEntry:
     def url(self) -> str:
         return self.docs
 
-    def window_active(self, pairs: dict) -> bool:
+    def window_active(self, pairs: dict[str, VersionPair]) -> bool:
         return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs)
 
-    def load(self):
+    def load(self) -> type[Rule]:
         """The rule class (imports its module)."""
         module = importlib.import_module(self.module)
         cls = getattr(module, self.attr, None)
@@ -128,7 +135,7 @@ class RuleEntry:
         raise LookupError(f"rule {self.code} is no longer in {self.module}")
 
 
-def _is_rule_class(obj) -> bool:
+def _is_rule_class(obj: object) -> TypeGuard[type[Rule]]:
     from lmimigrate.core.rule import Rule
 
     return isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and "code" in vars(obj)
@@ -139,30 +146,29 @@ class LazyRule:
     with the entry's data (same attribute names as the class), and the module is imported, once, when a
     file's tokens call for it. `rule()` is None when the rule overrides `active` and is not active."""
 
-    def __init__(self, entry: RuleEntry, pairs: dict):
+    def __init__(self, entry: RuleEntry, pairs: dict[str, VersionPair]):
         self.entry = entry
         self.pairs = pairs
-        self._rule: Any = _UNSET
+        self._rule: Rule | None = None
+        self._loaded = False
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name == "entry":  # copy/pickle probing a half-built object
             raise AttributeError(name)
         return getattr(self.entry, name)
 
-    def rule(self):
-        if self._rule is _UNSET:
+    def rule(self) -> Rule | None:
+        if not self._loaded:
             rule = self.entry.load()()
             self._rule = rule if not self.entry.own_active or rule.active(self.pairs) else None
+            self._loaded = True
         return self._rule
 
 
-_UNSET = object()
-
-
-def activate(rules, pairs: dict) -> list:
+def activate(rules: Iterable[type[Rule] | RuleEntry], pairs: dict[str, VersionPair]) -> list[Rule | LazyRule]:
     """The rules a run with these version pairs may need: rule classes are instantiated and asked; index
     entries become LazyRules when their window is crossed (or when only the class can tell)."""
-    out = []
+    out: list[Rule | LazyRule] = []
     for r in rules:
         if isinstance(r, RuleEntry):
             if r.own_active or r.window_active(pairs):
@@ -174,15 +180,13 @@ def activate(rules, pairs: dict) -> list:
     return out
 
 
-def materialize(rules) -> list:
+def materialize(rules: Iterable[Rule | LazyRule]) -> list[Rule]:
     """Rule instances for a list of rules and LazyRules (imports what is not imported yet)."""
-    out = []
+    out: list[Rule] = []
     for r in rules:
-        if isinstance(r, LazyRule):
-            r = r.rule()
-            if r is None:
-                continue
-        out.append(r)
+        rule = r.rule() if isinstance(r, LazyRule) else r
+        if rule is not None:
+            out.append(rule)
     return out
 
 
@@ -218,11 +222,11 @@ class RuleIndex:
 
 # ---- building ------------------------------------------------------------------------------------------
 
-def entry_of(cls, module: str, attr: str, plugin: str, surfaces_known: tuple[str, ...]) -> RuleEntry:
+def entry_of(cls: type[Rule], module: str, attr: str, plugin: str, surfaces_known: tuple[str, ...]) -> RuleEntry:
     from lmimigrate.core.rule import Rule
 
-    tokens = cls.tokens
-    if getattr(cls.tokens_for, "__func__", None) is not Rule.tokens_for.__func__:
+    tokens: Any = cls.tokens
+    if getattr(cls.tokens_for, "__func__", None) is not getattr(Rule.tokens_for, "__func__", None):
         # A class that computes its tokens: record them for every surface name it could be asked about.
         names = set(surfaces_known) | (set(tokens) if isinstance(tokens, dict) else set())
         tokens = {s: tuple(cls.tokens_for(s)) for s in sorted(names)}
@@ -238,19 +242,19 @@ def entry_of(cls, module: str, attr: str, plugin: str, surfaces_known: tuple[str
     )
 
 
-def _enc_tokens(tokens) -> Any:
+def _enc_tokens(tokens: tuple[bytes, ...] | dict[str, tuple[bytes, ...]]) -> Any:
     if isinstance(tokens, dict):
         return {k: [t.decode("latin-1") for t in v] for k, v in tokens.items()}
     return [t.decode("latin-1") for t in tokens]
 
 
-def _dec_tokens(value) -> Any:
+def _dec_tokens(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): tuple(str(t).encode("latin-1") for t in v) for k, v in value.items()}
     return tuple(str(t).encode("latin-1") for t in value)
 
 
-def encode_entry(e: RuleEntry) -> dict:
+def encode_entry(e: RuleEntry) -> dict[str, Any]:
     d = {k: getattr(e, k) for k in FIELDS}
     d["tokens"] = _enc_tokens(e.tokens)
     d["severity"] = e.severity.value
@@ -259,7 +263,7 @@ def encode_entry(e: RuleEntry) -> dict:
     return d
 
 
-def decode_entry(d: dict) -> RuleEntry:
+def decode_entry(d: dict[str, Any]) -> RuleEntry:
     d = dict(d)
     d["tokens"] = _dec_tokens(d["tokens"])
     d["severity"] = Severity(d["severity"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
-    from lmimigrate.core.ftypes import Setting, TextEdit
+    from lmimigrate.core.ftypes import Setting, TextEdit, Unit
 
 
 class ScopeOps:
@@ -20,6 +20,13 @@ class ScopeOps:
     #: The character that continues a line before a line break (`\\` in shell and Python): deleting the last
     #: entries of a line also takes the continuation before them, so no dangling backslash is left.
     line_continuation = ""
+
+    if TYPE_CHECKING:  # the primitives, which `Scope` defines
+        unit: Unit
+
+        def rename(self, s: Setting, new_key: str, ns: str) -> list[TextEdit]: ...
+
+        def delete(self, s: Setting) -> list[TextEdit]: ...
 
     # ---- messages ------------------------------------------------------------------------------------------
     def display(self, key: str, value: Any = None) -> str:
@@ -32,7 +39,7 @@ class ScopeOps:
         """Rename the last component of a dotted key (`compilation_config.level` -> `...mode`), keeping the rest
         of the key as written."""
         head, dot, _ = s.key.rpartition(".")
-        return self.rename(s, head + dot + new_leaf, s.ns)  # type: ignore[attr-defined]
+        return self.rename(s, head + dot + new_leaf, s.ns)
 
     def rename_prefix(self, s: "Setting", old: str, new: str) -> list["TextEdit"]:
         """Replace the written start `old` of a key with `new`, keeping the rest as written (`-O.mode` ->
@@ -44,12 +51,12 @@ class ScopeOps:
         """Delete several settings in one fix (see `merge_deletions`)."""
         edits: list[TextEdit] = []
         for s in settings:
-            edits.extend(self.delete(s))  # type: ignore[attr-defined]
+            edits.extend(self.delete(s))
         return self.merge_deletions(edits)
 
     def merge_deletions(self, edits: Sequence["TextEdit"]) -> list["TextEdit"]:
         """One fix's edits with its deletions merged (see the module function `merge_deletions`)."""
-        return merge_deletions(self.unit.text, edits, self.line_continuation)  # type: ignore[attr-defined]
+        return merge_deletions(self.unit.text, edits, self.line_continuation)
 
 
 def merge_deletions(text: str, edits: Sequence["TextEdit"], continuation: str = "\\") -> list["TextEdit"]:

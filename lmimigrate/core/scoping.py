@@ -14,9 +14,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lmimigrate.core import detection as detect_mod
 from lmimigrate.core.detection import Detection
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from packaging.version import Version
+
+    from lmimigrate.core.filememo import FileMemo
+    from lmimigrate.core.rule import Rule
+    from lmimigrate.core.ruleindex import RuleEntry
+    from lmimigrate.core.versions import VersionPair
 
 #: Files larger than this are not read for detection (lock files, data): anchors live in small files.
 MAX_DETECT_BYTES = 2 * 1024 * 1024
@@ -74,7 +85,7 @@ def detect_file(fs_path: str, display: str) -> list[Detection]:
     return detect_mod.detect(display, data)
 
 
-def _detect_tree_file(fs_path: str, rel: str, memo) -> list[Detection]:
+def _detect_tree_file(fs_path: str, rel: str, memo: FileMemo | None) -> list[Detection]:
     """`detect_file`, remembered in the run's file memo by stat: a warm pre-commit batch reads no file of the
     rest of the repository. The record has no results entry, so it never stands in for a check."""
     display = _display(fs_path)
@@ -158,7 +169,7 @@ class Anchors:
         return Resolution(None, None, ambiguous=tuple(sorted(every, key=_order)))
 
 
-def _order(d: Detection):
+def _order(d: Detection) -> tuple[Version | None, str, int]:
     return (d.version, d.path, d.line)
 
 
@@ -176,7 +187,7 @@ def _pick(found: list[Detection], directory: str) -> Resolution:
 class VersionGroup:
     """Files that share their version pairs; one engine checks them."""
 
-    pairs: dict
+    pairs: dict[str, VersionPair]
     members: list[int] = field(default_factory=list)  # candidate indices
     detected: dict[str, Detection] = field(default_factory=dict)
 
@@ -198,8 +209,8 @@ def _where(d: Detection) -> str:
 
 
 def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[tuple[str, Detection]],
-         scanned: set[str], make_pairs, excludes: tuple[str, ...] = (), config_root: str | None = None,
-         memo=None) -> RunVersions:
+         scanned: set[str], make_pairs: Callable[[dict[str, Detection]], dict[str, VersionPair]],
+         excludes: tuple[str, ...] = (), config_root: str | None = None, memo: FileMemo | None = None) -> RunVersions:
     """Group the candidates (`cand_paths`, file system paths) by the versions that apply to them.
 
     `found`: the anchors of the files already read (file system path, detection); `scanned`: their absolute
@@ -220,9 +231,9 @@ def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[t
             found.extend((fs, d) for d in _detect_tree_file(fs, rel, memo))
     anchors = Anchors(found, root)
     stacks = sorted(anchors.stacks() - given)
-    groups: dict[tuple, VersionGroup] = {}
+    groups: dict[tuple[tuple[str, str], ...], VersionGroup] = {}
     notes: list[str] = []
-    noted: set[tuple] = set()
+    noted: set[tuple[str, str | None]] = set()
     for i, fs in enumerate(cand_paths):
         detected: dict[str, Detection] = {}
         for stack in stacks:
@@ -243,8 +254,9 @@ def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[t
     return RunVersions(list(groups.values()), [d for _, d in found], notes)
 
 
-def _note(res: Resolution, stack: str, fs: str, notes: list[str], noted: set[tuple]) -> None:
-    if res.conflict and (stack, res.directory) not in noted:
+def _note(res: Resolution, stack: str, fs: str, notes: list[str], noted: set[tuple[str, str | None]]) -> None:
+    # (a conflict is always resolved to a detection in a directory)
+    if res.conflict and res.detection is not None and res.directory is not None and (stack, res.directory) not in noted:
         noted.add((stack, res.directory))
         where = ", ".join(f"{d.version} at {_where(d)}" for d in res.conflict)
         notes.append(f"conflicting {stack} versions in {_display(res.directory) or '.'}/: {where}; using the oldest, "
@@ -256,7 +268,8 @@ def _note(res: Resolution, stack: str, fs: str, notes: list[str], noted: set[tup
                      f"repository has several ({where}); give --from {stack}==VERSION")
 
 
-def skipped_checks(rules: list, all_pairs: list[dict]) -> dict[str, list[str]]:
+def skipped_checks(rules: Sequence[type[Rule] | RuleEntry],
+                   all_pairs: list[dict[str, VersionPair]]) -> dict[str, list[str]]:
     """Default-change rules that would run with a known --from, per stack whose --from is unknown somewhere."""
     from packaging.version import Version
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from typing import Any
 
 
 def directory() -> str:
@@ -19,7 +20,7 @@ def directory() -> str:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "lmimigrate")
 
 
-def read_json(path: str) -> dict | None:
+def read_json(path: str) -> dict[str, Any] | None:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -39,7 +40,7 @@ def read_json(path: str) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def write_json(path: str, data: dict, prefix: str, suffix: str, keep: int) -> None:
+def write_json(path: str, data: dict[str, Any], prefix: str, suffix: str, keep: int) -> None:
     """Atomically, never through a symlink; then keeps only the `keep` newest files named prefix*suffix."""
     base = os.path.dirname(path)
     tmp = f"{path}.{os.getpid()}.tmp"

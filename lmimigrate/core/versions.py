@@ -114,7 +114,7 @@ def display(stack_name: str, version: Version) -> str:
     return f"{stack_name} {version}"
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> dict[str, Version] | tuple[str, ...]:
     # NEWEST / OLDEST / STACKS stay importable as values, computed from the registry when asked for.
     if name == "NEWEST":
         return {n: s.newest for n, s in stacks().items()}

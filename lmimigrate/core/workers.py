@@ -66,7 +66,7 @@ def _serve(task_r: int, res_w: int, work: Callable[[int], Any]) -> None:
             return
 
 
-def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], None] | None = None) -> list:
+def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], None] | None = None) -> list[Any]:
     """[work(i) for i in range(n)], computed in `jobs` forked processes. `done(count)` is called in this
     process as each chunk of results arrives (a progress bar), not once at the end."""
     chunk = max(1, min(64, n // (jobs * 8)))
@@ -74,7 +74,7 @@ def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], Non
     starts.reverse()  # popped from the end: in order
     parent = os.getpid()
     workers: dict[int, tuple[int, int]] = {}  # result fd -> (pid, task fd)
-    results: list = [None] * n
+    results: list[Any] = [None] * n
     sel = selectors.DefaultSelector()
     try:
         for _ in range(min(jobs, len(starts))):
@@ -135,7 +135,7 @@ def _hand_out(task_w: int, starts: list[int], chunk: int, n: int) -> bool:
     return True
 
 
-def _stop(workers: dict[int, tuple[int, int]], sel) -> None:
+def _stop(workers: dict[int, tuple[int, int]], sel: selectors.BaseSelector) -> None:
     """After an interruption or a failure: stop every worker (each finishes a write in progress) and wait."""
     with interrupt.deferred():  # a second Ctrl-C must not leave workers behind
         for fd, (pid, task_w) in workers.items():

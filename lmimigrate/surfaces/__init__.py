@@ -12,11 +12,11 @@ import importlib
 import os
 import re
 
-from lmimigrate.core.ftypes import ParsedFile, Unit
+from lmimigrate.core.ftypes import Finding, ParsedFile, Unit
 
 # (glob on the file name, surface). First match wins; names are matched case-sensitively except
 # the extension globs, which are lower-cased first.
-_NAME_GLOBS: tuple[tuple[str, str], ...] = (
+_NAME_GLOBS: tuple[tuple[str, str | None], ...] = (  # None: a name no surface reads (*.pyi)
     ("*.properties", "properties"),
     # Templates of serving.properties: read as properties, their placeholders opaque.
     ("serving.template", "properties"),
@@ -172,7 +172,8 @@ def parse_file(path: str, text: str, surface: str) -> ParsedFile:
     """Parse a decoded file. Raises ParseError."""
     module = importlib.import_module(SURFACE_MODULES[surface])
     if hasattr(module, "parse_file"):
-        return module.parse_file(path, text)
+        parsed: ParsedFile = module.parse_file(path, text)
+        return parsed
     unit = Unit(
         text=text,
         surface=surface,
@@ -183,7 +184,7 @@ def parse_file(path: str, text: str, surface: str) -> ParsedFile:
     return ParsedFile(path=path, units=[unit])
 
 
-def file_positions(surface: str, text: str, findings) -> None:
+def file_positions(surface: str, text: str, findings: list[Finding]) -> None:
     """Let the surface place findings in the raw file when its units are not the file's text (a notebook's
     cells): a surface module may define `file_positions(text, findings)`, which sets `Finding.file_position`."""
     module = importlib.import_module(SURFACE_MODULES[surface])
