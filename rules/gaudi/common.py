@@ -70,6 +70,11 @@ WIDENED_TRUE = tuple(v for v in BOOLEAN_TRUE if v != "true")
 ev = cited("gaudi")
 
 
+def release_name(stack: str, version: str) -> str:
+    """A release in messages: "Gaudi 1.22.0" for the fork, "vllm-gaudi 0.20.0" for the plugin."""
+    return f"Gaudi {version}" if stack == FORK else f"vllm-gaudi {version}"
+
+
 def env_tokens(*names: str) -> tuple[bytes, ...]:
     """Prefilter tokens: env names are written in upper case on every surface (env, YAML, Python dicts)."""
     return tuple(dict.fromkeys(n.encode() for n in names))

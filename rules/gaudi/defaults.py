@@ -15,7 +15,7 @@ from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Evidence, Example, Severity
 from lmimigrate.core.rule import Rule
 
-from .common import FORK, GAUDI_VLLM_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, ev, is_gaudi_scope, linear_on
+from .common import FORK, GAUDI_VLLM_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, ev, is_gaudi_scope, linear_on, release_name
 
 
 def _fork_ext(release: str, file: str, quote: str, section: str = "§1.1") -> Evidence:
@@ -224,7 +224,7 @@ class DefaultChanged(Rule):
 
     @classmethod
     def row_attrs(cls, row: KeyChange) -> dict:
-        where, names, needs = _where(row), row.keys, row.requires
+        where, names, needs = release_name(row.stack, row.changed_in), row.keys, row.requires
         fallbacks = row.extra.get("fallbacks", ())
         env = row.context["env"]
         set_all = "".join(f"{v}=1\n" for v in names)
@@ -269,7 +269,7 @@ class DefaultChanged(Rule):
                 env_settings(scope)
             )
             changes = "; ".join(f"`{v}` {old} → {new}" for v, old, new in unset)
-            yield ctx.report(anchor, f"{_where(row)} changed defaults this environment relies on: {changes}")
+            yield ctx.report(anchor, f"{release_name(row.stack, row.changed_in)} changed defaults this environment relies on: {changes}")
 
 
 class ForkDefaultChanged(DefaultChanged, ForkRule):
@@ -278,10 +278,6 @@ class ForkDefaultChanged(DefaultChanged, ForkRule):
 
 class PluginDefaultChanged(DefaultChanged, PluginRule):
     """A vllm-gaudi default change (a fork `--from` counts as a known source)."""
-
-
-def _where(row: KeyChange) -> str:
-    return f"Gaudi {row.changed_in}" if row.stack == FORK else f"vllm-gaudi {row.changed_in}"
 
 
 rule_classes((r for r in ROWS if r.stack == FORK), ForkDefaultChanged, globals())

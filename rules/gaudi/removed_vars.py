@@ -10,7 +10,7 @@ from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Example, Severity
 from lmimigrate.core.rule import Rule
 
-from .common import FORK, LIMIT_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, env_tokens, ev, fork_reports
+from .common import FORK, LIMIT_VARS, PLUGIN, ForkRule, PluginRule, env_scopes, env_settings, env_tokens, ev, fork_reports, release_name
 
 EVIDENCE_3D_WARMUP = ev(
     "vllm-fork v0.9.0.1+Gaudi-1.22.0",
@@ -132,7 +132,7 @@ class RemovedVar(Rule):
 
     @classmethod
     def row_attrs(cls, row: KeyChange) -> dict:
-        where, names = _where(row), ", ".join(f"`{n}`" for n in row.keys)
+        where, names = release_name(row.stack, row.changed_in), ", ".join(f"`{n}`" for n in row.keys)
         var, _, value = row.samples["env"].partition("=")
         frm, to, defer = row.sample_from, row.sample_to, row.extra.get("defer_to_fork")
         k8s = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: vllm\n      env:\n"
@@ -168,7 +168,7 @@ class RemovedVar(Rule):
         defer = row.extra.get("defer_to_fork")
         if defer and fork_reports(ctx, defer):
             return
-        where = _where(row)
+        where = release_name(row.stack, row.changed_in)
         for scope in env_scopes(ctx):
             for s in env_settings(scope):
                 if s.key not in row.keys:
@@ -187,10 +187,6 @@ class ForkRemovedVar(RemovedVar, ForkRule):
 
 class PluginRemovedVar(RemovedVar, PluginRule):
     """A variable vllm-gaudi stopped reading."""
-
-
-def _where(row: KeyChange) -> str:
-    return f"Gaudi {row.changed_in}" if row.stack == FORK else f"vllm-gaudi {row.changed_in}"
 
 
 rule_classes((r for r in ROWS if r.stack == FORK), ForkRemovedVar, globals())
