@@ -8,7 +8,7 @@ ValueError, which `Context.edits` turns into "no fix".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 if TYPE_CHECKING:
     from lmimigrate.core.ftypes import Setting, TextEdit, Unit
@@ -33,6 +33,12 @@ class ScopeOps:
         """`key` (set to `value`) as this scope's syntax writes it, for messages: `--runner generate` on a
         command line, `runner: generate` in a YAML map, `runner='generate'` in a Python call."""
         return key if value is None else f"{key}={value}"
+
+    def words_after(self, s: "Setting") -> Iterator[str | None]:
+        """The words written after a setting's own, in order (the further values of a flag that takes several,
+        a value the reader kept apart): each word's value, None for a word not written literally. Only word
+        lists (command lines) have any."""
+        return iter(())
 
     # ---- renames -------------------------------------------------------------------------------------------
     def rename_leaf(self, s: "Setting", new_leaf: str) -> list["TextEdit"]:

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from lmimigrate.core.ftypes import Scope, Setting
 from lmimigrate.core.rule import cited
-from lmimigrate.stacks.lmi.env import is_lmi_scope, lmi_key_to_env
+from lmimigrate.stacks.lmi.env import is_lmi_scope
 
 #: The djl-serving files the reference (lmi_ground_truth.md) quotes most, for evidence entries.
 BREAKING = "serving/docs/lmi/announcements/breaking_changes.md"
@@ -21,17 +21,6 @@ ENTRYPOINT_SH = "serving/docker/dockerd-entrypoint-with-cuda-compat.sh"
 #: An evidence entry checked against the reference: `ev(release, file, quote, "§2 v14→v15; R3")`, the last
 #: argument being its section and rule id.
 ev = cited("lmi")
-
-
-def tokens_for(*keys: str) -> tuple[bytes, ...]:
-    """Prefilter tokens for LMI keys: the serving.properties spelling and the OPTION_* env spelling."""
-    out: list[bytes] = []
-    for key in keys:
-        for t in (key, lmi_key_to_env(key) if "." in key or key == "engine" else key.upper()):
-            b = t.encode()
-            if b not in out:
-                out.append(b)
-    return tuple(out)
 
 
 def lmi_scopes(ctx) -> Iterator[Scope]:

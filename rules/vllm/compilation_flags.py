@@ -78,8 +78,8 @@ def _json_o(s) -> bool:
     if isinstance(s.value, str):
         return s.value.strip().startswith("{")
     if s.value is None and s.style.get("form") == "bare":
-        words, j = s.scope.words, s.style["words"][1]
-        return j < len(words) and words[j].literal and words[j].value.strip().startswith("{")
+        word = next(s.scope.words_after(s), None)
+        return word is not None and word.strip().startswith("{")
     return False
 
 
@@ -229,14 +229,11 @@ def _count_sizes(s) -> int | None:
         return len(v)
     if isinstance(v, int) and not isinstance(v, bool):
         return 1
-    if isinstance(v, str) and s.scope.kind == "cli":
-        words = s.scope.words
-        j = s.style["words"][1]
-        n = 1
-        while j < len(words) and words[j].literal and words[j].value.isdigit():
+    if isinstance(v, str):
+        n = 1  # on a command line the flag also takes every number written after its value
+        for word in s.scope.words_after(s):
+            if word is None or not word.isdigit():
+                break
             n += 1
-            j += 1
         return n if v.strip().isdigit() else None
-    if isinstance(v, str) and v.strip().isdigit():
-        return 1
     return None

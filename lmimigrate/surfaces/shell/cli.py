@@ -9,7 +9,7 @@ any other value writes that value after the flag (rules rename a switch into a v
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.knowledge import command_line_facts
@@ -61,6 +61,11 @@ class CliScope(Scope):
     def display(self, key: str, value: Any = None) -> str:
         flag = "--" + key.replace("_", "-")
         return flag if value is None else f"{flag} {value}"
+
+    def words_after(self, s: Setting) -> Iterator[str | None]:
+        words = self.words
+        for j in range(s.style["words"][1], len(words)):
+            yield words[j].value if words[j].literal else None
 
     # ---- edits -------------------------------------------------------------------------------------------
     def rename_leaf(self, s: Setting, new_leaf: str) -> list[TextEdit]:
