@@ -89,6 +89,8 @@ class Fix:
 class ParseError(Exception):
     """A unit that cannot be parsed. `offset` points into the unit text when known."""
 
+    template: bool  # set (True) on a templated file's error: skipped, not broken
+
     def __init__(self, message: str, offset: int | None = None, line: int | None = None, column: int | None = None):
         super().__init__(message)
         self.message = message

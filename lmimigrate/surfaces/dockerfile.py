@@ -171,7 +171,9 @@ def _exec_words(text: str, ins: _Instruction) -> list[Word] | None:
     i = start + 1
     expect_item = True
     while True:
-        i = _JSON_GAP.match(text, i, end).end()
+        gap = _JSON_GAP.match(text, i, end)
+        assert gap is not None  # (it matches the empty string)
+        i = gap.end()
         if i >= end:
             return None
         ch = text[i]

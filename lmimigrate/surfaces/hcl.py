@@ -94,7 +94,8 @@ class Reader:
     def string(self, i: int, depth: int = 0) -> tuple[int, str | None]:
         """At `"`: (end, decoded value, or None when it holds a ${...} or %{...} template sequence)."""
         t, n = self.text, self.n
-        j, out, literal = i + 1, [], True
+        out: list[str] = []
+        j, literal = i + 1, True
         while j < n:
             c = t[j]
             if c == '"':

@@ -34,9 +34,9 @@ class JsonScope(Scope):
         self.span = (container.start, container.end)
         # (start, end) of every element of the container, settings or not, to place separators correctly.
         if form == "list":
-            self.elements = [(n.start, n.end) for n in container.items]
+            self.elements = [(n.start, n.end) for n in container.items or ()]
         else:
-            self.elements = [(k.start, v.end) for k, v in container.members]
+            self.elements = [(k.start, v.end) for k, v in container.members or ()]
         self.item_of: dict[int, JNode] = {}  # key_span start -> list item (list form), to copy its layout
 
     # ---- spelling ------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ class JsonScope(Scope):
         k, v = self.spell_key(ns, key), self.spell_value(value, like=like)
         if self.form == "list":
             item = self.item_of.get(like.key_span[0]) if like is not None else None
-            if item is None or like.value_span is None:
+            if item is None or like is None or like.value_span is None:
                 return '{"name": %s, "value": %s}' % (k, v)
             # Copy the sibling item's layout, swapping in the new name and value.
             text = self.unit.text
@@ -107,6 +107,7 @@ def _intrinsic(node: JNode) -> bool:
     """A CloudFormation intrinsic function ({"Ref": ...}, {"Fn::Sub": ...}): a value known only at deploy time."""
     return (
         node.kind == "object"
+        and node.members is not None
         and len(node.members) == 1
         and (node.members[0][0].value == "Ref" or node.members[0][0].value.startswith("Fn::"))
     )
@@ -124,10 +125,10 @@ def _env_value(node: JNode) -> tuple[Any, bool]:
 
 
 def _env_map_scope(unit: Unit, node: JNode, label: str) -> JsonScope | None:
-    if not all(v.kind in _SCALARS or _intrinsic(v) for _, v in node.members):
+    if not all(v.kind in _SCALARS or _intrinsic(v) for _, v in node.members or ()):
         return None
     scope = JsonScope(unit, "env", label, node, "map")
-    for idx, (k, v) in enumerate(node.members):
+    for idx, (k, v) in enumerate(node.members or ()):
         value, literal = _env_value(v)
         add_env_setting(
             scope,
@@ -146,12 +147,12 @@ def _env_map_scope(unit: Unit, node: JNode, label: str) -> JsonScope | None:
 def _env_list_scope(unit: Unit, node: JNode, label: str) -> JsonScope | None:
     items = node.items
     if not items or not all(
-        i.kind == "object" and i.get("name") is not None and i.get("name").kind == "string" for i in items
+        i.kind == "object" and i.get("name") is not None and i.get("name").kind == "string" for i in items  # type: ignore[union-attr]
     ):
         return None
     scope = JsonScope(unit, "env", label, node, "list")
     for idx, item in enumerate(items):
-        name = item.get("name")
+        name: JNode = item.get("name")  # type: ignore[assignment]  # (every item has a string name: checked above)
         value = item.get("value")
         if value is not None and value.kind in _SCALARS:
             v, literal = _env_value(value)
@@ -173,12 +174,12 @@ def _env_list_scope(unit: Unit, node: JNode, label: str) -> JsonScope | None:
 
 
 def _lmi_map_scope(unit: Unit, root: JNode) -> JsonScope | None:
-    keys = [k.value for k, _ in root.members]
+    keys = [k.value for k, _ in root.members or ()]
     options = sum(1 for k in keys if k.startswith("option.") or k == "engine")
     if not any(k.startswith("option.") for k in keys) or options * 2 <= len(keys):
         return None
     scope = JsonScope(unit, "lmi-map", "LMI options", root, "lmi")
-    for idx, (k, v) in enumerate(root.members):
+    for idx, (k, v) in enumerate(root.members or ()):
         if v.kind not in _SCALARS:
             continue
         scope.settings.append(
@@ -198,7 +199,7 @@ def _lmi_map_scope(unit: Unit, root: JNode) -> JsonScope | None:
     return scope
 
 
-def _label(path: list, parent: JNode) -> str:
+def _label(path: list[str | int], parent: JNode) -> str:
     name = parent.get("name") or parent.get("Name")
     if name is not None and name.kind == "string":
         return f"container {name.value} env"
@@ -214,7 +215,7 @@ def parse(unit: Unit) -> None:
     for node, path in jsonpos.walk(root):
         if node.kind != "object":
             continue
-        for k, v in node.members:
+        for k, v in node.members or ():
             if k.value.lower() not in ENV_MEMBER_NAMES:
                 continue
             label = _label(path + [k.value], node)

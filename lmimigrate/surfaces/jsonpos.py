@@ -25,7 +25,7 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
-_LITERALS = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
+_LITERALS: dict[str, tuple[str, Any]] = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
 
 
 @dataclass(eq=False)
@@ -60,7 +60,7 @@ def parse(text: str, start: int = 0) -> JNode:
 def parse_prefix(text: str, start: int = 0) -> tuple[JNode, int]:
     """Parse one JSON value at `start` (after optional whitespace); return it and the offset just after it."""
     n = len(text)
-    stack: list[list] = []  # [container node, pending key node (objects)]
+    stack: list[list[Any]] = []  # [container node, pending key node (objects)]
     i = _skip_ws(text, start)
     while True:
         # Parse a value at i: a scalar, an empty container, or open a container and loop for its first value.
@@ -77,7 +77,7 @@ def parse_prefix(text: str, start: int = 0) -> tuple[JNode, int]:
                 i += 1
                 value = node
             else:
-                frame = [node, None]
+                frame: list[Any] = [node, None]
                 stack.append(frame)
                 if is_obj:
                     frame[1], i = _member_key(text, i)
@@ -143,7 +143,7 @@ def _scalar(text: str, i: int) -> tuple[JNode, int]:
     if m and ch:
         raw = m.group()
         if m.group(1) or m.group(2):
-            value: Any = float(raw)
+            value = float(raw)
         else:
             try:
                 value = int(raw)
@@ -162,6 +162,7 @@ def _string(text: str, i: int) -> tuple[JNode, int]:
     parts: list[str] = []
     while True:
         m = _PLAIN.match(text, i)
+        assert m is not None  # (it matches the empty string)
         parts.append(m.group())
         i = m.end()
         if i >= n:
@@ -198,7 +199,7 @@ def to_python(node: JNode) -> Any:
     stack = [(node, root)]
     while stack:
         n, out = stack.pop()
-        pairs = ((k.value, v) for k, v in n.members) if n.kind == "object" else enumerate(n.items)
+        pairs = ((k.value, v) for k, v in n.members or ()) if n.kind == "object" else enumerate(n.items or ())
         for key, child in pairs:
             if child.kind in CONTAINERS:
                 value: Any = {} if child.kind == "object" else []
@@ -219,6 +220,6 @@ def walk(node: JNode) -> Iterator[tuple[JNode, list[str | int]]]:
         n, path = stack.pop()
         yield n, path
         if n.kind == "object":
-            stack.extend((v, path + [k.value]) for k, v in reversed(n.members))
+            stack.extend((v, path + [k.value]) for k, v in reversed(n.members or []))
         elif n.kind == "array":
-            stack.extend((v, path + [j]) for j, v in reversed(list(enumerate(n.items))))
+            stack.extend((v, path + [j]) for j, v in reversed(list(enumerate(n.items or ()))))

@@ -22,9 +22,15 @@ import importlib
 import json
 import re
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Unit
 from lmimigrate.surfaces import jsonpos
 from lmimigrate.surfaces.jsonpos import JNode
+
+if TYPE_CHECKING:
+    from lmimigrate.core.ftypes import Finding
 
 _ASSIGN_MAGIC = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*(?=[!%])")
 _HELP = re.compile(r"[ \t]*[A-Za-z_][\w.]*[ \t]*(\?\??)[ \t]*$")
@@ -99,7 +105,7 @@ def _blank_first_line(text: str) -> str:
     return " " * end + text[end:]
 
 
-def _masked_parse(unit: Unit, masked: str, parse) -> None:
+def _masked_parse(unit: Unit, masked: str, parse: Callable[[Unit], object]) -> None:
     """Run a surface on `unit` as if its text were `masked` (same length); the unit keeps its real text."""
     original = unit.text
     unit.text, unit._index = masked, None
@@ -133,7 +139,8 @@ def _read_cell(unit: Unit, number: int, bindings: dict[str, str], embedded: list
             if surface == "python":
                 embedded += module.parse(unit, source=mask_ipython(masked)[0])
             elif surface == "yaml":
-                _masked_parse(unit, masked, lambda u: module.parse(u, target.strip("'\"")))
+                name = target.strip("'\"") if target else ""  # (a surface was classified from it)
+                _masked_parse(unit, masked, lambda u: module.parse(u, name))
             else:
                 _masked_parse(unit, masked, module.parse)
             return True
@@ -167,8 +174,8 @@ def _read_cell(unit: Unit, number: int, bindings: dict[str, str], embedded: list
 
         syntax = ShellSyntax()
         for a, b in shell:
-            for words in shell_words(text, a, b):
-                scope = vllm_scope(unit, words, syntax) if words else None
+            for line_words in shell_words(text, a, b):
+                scope = vllm_scope(unit, line_words, syntax) if line_words else None
                 if scope is not None:
                     unit.scopes.append(scope)
         unit.scopes.sort(key=lambda s: s.span)
@@ -184,11 +191,11 @@ class _Source:
     def __init__(self, node: JNode):
         self.node = node
         self.is_list = node.kind == "array"
-        self.text = "".join(i.value for i in node.items) if self.is_list else node.value
+        self.text: str = "".join(i.value for i in node.items or ()) if self.is_list else node.value
 
 
 def _split_style(src: _Source) -> str:
-    values = [i.value for i in src.node.items]
+    values = [i.value for i in src.node.items or ()]
     if values == src.text.splitlines(True):
         return "splitlines"
     return "single" if len(values) == 1 and "\n" in src.text.rstrip("\n") else "newline"
@@ -251,8 +258,9 @@ def _error_offset(src: _Source, offset: int | None) -> int:
     if not src.is_list:
         return min(node.start + 1 + offset, node.end - 1)
     pos = 0
-    for item in node.items:
-        if offset < pos + len(item.value) or item is node.items[-1]:
+    items = node.items or []
+    for item in items:
+        if offset < pos + len(item.value) or item is items[-1]:
             return min(item.start + 1 + max(offset - pos, 0), item.end - 1)
         pos += len(item.value)
     return node.start
@@ -271,7 +279,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
     sources: list[_Source] = []
     bindings: dict[str, str] = {}
     number = 0  # the code cell's number, as Jupyter counts them
-    for cell in cells.items:
+    for cell in cells.items or ():
         if cell.kind != "object":
             continue
         kind = cell.get("cell_type")
@@ -281,7 +289,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
         number += 1
         if node is None:
             continue
-        if node.kind == "array" and not all(i.kind == "string" for i in node.items):
+        if node.kind == "array" and not all(i.kind == "string" for i in node.items or ()):
             continue
         if node.kind not in ("array", "string"):
             continue
@@ -300,7 +308,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
         sources.append(src)
 
     ascii_only = text.isascii() and "\\u" in text
-    all_sources = [c.get("source") for c in cells.items if c.kind == "object" and c.get("source") is not None]
+    all_sources = [s for c in cells.items or () if c.kind == "object" and (s := c.get("source")) is not None]
 
     def rebuild(unit_texts: list[str]) -> str:
         out, pos = [], 0
@@ -343,7 +351,7 @@ def _raw_offset(file_text: str, token_start: int, k: int) -> int:
 def _file_offset(src: _Source, file_text: str, offset: int, end: bool) -> int:
     """The file offset of a cell offset. An end offset at the boundary of two list items stays at the end of
     the first, so a span ends on the line it covers rather than at the start of the next."""
-    items = src.node.items if src.is_list else [src.node]
+    items = (src.node.items or []) if src.is_list else [src.node]
     pos = 0
     for n, item in enumerate(items):
         size = len(item.value)
@@ -353,7 +361,7 @@ def _file_offset(src: _Source, file_text: str, offset: int, end: bool) -> int:
     return src.node.start
 
 
-def file_positions(file_text: str, findings) -> None:
+def file_positions(file_text: str, findings: list[Finding]) -> None:
     """Set `file_position` (raw .ipynb line and column, start and end) on findings in code cells."""
     from lmimigrate.core.ftypes import LineIndex
 
@@ -368,14 +376,14 @@ def file_positions(file_text: str, findings) -> None:
         return
     by_number: dict[int, _Source] = {}
     number = 0
-    for cell in cells.items:
+    for cell in cells.items or ():
         kind = cell.get("cell_type") if cell.kind == "object" else None
         if kind is None or kind.value != "code":
             continue
         number += 1
         node = cell.get("source")
         if number in wanted and node is not None and (node.kind == "string" or (
-                node.kind == "array" and all(i.kind == "string" for i in node.items))):
+                node.kind == "array" and all(i.kind == "string" for i in node.items or ()))):
             by_number[number] = _Source(node)
     index = LineIndex(file_text)
     for f in findings:

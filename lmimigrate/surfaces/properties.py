@@ -11,6 +11,7 @@ is one `{{ placeholder }}`) are not settings.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
@@ -106,7 +107,7 @@ def _unescape(raw: str) -> str:
     return "".join(out)
 
 
-def _logical_lines(text: str):
+def _logical_lines(text: str) -> Iterator[tuple[int, int, int]]:
     """Yield (start, content_end, line_end) of each logical line, continuations joined."""
     i, n = 0, len(text)
     while i < n:

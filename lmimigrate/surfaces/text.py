@@ -6,6 +6,7 @@ Every line break is `\\n`, `\\r\\n` or a lone `\\r`: files keep whatever they us
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _HSPACE = " \t"
 EOL = re.compile(r"\r\n|\r|\n")
@@ -22,13 +23,14 @@ def line_end(text: str, i: int) -> int:
     return m.start() if m else len(text)
 
 
-_LAST_EOL: list = [None, 0, 0, 0]  # text, searched from, line ending start, end: the last answer
+_LAST_EOL: list[Any] = [None, 0, 0, 0]  # text, searched from, line ending start, end: the last answer
 
 
 def next_line(text: str, i: int) -> int:
     """Offset just after the line break that ends the line holding i (len(text) on the last line). Callers ask
     again and again about one long line (25k `A=1;` on it): the last answer holds for every i up to its line
     ending, so the line is scanned once, not once per question."""
+    end: int
     last, start, eol, end = _LAST_EOL
     if last is text and start <= i <= eol:
         return end

@@ -62,7 +62,8 @@ def _expansion_end(text: str, i: int, end: int) -> int:
         return i + 1
 
 
-def _decode(text: str, start: int, end: int, escapes: str, expansions: bool) -> tuple[str, list[int], list]:
+def _decode(text: str, start: int, end: int, escapes: str,
+            expansions: bool) -> tuple[str, list[int], list[tuple[int, int]]]:
     """Decode text[start:end] where `\\` followed by a char of `escapes` stands for that char, `\\` + newline
     is removed and (with `expansions`) `$...`/backquotes are kept as written but marked opaque."""
     out: list[str] = []
@@ -154,6 +155,7 @@ def heredoc_body(text: str, h: Heredoc) -> Carried | None:
     a, b = h.body
     if h.strip_tabs and any(line.startswith("\t") for line in text[a:b].splitlines()):
         return None
+    opaque: list[tuple[int, int]]
     if h.quoted:
         decoded, hosts, opaque = text[a:b], list(range(a, b + 1)), []
     else:

@@ -79,7 +79,8 @@ class CliScope(Scope):
         return [TextEdit(s.key_span[0], s.key_span[1], new + s.raw_key[len(old):])]
 
     def _word_of(self, s: Setting) -> Word:
-        return self.words[s.style["words"][0]]
+        i: int = s.style["words"][0]
+        return self.words[i]
 
     def rename(self, s: Setting, new_key: str, ns: str) -> list[TextEdit]:
         flag = self.spell_key(ns, new_key, like=s)

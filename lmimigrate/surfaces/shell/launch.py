@@ -138,7 +138,8 @@ def _flag_parts(value: str) -> tuple[str, str, str | None, str] | None:
     return flag, key, (attached if eq else None), ("equals" if eq else "space")
 
 
-def _key_span(text: str, word: Word, flag: str, shell: bool) -> tuple[tuple[int, int], bool, list | None]:
+def _key_span(text: str, word: Word, flag: str,
+              shell: bool) -> tuple[tuple[int, int], bool, list[tuple[int, int]] | None]:
     """Where the flag's characters are in the source, whether the word is quoted as a whole (edits then
     re-spell the whole word), and (shell words) the source span of each character of the word."""
     start = word.span[0]

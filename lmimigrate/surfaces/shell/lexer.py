@@ -125,10 +125,10 @@ class _Lexer:
                             redirects.append((m.group(), target))  # `2>` keeps its descriptor
                     cmd_end = self.i
                     continue
-                op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
-                if op:
-                    self.i = i + len(op)
-                    finish(op)
+                found = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+                if found:
+                    self.i = i + len(found)
+                    finish(found)
                     continue
             w = self._word()
             if cmd_start < 0:

@@ -12,6 +12,7 @@ Values containing `$X`, `${X}`, `$(...)` are non-literal.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lmimigrate.core.ftypes import ParsedFile, Scope, Unit
 from lmimigrate.surfaces.common import add_env_setting
@@ -45,10 +46,13 @@ def _is_assignment(text: str, w: Word) -> bool:
     return bool(_ASSIGN.match(text, w.span[0], w.span[1]))
 
 
-def _add_assignment(scope: EnvScope, words: list[Word], idx: int, delete_span: tuple[int, int], style: dict) -> None:
+def _add_assignment(scope: EnvScope, words: list[Word], idx: int, delete_span: tuple[int, int],
+                    style: dict[str, Any]) -> None:
     text = scope.unit.text
     w = words[idx]
-    name = _ASSIGN.match(text, w.span[0], w.span[1]).group()[:-1]
+    m = _ASSIGN.match(text, w.span[0], w.span[1])
+    assert m is not None  # the caller found an assignment word
+    name = m.group()[:-1]
     cut = w.span[0] + len(name)
     add_env_setting(
         scope, name, w.value[len(name) + 1 :] if w.literal else None,
@@ -99,7 +103,7 @@ def _shell_env(scope: EnvScope, cmds: list[Command], i: int, first: int, export:
     targets = [k for k in range(first, len(words)) if _is_assignment(text, words[k])]
     alone = len(words) - first == 1  # `export A=1` or `A=1`: deleting it removes the whole command
     start = words[first - 1].span[0] if export else words[first].span[0]
-    style: dict = {"export": export, "after": after}
+    style: dict[str, Any] = {"export": export, "after": after}
     # `A=1 && b` is `b` without A (an assignment succeeds); in any other list position removing it changes
     # what runs (`a || A=1 || b`), leaves a dangling operator (`a && A=1`) or breaks a pipeline.
     if alone and (c.terminator in _LISTS - {"&&"} or (i > 0 and cmds[i - 1].terminator in _LISTS)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from lmimigrate.core.ftypes import ParseError, Scope, TextEdit, Unit
 from lmimigrate.surfaces.shell.launch import vllm_args_scope, vllm_scope
@@ -41,7 +42,7 @@ class YamlSeqSyntax(WordSyntax):
     def quote(self, value: str) -> str:
         return spell_string(value, self.style, self.flow)
 
-    def complete(self, newline: str, edits) -> list[TextEdit]:
+    def complete(self, newline: str, edits: Sequence[TextEdit]) -> list[TextEdit]:
         out: list[TextEdit] = []
         for seq in self.seqs:
             spans = [(dash_of(self.text, i), i.end) for i in seq.children]
@@ -137,7 +138,7 @@ class EmbeddedShellSyntax(ShellSyntax):
             q = '"' + value + '"'
         return self._check(q)
 
-    def insert_after(self, unit_text, words, i, new_words):
+    def insert_after(self, unit_text: str, words: list[Word], i: int, new_words: list[str]) -> TextEdit:
         e = super().insert_after(unit_text, words, i, new_words)
         self._check(e.content)
         return e

@@ -5,6 +5,7 @@ collections too, copying the separator of their siblings."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
@@ -49,7 +50,7 @@ class YamlScope(Scope):
     def display(self, key: str, value: Any = None) -> str:
         return key if value is None else f"{key}: {value}"
 
-    def complete(self, edits) -> list[TextEdit]:
+    def complete(self, edits: Sequence[TextEdit]) -> list[TextEdit]:
         return emptied_edit(self.unit.text, self.container, self.owner, self.root,
                             [self.element_delete_span(i) for i in range(len(self.elements))], edits, self.unit.newline)
 
@@ -208,7 +209,7 @@ def env_list_scope(unit: Unit, seq: YNode, label: str) -> YamlScope | None:
     scope = YamlScope(unit, "env", label, seq, "envlist")
     for idx, item in enumerate(items):
         name_key = next(k for k, v in item.pairs if k.kind == "scalar" and k.value == "name")
-        name = item.get("name")
+        name: YNode = item.get("name")  # type: ignore[assignment]  # (every item names a scalar: checked above)
         value = item.get("value")
         if value is not None and value.kind == "scalar" and not value.empty:
             v, literal = value.value, value.tag in (None, "!", "!!str") and not _non_literal_text(value.value)
@@ -217,7 +218,7 @@ def env_list_scope(unit: Unit, seq: YNode, label: str) -> YamlScope | None:
             v, literal, value_span = "", True, None
         else:
             v, literal, value_span = None, False, None
-        scope.nodes[name.token] = (item, name_key, name, value if value_span else None)
+        scope.nodes[name.token] = (item, name_key, name, value if value_span else None)  # type: ignore[assignment]
         add_env_setting(
             scope,
             name.value,
@@ -227,13 +228,13 @@ def env_list_scope(unit: Unit, seq: YNode, label: str) -> YamlScope | None:
             delete_span=scope.element_delete_span(idx),
             raw_key=unit.text[name.token : name.end],
             literal=literal,
-            style={"quote": value.style if value_span and value.style in ("'", '"') else None,
+            style={"quote": value.style if value_span and value.style in ("'", '"') else None,  # type: ignore[union-attr, operator]
                    "key_quote": _key_style(name)},
         )
     return scope
 
 
-def env_map_scope(unit: Unit, mapping: YNode, label: str, names: re.Pattern) -> YamlScope | None:
+def env_map_scope(unit: Unit, mapping: YNode, label: str, names: re.Pattern[str]) -> YamlScope | None:
     pairs = mapping.pairs
     if not pairs or not all(
         is_scalar(k) and names.fullmatch(k.value) and v.kind in ("scalar", "alias") for k, v in pairs
@@ -270,7 +271,7 @@ def compose_list_scope(unit: Unit, seq: YNode, label: str) -> YamlScope | None:
     text = unit.text
     scope = YamlScope(unit, "env", label, seq, "composelist")
     for idx, item in enumerate(items):
-        m = _ENV_ITEM.match(item.value)
+        m: re.Match[str] = _ENV_ITEM.match(item.value)  # type: ignore[assignment]  # (every item matched above)
         name = m.group(1)
         inner = item.token + (1 if item.style in ("'", '"') else 0)
         inner_end = item.end - (1 if item.style in ("'", '"') else 0)

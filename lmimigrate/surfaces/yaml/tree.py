@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeGuard
 
 from lmimigrate.core.ftypes import ParseError, TextEdit
 from lmimigrate.surfaces.text import next_line
@@ -51,7 +52,8 @@ def _tag(raw: Any) -> str | None:
     if raw is None:
         return None
     raw = raw if isinstance(raw, str) else getattr(raw, "value", None) or str(raw)
-    return "!!" + raw[len("tag:yaml.org,2002:") :] if raw.startswith("tag:yaml.org,2002:") else raw
+    text: str = raw
+    return "!!" + text[len("tag:yaml.org,2002:") :] if text.startswith("tag:yaml.org,2002:") else text
 
 
 def _check_flow_depth(text: str) -> None:
@@ -225,7 +227,7 @@ def compose_span(text: str, start: int, end: int) -> list[YNode]:
     return docs
 
 
-def walk(root: YNode):
+def walk(root: YNode) -> Iterator[tuple[YNode, YNode | None, str | None]]:
     """(node, parent, key) for every node, depth first in document order; aliases are leaves."""
     stack: list[tuple[YNode, YNode | None, str | None]] = [(root, None, None)]
     seen: set[int] = set()
@@ -243,7 +245,7 @@ def walk(root: YNode):
 
 
 
-def is_scalar(node: YNode | None) -> bool:
+def is_scalar(node: YNode | None) -> TypeGuard[YNode]:
     """A scalar with a value (not an implicit empty one)."""
     return node is not None and node.kind == "scalar" and not node.empty
 
@@ -282,7 +284,7 @@ def dash_of(text: str, item: YNode) -> int:
 
 
 def emptied_edit(text: str, collection: YNode, owner: YNode | None, root: bool, spans: list[tuple[int, int]],
-                 edits, newline: str) -> list[TextEdit]:
+                 edits: Iterable[TextEdit], newline: str) -> list[TextEdit]:
     """When `edits` delete every element of a block collection (`spans`), the edit that keeps it a collection:
     ` []`/` {}` after its key's colon, or `{}` for a document's root mapping (a vLLM `--config` file must stay a
     mapping). An empty block collection would read as null."""
