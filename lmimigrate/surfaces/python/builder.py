@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces.common import add_env_setting
@@ -24,7 +24,7 @@ _UPPER_KEY = re.compile(r"[A-Z_][A-Z0-9_]*")
 _ENV_NAME = re.compile(r"env", re.I)
 
 
-def _env_value(node: ast.AST) -> tuple[Any, bool]:
+def _env_value(node: ast.AST | None) -> tuple[Any, bool]:
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool):
@@ -67,15 +67,16 @@ class _Builder:
                     scope.facts["kwargs_splat"] = scope.facts["unpacked"] = True
                     continue
                 value, literal = kw.literal_value
-                value_span, style = kw.value_span, {"item": kw.index}
+                style: dict[str, Any] = {"item": kw.index}
+                value_span = kw.value_span
                 const = self.constant(kw.node.value) if not literal else None
-                if const is not None:  # `VERSION = "0.29.0"` ... `version=VERSION`: that literal is the value
+                if const is not None and isinstance(kw.node.value, ast.Name):  # `VERSION = "0.29.0"` ... `version=VERSION`
                     value, literal, value_span = const.value, True, self.mod.offsets.span(const)
                     style["via"] = kw.node.value.id
                 raw = self.text[value_span[0] : value_span[1]]
                 style["quote"] = quote_of(raw)
                 scope.settings.append(Setting(
-                    ns=ns, key=kw.name, value=value, raw_key=kw.name, key_span=kw.name_span,
+                    ns=ns, key=kw.name, value=value, raw_key=kw.name, key_span=kw.name_span,  # type: ignore[arg-type]  # (named)
                     value_span=value_span, delete_span=call.delete_span(kw.index), scope=scope,
                     literal=literal, style=style,
                 ))
@@ -119,7 +120,7 @@ class _Builder:
                     continue
                 ks = offs.span(k)
                 self._add(scope, k.value, v, ks, i, {"key_quote": quote_of(self.text[ks[0] : ks[1]])})
-        elif kwargs or self._is_dict_call(node):
+        elif isinstance(node, ast.Call) and (kwargs or self._is_dict_call(node)):  # (kwargs: a call's)
             call_node = node
             start, end = offs.span(call_node)
             spans = sorted(offs.span(kw) for kw in call_node.keywords)
@@ -142,16 +143,17 @@ class _Builder:
         self.scopes.append(scope)
         return True
 
-    def _is_dict_call(self, node: ast.AST) -> bool:
+    def _is_dict_call(self, node: ast.AST) -> TypeGuard[ast.Call]:
         return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
                 and not node.args and "dict" not in self.mod.assignments)
 
-    def _add(self, scope: PyEnvScope, name: str, vnode: ast.AST, key_span, item: int, style: dict) -> None:
+    def _add(self, scope: PyEnvScope, name: str, vnode: ast.AST, key_span: tuple[int, int], item: int,
+             style: dict[str, Any]) -> None:
         value, literal = _env_value(vnode)
         vs = self.mod.offsets.span(vnode)
         style["item"] = item
         add_env_setting(scope, name, value, key_span=key_span, value_span=vs,
-                        delete_span=_delete_span(scope.items, item, (key_span[0], vs[1])),
+                        delete_span=_delete_span(scope.items, item, (key_span[0], vs[1])),  # type: ignore[arg-type]
                         literal=literal, style=style)
 
     def named_env_dicts(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from lmimigrate.core.ftypes import Scope, TextEdit, Unit
 from lmimigrate.surfaces import EMBED_HINTS
@@ -129,6 +130,7 @@ def string_units(unit: Unit, mod: PyModule) -> list[Unit]:
     inner: set[int] = set()
     out: list[Unit] = []
     offs = mod.offsets
+    node: Any  # dispatched on `type(node) is X`, which mypy does not narrow
     for node in mod.nodes:
         t = type(node)
         if t is ast.JoinedStr:
@@ -175,6 +177,7 @@ def launch_scopes(unit: Unit, mod: PyModule) -> list[Scope]:
 
     out: list[Scope] = []
     offs = mod.offsets
+    node: Any  # dispatched on `type(node) in (...)`, which mypy does not narrow
     for node in mod.nodes:
         if type(node) not in (ast.List, ast.Tuple) or len(node.elts) < 2:
             continue

@@ -15,10 +15,15 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Container
+from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core.ftypes import Setting
 from lmimigrate.surfaces.python.literals import Items, _delete_span, _literal, quote_of
 from lmimigrate.surfaces.python.scopes import PyDictScope
+
+if TYPE_CHECKING:
+    from lmimigrate.surfaces.python.builder import _Builder
 
 _ENV_KEYS = frozenset({"Environment", "environment", "env", "Env", "environment_variables", "env_vars"})
 _LMI_KEYS = ("option.", "engine")
@@ -37,7 +42,7 @@ def _string_keys(node: ast.Dict) -> list[str] | None:
     return keys
 
 
-def dict_scope(b, node: ast.Dict, kind: str, ns: str, label: str, insertable: bool) -> PyDictScope | None:
+def dict_scope(b: _Builder, node: ast.Dict, kind: str, ns: str, label: str, insertable: bool) -> PyDictScope | None:
     if id(node) in b.seen_dicts:
         return None
     offs, text = b.mod.offsets, b.text
@@ -46,6 +51,7 @@ def dict_scope(b, node: ast.Dict, kind: str, ns: str, label: str, insertable: bo
     items = Items(text, start, end - 1, raw)
     scope = PyDictScope(b.unit, kind, ns, label, items, insertable)
     for i, (k, v) in enumerate(zip(node.keys, node.values)):
+        assert isinstance(k, ast.Constant) and isinstance(k.value, str)  # (callers pass dicts keyed by strings)
         ks, vs = offs.span(k), offs.span(v)
         value, literal = _literal(v)
         scope.settings.append(Setting(
@@ -59,7 +65,7 @@ def dict_scope(b, node: ast.Dict, kind: str, ns: str, label: str, insertable: bo
     return scope
 
 
-def option_maps(b) -> None:
+def option_maps(b: _Builder) -> None:
     for node in b.mod.nodes:
         if type(node) is not ast.Dict or not node.keys:
             continue
@@ -75,7 +81,8 @@ def option_maps(b) -> None:
                 scope.facts["standalone"] = True
 
 
-def environment_maps(b, mostly_upper) -> None:
+def environment_maps(b: _Builder, mostly_upper: Callable[[ast.AST, _Builder], bool]) -> None:
+    node: Any  # dispatched on `type(node) is X`, which mypy does not narrow
     for node in b.mod.nodes:
         t = type(node)
         if t is ast.Dict:
@@ -93,31 +100,33 @@ def environment_maps(b, mostly_upper) -> None:
                 b.env_dict(node.args[0], ".env(...)", None)
 
 
-def name_value_list(b, node: ast.List | ast.Tuple) -> None:
+def name_value_list(b: _Builder, node: ast.List | ast.Tuple) -> None:
     """`[{"name": "OPTION_X", "value": "1"}, ...]`: an env scope keyed by the names."""
     from lmimigrate.surfaces.common import add_env_setting
     from lmimigrate.surfaces.python.scopes import PyEnvScope
 
-    pairs = []
+    pairs: list[tuple[ast.Dict, ast.Constant, ast.expr, str]] = []  # (item, name node, value node, name)
     for e in node.elts:
-        keys = _string_keys(e) if isinstance(e, ast.Dict) else None
+        if not isinstance(e, ast.Dict):
+            return
+        keys = _string_keys(e)
         if keys is None or sorted(keys) != ["name", "value"]:
             return
         name = e.values[keys.index("name")]
         if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
             return
-        pairs.append((e, name, e.values[keys.index("value")]))
-    upper = sum(1 for _, n, _ in pairs if n.value.isupper())
+        pairs.append((e, name, e.values[keys.index("value")], name.value))
+    upper = sum(1 for _, _, _, n in pairs if n.isupper())
     if not pairs or upper * 2 <= len(pairs) or id(node) in b.seen_dicts:
         return
     offs, text = b.mod.offsets, b.text
     start, end = offs.span(node)
-    items = Items(text, start, end - 1, [offs.span(e) for e, _, _ in pairs])
+    items = Items(text, start, end - 1, [offs.span(e) for e, _, _, _ in pairs])
     scope = PyEnvScope(b.unit, "namevalue", "env list", items)
-    for i, (e, name, vnode) in enumerate(pairs):
+    for i, (e, name, vnode, key) in enumerate(pairs):
         ks, vs = offs.span(name), offs.span(vnode)
         value, literal = _literal(vnode)
-        add_env_setting(scope, name.value, None if value is None else str(value), key_span=ks, value_span=vs,
+        add_env_setting(scope, key, None if value is None else str(value), key_span=ks, value_span=vs,
                         delete_span=_delete_span(items, i, offs.span(e)), literal=literal and value is not None,
                         style={"item": i, "key_quote": quote_of(text[ks[0] : ks[1]])})
     b.seen_dicts.add(id(node))
@@ -125,7 +134,7 @@ def name_value_list(b, node: ast.List | ast.Tuple) -> None:
     b.scopes.append(scope)
 
 
-def _dict_display(b, node: ast.AST, hops: int = 0) -> ast.Dict | None:
+def _dict_display(b: _Builder, node: ast.AST, hops: int = 0) -> ast.Dict | None:
     """The dict display an expression evaluates from: through single assignments, `dict(X, **kw)`, `{**X}`,
     `X.copy()`, `copy.deepcopy(X)`."""
     if hops > _MAX_HOPS:
@@ -148,7 +157,7 @@ def _dict_display(b, node: ast.AST, hops: int = 0) -> ast.Dict | None:
     return None
 
 
-def engine_arg_dicts(b, engine_calls) -> None:
+def engine_arg_dicts(b: _Builder, engine_calls: Container[str]) -> None:
     for call in b.mod.calls:
         if call.qualname not in engine_calls:
             continue
@@ -157,7 +166,7 @@ def engine_arg_dicts(b, engine_calls) -> None:
                 continue
             node = _dict_display(b, kw.value)
             keys = _string_keys(node) if node is not None else None
-            if keys and all(k.isidentifier() for k in keys):
+            if node is not None and keys and all(k.isidentifier() for k in keys):
                 name = call.qualname.rsplit(".", 1)[-1]
                 scope = dict_scope(b, node, "python-dict", "vllm", f"{name}(**...) arguments", False)
                 if scope is not None:

@@ -8,7 +8,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core.ftypes import TextEdit
-from lmimigrate.surfaces.python.literals import py_literal
+from lmimigrate.surfaces.python.literals import Offsets, py_literal
 
 if TYPE_CHECKING:
     from lmimigrate.surfaces.python.model import Import
@@ -50,12 +50,12 @@ class ModuleEdits:
     """Edits of a parsed Python unit (`PyModule`): renaming a name where it is used, rewriting imports."""
 
     text: str
-    offsets: Any
+    offsets: Offsets
 
     def name_span(self, node: ast.AST) -> tuple[int, int]:
         """What renaming `node` replaces: a Name's identifier, or the attribute name of `x.attr`."""
         if isinstance(node, ast.Attribute):
-            end = self.offsets.at(node.end_lineno, node.end_col_offset)
+            end = self.offsets.end_of(node)
             return end - len(node.attr), end
         return self.offsets.span(node)
 

@@ -35,8 +35,11 @@ class Offsets:
         end = self.starts[line] if line < len(self.starts) else len(self.text)
         return start + len(self.text[start:end].encode("utf-8")[:col].decode("utf-8", "ignore"))
 
-    def span(self, node: ast.AST) -> tuple[int, int]:
+    def span(self, node: Any) -> tuple[int, int]:  # any located node (expr, stmt, keyword, arg, alias)
         return self.at(node.lineno, node.col_offset), self.at(node.end_lineno, node.end_col_offset)
+
+    def end_of(self, node: Any) -> int:
+        return self.at(node.end_lineno, node.end_col_offset)
 
 
 # ---- text helpers ---------------------------------------------------------------------------------------

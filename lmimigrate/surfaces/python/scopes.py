@@ -128,15 +128,15 @@ class PyEnvScope(Scope):
     def delete(self, s: Setting) -> list[TextEdit]:
         if self.form == "environ":
             return [TextEdit(*s.delete_span, "")]
-        return self.items.delete(s.style["item"])
+        return self.items.delete(s.style["item"])  # type: ignore[union-attr]  # (a dict or list form has its items)
 
     def insert(self, ns: str, key: str, value: Any, after: Setting | None = None) -> list[TextEdit]:
         like = after or next((s for s in reversed(self.settings) if s.derived_from is None), None)
         entry = self.render_entry(ns, key, value, like=like)
         if self.form != "environ":
-            return self.items.insert(entry, after.style["item"] if after else None, self.unit.newline)
+            return self.items.insert(entry, after.style["item"] if after else None, self.unit.newline)  # type: ignore[union-attr]
         text = self.unit.text
-        start, end = like.style["statement"]
+        start, end = like.style["statement"]  # type: ignore[union-attr]  # (render_entry raised without one)
         if not _alone(text, start, end):
             raise ValueError("the os.environ statement shares its line: cannot insert after it")
         le = _line_end(text, end)
