@@ -147,12 +147,13 @@ def _env_map_scope(unit: Unit, node: JNode, label: str) -> JsonScope | None:
 def _env_list_scope(unit: Unit, node: JNode, label: str) -> JsonScope | None:
     items = node.items
     if not items or not all(
-        i.kind == "object" and i.get("name") is not None and i.get("name").kind == "string" for i in items  # type: ignore[union-attr]
+        i.kind == "object" and (named := i.get("name")) is not None and named.kind == "string" for i in items
     ):
         return None
     scope = JsonScope(unit, "env", label, node, "list")
     for idx, item in enumerate(items):
-        name: JNode = item.get("name")  # type: ignore[assignment]  # (every item has a string name: checked above)
+        name = item.get("name")
+        assert name is not None  # (every item has a string name: checked above)
         value = item.get("value")
         if value is not None and value.kind in _SCALARS:
             v, literal = _env_value(value)

@@ -74,9 +74,11 @@ class _Builder:
                     value, literal, value_span = const.value, True, self.mod.offsets.span(const)
                     style["via"] = kw.node.value.id
                 raw = self.text[value_span[0] : value_span[1]]
+                name_span = kw.name_span
+                assert name_span is not None  # (a named keyword)
                 style["quote"] = quote_of(raw)
                 scope.settings.append(Setting(
-                    ns=ns, key=kw.name, value=value, raw_key=kw.name, key_span=kw.name_span,  # type: ignore[arg-type]  # (named)
+                    ns=ns, key=kw.name, value=value, raw_key=kw.name, key_span=name_span,
                     value_span=value_span, delete_span=call.delete_span(kw.index), scope=scope,
                     literal=literal, style=style,
                 ))
@@ -151,9 +153,11 @@ class _Builder:
              style: dict[str, Any]) -> None:
         value, literal = _env_value(vnode)
         vs = self.mod.offsets.span(vnode)
+        items = scope.items
+        assert items is not None  # (a dict or keyword scope)
         style["item"] = item
         add_env_setting(scope, name, value, key_span=key_span, value_span=vs,
-                        delete_span=_delete_span(scope.items, item, (key_span[0], vs[1])),  # type: ignore[arg-type]
+                        delete_span=_delete_span(items, item, (key_span[0], vs[1])),
                         literal=literal, style=style)
 
     def named_env_dicts(self) -> None:
