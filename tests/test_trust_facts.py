@@ -69,10 +69,12 @@ def test_gpu_tier_notes_only_on_cuda(tmp_path, capsys, code, frm, to, image):
     assert by_code(check(capsys, tmp_path, "--from", f"vllm=={frm}", "--to", f"vllm=={to}"), code)
 
 
-def test_vllm017_states_the_0_8_0_to_0_8_2_defaults(tmp_path, capsys):
+def test_vllm017_states_the_0_8_0_to_0_8_4_defaults(tmp_path, capsys):
+    # 0.8.3 still gave 1024 sequences on every GPU; 0.8.4 kept 1024 only on H100/H200 (read in both wheels).
     write(tmp_path, {"run.sh": f"#!/bin/sh\nvllm serve {MODEL}\n"})
     found = by_code(check(capsys, tmp_path, "--from", "vllm==0.7.3", "--to", "vllm==0.8.2"), "VLLM017")
-    assert found and "1024 on every GPU in 0.8.0-0.8.2" in found[0]["message"]
+    assert found and "1024 on every GPU in 0.8.0-0.8.3" in found[0]["message"]
+    assert "1024 on H100/H200 (0.8.4)" in found[0]["message"]
 
 
 @pytest.mark.parametrize("code,frm,to", [("VLLM026", "0.10.1", "0.10.2"), ("VLLM027", "0.6.2", "0.6.3"),

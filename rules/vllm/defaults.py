@@ -69,16 +69,20 @@ ROWS = (
         "VLLM017", "batching-defaults-v1", "§3.2 S1", ("max_num_batched_tokens", "max_num_seqs"), "0.8.0", "default-changed",
         namespace="vllm",
         message="vllm 0.8.0 (V1) sizes batches by usage context and GPU: `max_num_batched_tokens` 2048 (server) / 8192 "
-        "(`LLM`), doubled on H100/H200 (by device name up to 0.8.2; by GPU memory from 0.8.5); `max_num_seqs` 1024 "
-        "on every GPU in 0.8.0-0.8.2, from 0.8.5 256, or 1024 on >=70 GiB GPUs; set them to keep predictable "
-        "memory use",
+        "(`LLM`), doubled on H100/H200 (by device name up to 0.8.4; by GPU memory from 0.8.5); `max_num_seqs` 1024 "
+        "on every GPU in 0.8.0-0.8.3, from 0.8.4 256, or 1024 on H100/H200 (0.8.4) or >=70 GiB GPUs (0.8.5); set "
+        "them to keep predictable memory use",
         summary="vllm 0.8.0 (V1) changed the unset `max_num_batched_tokens` / `max_num_seqs` defaults",
         why="V0 used 512 tokens with chunked prefill (else `max(max_model_len, 2048)`) and 256 sequences. V1 in "
-        "0.8.0-0.8.2 used `max_num_seqs` 1024 on every GPU and picked the token budget by device name (H100/H200: "
-        "8192 server / 16384 `LLM`, else 2048 / 8192); the GPU-memory tiers start at 0.8.5.",
+        "0.8.0-0.8.3 used `max_num_seqs` 1024 on every GPU and picked the token budget by device name (H100/H200: "
+        "8192 server / 16384 `LLM`, else 2048 / 8192); 0.8.4 kept 1024 sequences only on H100/H200 (else 256); "
+        "the GPU-memory tiers start at 0.8.5.",
         evidence=(ev("vllm 0.8.2", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: `if \"h100\" in device_name or "
             "\"h200\" in device_name:` … `default_max_num_seqs = 1024` / `if self.max_num_seqs is None: "
             "self.max_num_seqs = default_max_num_seqs`", "§3.2 S1"),
+         ev("vllm 0.8.3, 0.8.4", "vllm/engine/arg_utils.py", "0.8.3 `_set_default_args_v1`: `default_max_num_seqs = "
+            "1024` for every device; 0.8.4: `default_max_num_seqs = 1024` in the `\"h100\" in device_name or \"h200\" "
+            "in device_name` branch, `default_max_num_seqs = 256` in the other", "release wheels, read for this rule"),
          ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: \"UsageContext.LLM_CLASS: 16384, "
             "UsageContext.OPENAI_API_SERVER: 8192\" and \"default_max_num_seqs = 1024\"", "§3.2 S1")),
         fix=None, extra={"all_keys": True},
