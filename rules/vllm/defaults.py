@@ -82,7 +82,7 @@ ROWS = (
             "self.max_num_seqs = default_max_num_seqs`", "§3.2 S1"),
          ev("vllm 0.8.3, 0.8.4", "vllm/engine/arg_utils.py", "0.8.3 `_set_default_args_v1`: `default_max_num_seqs = "
             "1024` for every device; 0.8.4: `default_max_num_seqs = 1024` in the `\"h100\" in device_name or \"h200\" "
-            "in device_name` branch, `default_max_num_seqs = 256` in the other", "release wheels, read for this rule"),
+            "in device_name` branch, `default_max_num_seqs = 256` in the other", "§3.2 S1"),
          ev("vllm 0.8.5", "vllm/engine/arg_utils.py", "`_set_default_args_v1`: \"UsageContext.LLM_CLASS: 16384, "
             "UsageContext.OPENAI_API_SERVER: 8192\" and \"default_max_num_seqs = 1024\"", "§3.2 S1")),
         fix=None, extra={"all_keys": True},
