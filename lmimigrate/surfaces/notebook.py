@@ -12,14 +12,14 @@ the cell's text is held as JSON strings (for GitHub annotations and SARIF).
   `.yaml`, `.py`, ...), `%%bash`/`%%sh` cells as shell scripts; the magic line is blanked for parsing, so
   offsets and line numbers still count it. Cells with other cell magics (`%%html`, ...) are not read.
 
-`rebuild` re-renders only the `source` of edited cells, in the notebook's own style (a list of lines or one
-string; the list's indentation; ASCII escapes or not); all other bytes stay as they were.
+`rebuild` writes only the changed lines (in a changed line, only the changed characters) of edited cells'
+`source`, in the notebook's own style (a list of lines or one string; the list's indentation; ASCII escapes
+or not); all other bytes, escapes included, stay as they were (surfaces/notebook_source.py).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import re
 
 from collections.abc import Callable
@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Unit
 from lmimigrate.surfaces import jsonpos
-from lmimigrate.surfaces.jsonpos import JNode
+from lmimigrate.surfaces.notebook_source import Source, edits, list_layout, raw_offset
+
+_raw_offset = raw_offset  # the name tests and older callers use
 
 if TYPE_CHECKING:
     from lmimigrate.core.ftypes import Finding
@@ -182,75 +184,7 @@ def _read_cell(unit: Unit, number: int, bindings: dict[str, str], embedded: list
     return True
 
 
-# ---- source values: reading and writing back ----------------------------------------------------------------
-
-
-class _Source:
-    """A cell's `source` JSON value and how it is written."""
-
-    def __init__(self, node: JNode):
-        self.node = node
-        self.is_list = node.kind == "array"
-        self.text: str = "".join(i.value for i in node.items or ()) if self.is_list else node.value
-
-
-def _split_style(src: _Source) -> str:
-    values = [i.value for i in src.node.items or ()]
-    if values == src.text.splitlines(True):
-        return "splitlines"
-    return "single" if len(values) == 1 and "\n" in src.text.rstrip("\n") else "newline"
-
-
-def _split(text: str, style: str) -> list[str]:
-    if not text:
-        return []
-    if style == "splitlines":
-        return text.splitlines(True)
-    if style == "single":
-        return [text]
-    parts = text.split("\n")
-    out = [p + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        out.append(parts[-1])
-    return out
-
-
-def _list_layout(file_text: str, nodes: list[JNode]) -> tuple[str, str, str]:
-    """(after `[`, between items, before `]`) copied from the first source list with two or more items,
-    else one item, else nbformat's default for a cell source (indent 1)."""
-    best = None
-    for node in nodes:
-        if node.kind != "array" or not node.items:
-            continue
-        items = node.items
-        lead = file_text[node.start + 1 : items[0].start]
-        trail = file_text[items[-1].end : node.end - 1]
-        if len(items) >= 2:
-            return lead, file_text[items[0].end : items[1].start], trail
-        if best is None:
-            best = (lead, "," + lead, trail)
-    return best or ("\n    ", ",\n    ", "\n   ")
-
-
-def _render(src: _Source, text: str, layout: tuple[str, str, str], ascii_only: bool, file_text: str) -> str:
-    if not src.is_list:
-        return json.dumps(text, ensure_ascii=ascii_only)
-    items = src.node.items
-    if items:
-        lead = file_text[src.node.start + 1 : items[0].start]
-        trail = file_text[items[-1].end : src.node.end - 1]
-        between = file_text[items[0].end : items[1].start] if len(items) >= 2 else layout[1]
-        if len(items) == 1 and not lead.strip() and "\n" not in lead:
-            between = ", "
-        layout = (lead, between, trail)
-    lines = _split(text, _split_style(src) if items else "splitlines")
-    if not lines:
-        return "[]"
-    lead, between, trail = layout
-    return "[" + lead + between.join(json.dumps(line, ensure_ascii=ascii_only) for line in lines) + trail + "]"
-
-
-def _error_offset(src: _Source, offset: int | None) -> int:
+def _error_offset(src: Source, offset: int | None) -> int:
     """A file offset for a unit offset (inside the JSON string holding that part of the cell)."""
     node = src.node
     if offset is None:
@@ -276,7 +210,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
         parsed.notes.append("no `cells` array: not a notebook this tool reads")
         parsed.rebuild = lambda texts: text
         return parsed
-    sources: list[_Source] = []
+    sources: list[Source] = []
     bindings: dict[str, str] = {}
     number = 0  # the code cell's number, as Jupyter counts them
     for cell in cells.items or ():
@@ -293,7 +227,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
             continue
         if node.kind not in ("array", "string"):
             continue
-        src = _Source(node)
+        src = Source(node)
         unit = Unit(text=src.text, surface="python", cell=number, newline=surfaces.detect_newline(src.text))
         embedded: list[Unit] = []
         try:
@@ -318,10 +252,11 @@ def parse_file(path: str, text: str) -> ParsedFile:
             if new == src.text:
                 continue
             if layout is None:
-                layout = _list_layout(text, all_sources)
-            out.append(text[pos : src.node.start])
-            out.append(_render(src, new, layout, ascii_only, text))
-            pos = src.node.end
+                layout = list_layout(text, all_sources)
+            for start, end, replacement in edits(src, new, layout, ascii_only, text):
+                out.append(text[pos:start])
+                out.append(replacement)
+                pos = end
         out.append(text[pos:])
         return "".join(out)
 
@@ -332,23 +267,7 @@ def parse_file(path: str, text: str) -> ParsedFile:
 # ---- positions in the raw file ------------------------------------------------------------------------------
 
 
-def _raw_offset(file_text: str, token_start: int, k: int) -> int:
-    """The file offset of decoded character `k` of the JSON string token at `token_start` (escapes such as
-    `\\n`, `\\"` and `\\u00e9` take several characters of the file for one of the cell)."""
-    i = token_start + 1
-    for _ in range(k):
-        if file_text[i] != "\\":
-            i += 1
-        elif file_text[i + 1] != "u":
-            i += 2
-        else:
-            high = int(file_text[i + 2 : i + 6], 16)
-            pair = 0xD800 <= high < 0xDC00 and file_text.startswith("\\u", i + 6)
-            i += 12 if pair and 0xDC00 <= int(file_text[i + 8 : i + 12], 16) < 0xE000 else 6
-    return i
-
-
-def _file_offset(src: _Source, file_text: str, offset: int, end: bool) -> int:
+def _file_offset(src: Source, file_text: str, offset: int, end: bool) -> int:
     """The file offset of a cell offset. An end offset at the boundary of two list items stays at the end of
     the first, so a span ends on the line it covers rather than at the start of the next."""
     items = (src.node.items or []) if src.is_list else [src.node]
@@ -356,7 +275,7 @@ def _file_offset(src: _Source, file_text: str, offset: int, end: bool) -> int:
     for n, item in enumerate(items):
         size = len(item.value)
         if offset < pos + size or (end and offset <= pos + size and offset > pos) or n == len(items) - 1:
-            return _raw_offset(file_text, item.start, max(0, min(offset - pos, size)))
+            return raw_offset(file_text, item.start, max(0, min(offset - pos, size)))
         pos += size
     return src.node.start
 
@@ -374,7 +293,7 @@ def file_positions(file_text: str, findings: list[Finding]) -> None:
         return
     if cells is None or cells.kind != "array":
         return
-    by_number: dict[int, _Source] = {}
+    by_number: dict[int, Source] = {}
     number = 0
     for cell in cells.items or ():
         kind = cell.get("cell_type") if cell.kind == "object" else None
@@ -384,7 +303,7 @@ def file_positions(file_text: str, findings: list[Finding]) -> None:
         node = cell.get("source")
         if number in wanted and node is not None and (node.kind == "string" or (
                 node.kind == "array" and all(i.kind == "string" for i in node.items or ()))):
-            by_number[number] = _Source(node)
+            by_number[number] = Source(node)
     index = LineIndex(file_text)
     for f in findings:
         src = by_number.get(f.cell) if f.cell is not None else None
