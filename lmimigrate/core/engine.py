@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 import re
 from bisect import bisect_left, insort
@@ -11,9 +12,9 @@ from typing import Any, Sequence
 
 from lmimigrate import surfaces
 from lmimigrate.core import foresight, references  # noqa: F401  (references registers its fix guard)
-from lmimigrate.core.dedupe import _dedupe, _drop_generic_duplicates
+from lmimigrate.core.dedupe import _dedupe, _drop_generic_duplicates, _suppressed, suppressions
 from lmimigrate.core.embedding import apply_edits, rehome
-from lmimigrate.core.ftypes import Applicability, Finding, LineIndex, ParsedFile, ParseError, Severity, TextEdit, Unit
+from lmimigrate.core.ftypes import Applicability, Finding, LineIndex, ParsedFile, ParseError, Severity, TextEdit
 from lmimigrate.core.rule import Context, Rule
 from lmimigrate.core.ruleindex import LazyRule, materialize
 from lmimigrate.core.versions import VersionPair
@@ -100,44 +101,24 @@ def parse_error_finding(err: ParseError, path: str, text: str) -> Finding:
     return tool_finding(PARSE_ERROR, f"cannot parse: {err.message}; file left untouched", path, line, col)
 
 
-# ---- suppression comments ------------------------------------------------------------------------------
-
-_SUPPRESS = re.compile(r"lmimigrate:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?")
-
-
-def suppressions(unit: Unit) -> dict[int, frozenset[str] | None]:
-    """line -> suppressed codes (None: all). A comment alone on its line covers the next line."""
-    out: dict[int, frozenset[str] | None] = {}
-    text = unit.text
-    if "lmimigrate:" not in text or not unit.comment_prefixes:
-        return out
-    idx = unit.index
-    for m in _SUPPRESS.finditer(text):
-        line, _ = idx.position(m.start())
-        start, _end = idx.line_span(line)
-        before = text[start : m.start()]
-        pos = min((before.find(p) for p in unit.comment_prefixes if p in before), default=-1)
-        if pos < 0:
-            continue  # not inside a comment
-        codes = None if m.group(1) is None else frozenset(c.strip() for c in m.group(1).split(",") if c.strip())
-        target = line + 1 if not before[:pos].strip() else line
-        prev = out.get(target, frozenset())
-        out[target] = None if codes is None or prev is None else prev | codes
-    return out
-
-
-def _suppressed(f: Finding, table: dict[int, frozenset[str] | None]) -> bool:
-    if f.line not in table:
-        return False
-    codes = table[f.line]
-    return codes is None or f.code in codes
-
-
 # ---- running rules -------------------------------------------------------------------------------------
 
 
 #: A run of word characters (and . : / -): tokens made only of these are searched among the file's runs.
 _WORD_RUN = re.compile(rb"[\w.:/\-]+")
+
+
+def _word_runs(data: bytes) -> set[bytes]:
+    """The distinct word runs of `data`, a megabyte at a time (cut at a line break, which no run crosses): one
+    findall over a 10 MB file listed every word, several times the file's size in memory."""
+    runs: set[bytes] = set()
+    i, n = 0, len(data)
+    while i < n:
+        j = data.find(b"\n", i + (1 << 20))
+        j = n if j < 0 else j
+        runs.update(_WORD_RUN.findall(data, i, j))
+        i = j
+    return runs
 
 
 def _doc_only(rule: Rule | LazyRule) -> bool:
@@ -205,16 +186,15 @@ class Engine:
         need none). No rule: the file is never parsed. The name counts because surfaces use it: a vLLM
         `--config` file is recognised as `vllm*.yaml` even when its content never says "vllm"."""
         plan = self.plan(surface)
-        if path:
-            data = data + b"\n" + os.path.basename(path).encode("utf-8", "surrogateescape")
+        name = os.path.basename(path).encode("utf-8", "surrogateescape") if path else b""
         worded, other = self._plans[surface, "tokens"]
-        runs = b"\n".join(set(_WORD_RUN.findall(data)))
+        runs = b"\n".join(_word_runs(data) | set(_WORD_RUN.findall(name)))
         present = {t for t in worded if t in runs}
-        present.update(t for t in other if t in data)
+        present.update(t for t in other if t in data or t in name)
         split = self._plans[surface, "split"]
         if not split:
             return materialize(r for r, tokens in plan if not tokens or not present.isdisjoint(tokens))
-        hinted = any(h in data for h in surfaces.EMBED_HINTS[surface])
+        hinted = any(h in data or h in name for h in surfaces.EMBED_HINTS[surface])
 
         def wanted(r: Rule) -> bool:
             own, via = split[id(r)]
@@ -275,13 +255,27 @@ class Engine:
             chosen = _choose_fixes(self._only_original_default_notes(findings, first_codes), fix)
             if not chosen:
                 break
-            new_text, new_parsed, applied, bad = _apply(parsed, chosen, path, surface)
+            codes = [f.code for f in chosen]
+            new_text = _rebuild(parsed, _edits_of(chosen))
+            # The old parse goes before the new text is parsed (a 10 MB file held both; a parse is a reference
+            # cycle, so it takes a collection). Only a new text that does not parse needs the old one again.
+            del findings, chosen, parsed
+            if len(text) > 1 << 20:
+                gc.collect()
+            try:
+                new_parsed, applied, bad = _parse(path, new_text, surface), len(codes), []
+            except (ParseError, RecursionError):
+                parsed = _parse(path, text, surface)
+                findings, _ = self.run_rules(parsed, path, rules)
+                chosen = _choose_fixes(self._only_original_default_notes(findings, first_codes), fix)
+                new_text, new_parsed, applied, bad = _apply(parsed, chosen, path, surface)
+                codes = [f.code for f in chosen if not any(f is b for b in bad)]
             for f in bad:
                 dropped.append(tool_finding(FIX_DROPPED, f"fix for {f.code} dropped: the result would not parse", path, f.line, f.column))
             if not applied:
                 break
             if fixed_codes is not None:
-                fixed_codes.extend(f.code for f in chosen if not any(f is b for b in bad))
+                fixed_codes.extend(codes)
             applied_total += applied
             text, parsed = new_text, new_parsed  # type: ignore[assignment]  # (a text whenever fixes applied)
             if rules is not None:
@@ -362,16 +356,17 @@ def _parse(path: str, text: str, surface: str) -> ParsedFile:
     return parsed
 
 
+def _edits_of(fs: list[Finding]) -> dict[int, list[TextEdit]]:
+    per: dict[int, list[TextEdit]] = {}
+    for f in fs:
+        per.setdefault(id(f.unit), []).extend(f.fix.edits)  # type: ignore[union-attr]  # (chosen: with a fix)
+    return per
+
+
 def _apply(parsed: ParsedFile, chosen: list[Finding], path: str,
            surface: str) -> tuple[str | None, ParsedFile, int, list[Finding]]:
     """Apply the chosen fixes; if the result does not parse, find and drop the culprits one by one."""
-
-    def edits_of(fs: list[Finding]) -> dict[int, list[TextEdit]]:
-        per: dict[int, list[TextEdit]] = {}
-        for f in fs:
-            per.setdefault(id(f.unit), []).extend(f.fix.edits)  # type: ignore[union-attr]  # (chosen: with a fix)
-        return per
-
+    edits_of = _edits_of
     new_text = _rebuild(parsed, edits_of(chosen))
     try:
         return new_text, _parse(path, new_text, surface), len(chosen), []

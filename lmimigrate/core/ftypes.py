@@ -194,7 +194,7 @@ class Unit:
         return self._index
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Setting:
     ns: str
     key: str  # normalized key in `ns`

@@ -130,6 +130,7 @@ class Context:
         self.parsed = parsed
         self.pairs = pairs
         self.rule: Rule | None = None
+        self._settings_index: dict | None = None
         #: "ns:key" settings the run's rules declare their fixes create (`Rule.introduces`).
         self.introduced_keys = introduced
 
@@ -168,10 +169,16 @@ class Context:
                 yield scope
 
     def settings(self, ns: str, key: str | None = None) -> Iterator[Setting]:
-        for scope in self.parsed.scopes():
-            for s in scope.settings:
-                if s.ns == ns and (key is None or s.key == key):
-                    yield s
+        """The file's settings of a namespace (and key), in file order. Indexed once per file: rules ask
+        this for every scope, and a scan of every scope per scope made a 10k-cell notebook quadratic."""
+        index = self._settings_index
+        if index is None:
+            index = self._settings_index = {}
+            for scope in self.parsed.scopes():
+                for s in scope.settings:
+                    index.setdefault((s.ns, None), []).append(s)
+                    index.setdefault((s.ns, s.key), []).append(s)
+        return iter(index.get((ns, key), ()))
 
     def find(self, *patterns: Pattern[str]) -> Iterator[tuple[Unit, int, Any]]:
         """(unit, pattern index, match) for each pattern's matches in each unit's text, unit by unit: for text

@@ -44,11 +44,12 @@ def _file_texts(ctx) -> list[str]:
 
 
 def _mentioned(ctx, find) -> str | None:
-    for text in _file_texts(ctx):
-        hit = find(text)
-        if hit:
-            return hit
-    return None
+    """Memoized per file (on the rule context): asked for every scope, a search of every unit per scope
+    made a notebook of 10k cells quadratic."""
+    memo = ctx.__dict__.setdefault("_family_mentions", {})
+    if find not in memo:
+        memo[find] = next((hit for hit in map(find, _file_texts(ctx)) if hit), None)
+    return memo[find]
 
 
 def family(scope: Scope, ctx) -> Family:
