@@ -2,7 +2,7 @@
 
     python -m bench              # build/cache the corpora, 5 runs of each measurement, print the table
     python -m bench --runs 7     # more runs
-    python -m bench --only single,a   # a subset: single, a, b, scale
+    python -m bench --only single,a   # a subset: single, a, b, scale, scaling (bench/scaling.py)
 
 Child processes run with bytecode caching on (PYTHONDONTWRITEBYTECODE unset, PYTHONPYCACHEPREFIX under
 bench/.cache/pycache), as an installed lmimigrate would, after one unmeasured warm-up run of each command.
@@ -67,6 +67,7 @@ class Measure:
         self.times: list[float] = []
         self.tree_kb: list[int] = []
         self.maxrss_kb: list[int] = []
+        self.cpu: list[float] = []  # user + system seconds of the main process (less sensitive to machine load)
 
     def once(self, env: dict[str, str]) -> None:
         if self.before:
@@ -123,6 +124,7 @@ class Measure:
         self.times.append(elapsed)
         self.tree_kb.append(peak[0])
         self.maxrss_kb.append(ru.ru_maxrss)
+        self.cpu.append(ru.ru_utime + ru.ru_stime)
 
     @property
     def median(self) -> float:
@@ -183,6 +185,10 @@ def build(only: set[str]) -> list[Measure]:
     if "scale" in only:
         a5 = corpus.corpus_a5()
         ms.append(Measure("A5 (5x A): lmimigrate check (cold)", LMIMIGRATE + ["check", "--exit-zero", "."], a5, _rm_cache(a5)))
+    if "scaling" in only:
+        from bench import scaling
+
+        ms += scaling.measures()
     if "b" in only:
         b = corpus.corpus_b()
         lst = os.path.join(corpus.CACHE, "corpus-b.python-files")
@@ -232,13 +238,17 @@ def goals(ms: list[Measure]) -> list[tuple[str, str, str, bool]]:
     if a and a5:
         r = a5.median / a.median
         out.append(("scaling: A5 cold / A cold", f"{r:.2f}x", "5x +-25% (3.75-6.25)", 3.75 <= r <= 6.25))
+    if any(m.name.startswith("scaling: ") for m in ms):
+        from bench import scaling
+
+        out += scaling.goals(ms)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--only", default="single,a,b,scale", help="comma-separated subset of: single, a, b, scale")
+    p.add_argument("--only", default="single,a,b,scale", help="comma-separated subset of: single, a, b, scale, scaling (issue 15's paths: slow, not in the default)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = p.parse_args(argv)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
@@ -247,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(PYCACHE, exist_ok=True)
     for m in ms:  # warm-up: compiles bytecode, fills the OS page cache and the warm lmimigrate cache
         m.once(env)
-        m.times.clear(), m.tree_kb.clear(), m.maxrss_kb.clear()
+        m.times.clear(), m.tree_kb.clear(), m.maxrss_kb.clear(), m.cpu.clear()
     for i in range(args.runs):
         for m in ms:
             m.once(env)

@@ -37,8 +37,8 @@ def _notebook(n: int) -> str:
         if i % 2:
             src = ["from vllm import LLM\n", f"llm = LLM(model='org/m{i}', disable_log_stats=True)\n"]
         else:
-            src = ["%%writefile serving.properties\n", "engine=MPI\n", f"option.model_id=org/m{i}\n",
-                   "option.rolling_batch=lmi-dist\n"]
+            # no option.model_id: the rules look for the model in the rest of the file (every other cell)
+            src = ["%%writefile serving.properties\n", "engine=MPI\n", "option.rolling_batch=lmi-dist\n"]
         cells.append({"cell_type": "code", "metadata": {}, "outputs": [], "source": src})
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
 
@@ -135,3 +135,25 @@ def test_dropping_generic_duplicates_is_not_quadratic():
     assert len(_drop_generic_duplicates(small, {"GEN"})) == 4_000  # every generic one is covered by a fix
     ratio = _cpu(lambda: _drop_generic_duplicates(big, {"GEN"})) / _cpu(lambda: _drop_generic_duplicates(small, {"GEN"}))
     assert ratio < LINEAR_4X, ratio
+
+
+def test_fixing_a_large_properties_file_holds_one_parse_at_a_time():
+    """Python allocations while a 1 MB serving.properties is checked and fixed, against the file's size. Two
+    parses alive at once (the old one kept until the fixed text was checked) came to about 24x."""
+    import tracemalloc
+
+    from bench.scaling import _big_properties
+
+    text = _big_properties(1_000_000)
+    pairs = {"lmi": VersionPair("lmi", Version("14"), Version("15"), "given")}
+    engine = Engine([r() for r in registry.all_rules() if r.stack == "lmi"], pairs)
+    engine.check_text("serving.properties", "engine=MPI\n", "properties", Applicability.UNSAFE)  # imports, caches
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        _, fixed, applied, _ = engine.check_text("serving.properties", text, "properties", Applicability.UNSAFE)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert applied >= 2 and fixed.startswith("engine=Python\n")
+    assert peak < 20 * len(text), f"{peak / len(text):.1f}x the file"  # the issue's bound; about 17x now
