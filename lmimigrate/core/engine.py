@@ -262,13 +262,15 @@ class Engine:
             del findings, chosen, parsed
             if len(text) > 1 << 20:
                 gc.collect()
+            bad: list[Finding] = []
             try:
-                new_parsed, applied, bad = _parse(path, new_text, surface), len(codes), []
+                new_parsed, applied = _parse(path, new_text, surface), len(codes)
             except (ParseError, RecursionError):
                 parsed = _parse(path, text, surface)
                 findings, _ = self.run_rules(parsed, path, rules)
                 chosen = _choose_fixes(self._only_original_default_notes(findings, first_codes), fix)
-                new_text, new_parsed, applied, bad = _apply(parsed, chosen, path, surface)
+                good_text, new_parsed, applied, bad = _apply(parsed, chosen, path, surface)
+                new_text = good_text if good_text is not None else new_text
                 codes = [f.code for f in chosen if not any(f is b for b in bad)]
             for f in bad:
                 dropped.append(tool_finding(FIX_DROPPED, f"fix for {f.code} dropped: the result would not parse", path, f.line, f.column))
@@ -277,7 +279,7 @@ class Engine:
             if fixed_codes is not None:
                 fixed_codes.extend(codes)
             applied_total += applied
-            text, parsed = new_text, new_parsed  # type: ignore[assignment]  # (a text whenever fixes applied)
+            text, parsed = new_text, new_parsed
             if rules is not None:
                 rules = self.rules_for(surface, text.encode("utf-8", "surrogatepass"), path)
             findings, crashed2 = self.run_rules(parsed, path, rules)

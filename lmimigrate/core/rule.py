@@ -130,7 +130,7 @@ class Context:
         self.parsed = parsed
         self.pairs = pairs
         self.rule: Rule | None = None
-        self._settings_index: dict | None = None
+        self._settings_index: dict[tuple[str, str | None], list[Setting]] | None = None
         #: "ns:key" settings the run's rules declare their fixes create (`Rule.introduces`).
         self.introduced_keys = introduced
 

@@ -23,11 +23,11 @@ class Source:
     def __init__(self, node: JNode):
         self.node = node
         self.is_list = node.kind == "array"
-        self.text = "".join(i.value for i in node.items) if self.is_list else node.value
+        self.text: str = "".join(i.value for i in node.items or ()) if self.is_list else node.value
 
 
 def split_style(src: Source) -> str:
-    values = [i.value for i in src.node.items]
+    values = [i.value for i in src.node.items or ()]
     if values == src.text.splitlines(True):
         return "splitlines"
     return "single" if len(values) == 1 and "\n" in src.text.rstrip("\n") else "newline"

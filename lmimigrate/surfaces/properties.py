@@ -140,7 +140,7 @@ def _logical_lines(text: str) -> Iterator[tuple[int, int, int]]:
 def parse(unit: Unit) -> None:
     text = unit.text
     scope = PropertiesScope(unit, label="serving.properties")
-    styles: dict[str, dict] = {}  # one style dict per separator, shared by the settings written with it
+    styles: dict[str, dict[str, Any]] = {}  # one style dict per separator, shared by the settings written with it
     for start, content_end, eol in _logical_lines(text):
         i = start
         while i < content_end and text[i] in _WS:
