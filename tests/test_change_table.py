@@ -39,6 +39,13 @@ def test_the_prefilter_tokens_come_from_the_keys():
     assert key_tokens(["a-b", "a_b"]) == (b"a-b", b"a_b")
 
 
+def test_key_tokens_let_a_mixed_spelling_through_by_its_last_two_words():
+    # `--max-seq_len-to-capture` holds neither full spelling of `max_seq_len_to_capture`, only its tail.
+    tokens = key_tokens(["max_seq_len_to_capture"])
+    assert tokens == (b"max_seq_len_to_capture", b"max-seq-len-to-capture", b"to_capture", b"to-capture")
+    assert any(t in b"vllm serve m --max-seq_len-to-capture 8192" for t in tokens)
+
+
 def test_the_base_class_adds_its_own_attributes_and_the_row_overrides_what_it_words():
     class Worded(Base):
         @classmethod

@@ -102,12 +102,17 @@ def class_name(code: str) -> str:
 
 def key_tokens(keys: Iterable[str]) -> tuple[bytes, ...]:
     """Prefilter tokens derived from the keys: each key as written, and with `_` and `-` swapped (a flag's
-    `--swap-space` for the key `swap_space`). A base class whose settings have more spellings overrides
+    `--swap-space` for the key `swap_space`). The one derivation: table rows get it by default, hand-written
+    vLLM rules call it for their `tokens`. A base class whose settings have more spellings overrides
     `tokens_of`."""
     out: list[bytes] = []
     for key in keys:
-        for t in (key, key.replace("_", "-"), key.replace("-", "_")):
-            if t.encode() not in out:
+        words = [w for w in key.replace("-", "_").split("_") if w]
+        # A mixed spelling (`--max-seq_len-to-capture`) holds neither full form, but always its last two words
+        # joined by `_` or `-`: those let the file through the prefilter so the specific rule sees it.
+        tail = words[-2:] if len(words) > 2 else []
+        for t in (key, key.replace("_", "-"), key.replace("-", "_"), "_".join(tail), "-".join(tail)):
+            if t and t.encode() not in out:
                 out.append(t.encode())
     return tuple(out)
 

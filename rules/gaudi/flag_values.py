@@ -88,8 +88,8 @@ def _rows(flag: Flag, needs_true: str, now_true: str) -> tuple[KeyChange, KeyCha
 ROWS = _rows(FLAGS[0], "HPU007", "HPU009") + _rows(FLAGS[1], "HPU008", "HPU010")
 
 
-class NeedsTrue(ForkRule):
-    """A widened true value (`1`, `yes`, `on`) that means false up to Gaudi 1.21.x (the first row of `_rows`)."""
+class WidenedTrueRule(ForkRule):
+    """Base of both rows of a flag: the rule looks at the flag's variable set to a widened true value."""
 
     severity = Severity.WARNING
     row: KeyChange
@@ -97,6 +97,18 @@ class NeedsTrue(ForkRule):
     @classmethod
     def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
         return env_tokens(*row.keys)
+
+    def widened_settings(self, ctx):
+        """Each setting of the flag's variable whose value is a widened true value, with that value."""
+        for scope in env_scopes(ctx):
+            s = scope.get("env", self.row.extra["flag"].var)
+            value = _widened(s)
+            if value is not None:
+                yield s, value
+
+
+class NeedsTrue(WidenedTrueRule):
+    """A widened true value (`1`, `yes`, `on`) that means false up to Gaudi 1.21.x (the first row of `_rows`)."""
 
     @classmethod
     def row_attrs(cls, row: KeyChange) -> dict:
@@ -145,11 +157,7 @@ class NeedsTrue(ForkRule):
 
     def check(self, ctx):
         flag = self.row.extra["flag"]
-        for scope in env_scopes(ctx):
-            s = scope.get("env", flag.var)
-            value = _widened(s)
-            if value is None:
-                continue
+        for s, value in self.widened_settings(ctx):
             target = ctx.pair(FORK).to
             yield ctx.report(
                 s,
@@ -160,15 +168,8 @@ class NeedsTrue(ForkRule):
             )
 
 
-class ValueNowTrue(ForkRule):
+class ValueNowTrue(WidenedTrueRule):
     """A widened true value that meant false before Gaudi 1.22.0 and means true from it (the second row of `_rows`)."""
-
-    severity = Severity.WARNING
-    row: KeyChange
-
-    @classmethod
-    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
-        return env_tokens(*row.keys)
 
     @classmethod
     def row_attrs(cls, row: KeyChange) -> dict:
@@ -212,11 +213,7 @@ class ValueNowTrue(ForkRule):
     def check(self, ctx):
         flag = self.row.extra["flag"]
         source = ctx.pair(FORK).from_
-        for scope in env_scopes(ctx):
-            s = scope.get("env", flag.var)
-            value = _widened(s)
-            if value is None:
-                continue
+        for s, value in self.widened_settings(ctx):
             yield ctx.report(
                 s,
                 f"`{flag.var}={value}` meant false on Gaudi {source} and means true from 1.22.0 ({flag.on}); "

@@ -64,6 +64,18 @@ def guarded_model(scope, ctx) -> str | None:
     return f.model if f.kind == "t5" else None
 
 
+def set_on_vllm_path(ctx, key: str, wanted: str):
+    """Each `key=wanted` setting (value lower-cased) in a scope that LMI v15+ starts on vLLM: not TensorRT-LLM or
+    Neuron, no T5-family model, a rolling batch in `VLLM_PATH`; with that rolling batch."""
+    for scope in lmi_scopes(ctx):
+        s = get(scope, key)
+        if value(s) != wanted or is_trt(scope) or is_neuron(scope) or guarded_model(scope, ctx):
+            continue
+        rb = rolling_batch(scope)
+        if rb in VLLM_PATH:
+            yield s, rb
+
+
 class LmiDistRemoved(Rule):
     code = "LMI008"
     name = "lmi-dist-removed"
@@ -256,13 +268,7 @@ class EngineMpi(Rule):
     )
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "engine")
-            if value(s) != "mpi" or is_trt(scope) or is_neuron(scope) or guarded_model(scope, ctx):
-                continue
-            rb = rolling_batch(scope)
-            if rb not in VLLM_PATH:
-                continue
+        for s, rb in set_on_vllm_path(ctx, "engine", "mpi"):
             safe = rb in ("lmi-dist", "vllm")
             yield ctx.report(
                 s,
@@ -310,13 +316,7 @@ class MpiModeTrue(Rule):
     )
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.mpi_mode")
-            if value(s) != "true" or is_trt(scope) or is_neuron(scope) or guarded_model(scope, ctx):
-                continue
-            rb = rolling_batch(scope)
-            if rb not in VLLM_PATH:
-                continue
+        for s, rb in set_on_vllm_path(ctx, "option.mpi_mode", "true"):
             yield ctx.report(
                 s,
                 f"`{spelled(s)}`: vLLM does not run under MPI (lmi-dist was removed in LMI v15); set it to `false`",

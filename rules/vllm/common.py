@@ -12,20 +12,6 @@ from lmimigrate.core.rule import cited
 MODEL = "facebook/opt-125m"  # the model every example serves
 
 
-def tokens_for(*keys: str) -> tuple[bytes, ...]:
-    """Prefilter tokens for vLLM keys (`swap_space`) and env names: every spelling a file may use."""
-    out: list[bytes] = []
-    for key in keys:
-        words = [w for w in key.replace("-", "_").split("_") if w]
-        # A mixed spelling (`--max-seq_len-to-capture`) holds neither full form, but always its last two words
-        # joined by `_` or `-`: those let the file through the prefilter so the specific rule sees it.
-        tail = words[-2:] if len(words) > 2 else []
-        for t in (key, key.replace("_", "-"), "_".join(tail), "-".join(tail)):
-            if t and t.encode() not in out:
-                out.append(t.encode())
-    return tuple(out)
-
-
 def flag(key: str) -> str:
     """`swap_space` -> `--swap-space` (for messages)."""
     return "--" + key.replace("_", "-")

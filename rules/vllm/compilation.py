@@ -15,9 +15,10 @@ import abc
 import json
 from typing import Any
 
+from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
-from .common import MODEL, VllmRule, as_bool, dict_edits, dict_value, ev, settings, tokens_for
+from .common import MODEL, VllmRule, as_bool, dict_edits, dict_value, ev, settings
 
 CC = "compilation_config"
 
@@ -135,7 +136,7 @@ class CompilationLevelToMode(CompilationKeysRule):
     summary = "`compilation_config.level` was renamed `mode` (deprecated 0.11.1, removed 0.18.0)"
     looks_at = ("vllm:compilation_config", "vllm:compilation_config.level", "vllm:O")
     # In Python the key only occurs inside a `compilation_config=` value.
-    tokens = {"python": (b"compilation_config",), "*": tokens_for("level")}
+    tokens = {"python": (b"compilation_config",), "*": key_tokens(["level"])}
     what = (
         "Reports the key `level` in a compilation config (`--compilation-config '{\"level\": 3}'`, `-O.level=3`, "
         "`-cc.level=3`, `compilation_config={\"level\": 3}`) and renames it `mode`."
@@ -184,7 +185,7 @@ class CudagraphFlagsToMode(CompilationKeysRule):
     olds = ("use_cudagraph", "full_cuda_graph")
     summary = "`compilation_config.use_cudagraph` / `full_cuda_graph` were replaced by `cudagraph_mode` (removed 0.11.1)"
     looks_at = ("vllm:compilation_config",)
-    tokens = tokens_for("use_cudagraph", "full_cuda_graph")
+    tokens = key_tokens(["use_cudagraph", "full_cuda_graph"])
     what = (
         "Reports `use_cudagraph` and `full_cuda_graph` in a compilation config and rewrites them as "
         "`cudagraph_mode` with the mapping of vLLM's own deprecation code."
@@ -246,7 +247,7 @@ class UseInductorToBackend(CompilationKeysRule):
     olds = ("use_inductor",)
     summary = "`compilation_config.use_inductor` was replaced by `backend` (deprecated 0.11.1, removed 0.12.0)"
     looks_at = ("vllm:compilation_config",)
-    tokens = tokens_for("use_inductor")
+    tokens = key_tokens(["use_inductor"])
     what = "Reports `use_inductor` in a compilation config and rewrites it as `backend: \"inductor\"` / `\"eager\"`."
     why = "0.11.1 deprecated `use_inductor` in favour of `backend`; 0.12.0 removed it."
     fix_safety = "Safe: vLLM 0.11.1 translated `use_inductor=True` to `backend=\"inductor\"` and False to `\"eager\"`."
@@ -295,7 +296,7 @@ class PassConfigRenames(CompilationKeysRule):
     olds = tuple(PASS_RENAMES)
     summary = "PassConfig fusion flags were renamed in vllm 0.12.0 (old names removed in 0.13.0)"
     looks_at = ("vllm:compilation_config",)
-    tokens = tokens_for(*PASS_RENAMES)
+    tokens = key_tokens(PASS_RENAMES)
     what = (
         "Reports the PassConfig keys `enable_fusion`, `enable_attn_fusion`, `enable_noop`, "
         "`enable_sequence_parallelism`, `enable_async_tp` and `enable_fi_allreduce_fusion` under "
@@ -353,7 +354,7 @@ class PassConfigSpRemoved(CompilationKeysRule):
     olds = ("enable_sp", "fuse_gemm_comms", "sp_min_token_num")
     summary = "PassConfig `enable_sp`, `fuse_gemm_comms` and `sp_min_token_num` were removed in vllm 0.32.0"
     looks_at = ("vllm:compilation_config",)
-    tokens = tokens_for("enable_sp", "fuse_gemm_comms", "sp_min_token_num", "enable_sequence_parallelism", "enable_async_tp")
+    tokens = key_tokens(["enable_sp", "fuse_gemm_comms", "sp_min_token_num", "enable_sequence_parallelism", "enable_async_tp"])
     what = "Reports the sequence-parallelism PassConfig keys removed in 0.32.0."
     why = (
         "The sequence-parallelism and GEMM/communication fusion passes' switches are gone from PassConfig in "

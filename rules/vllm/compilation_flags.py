@@ -5,9 +5,10 @@ and `-cc` takes the compilation config. The keys inside a compilation config are
 
 from __future__ import annotations
 
+from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
-from .common import MODEL, VllmRule, ev, settings, tokens_for
+from .common import MODEL, VllmRule, ev, settings
 from .compilation import CC
 
 
@@ -156,7 +157,7 @@ class CudaGraphSizesRenamed(VllmRule):
     fix_applicability = Applicability.SAFE
     summary = "`--cuda-graph-sizes` was replaced by `--cudagraph-capture-sizes` / `--max-cudagraph-capture-size` (deprecated 0.11.1, removed 0.13.0)"
     looks_at = ("vllm:cuda_graph_sizes",)
-    tokens = tokens_for("cuda_graph_sizes")
+    tokens = key_tokens(["cuda_graph_sizes"])
     what = "Reports `--cuda-graph-sizes` (and `LLM(cuda_graph_sizes=)`) and renames it."
     why = (
         "0.11.1 deprecated `--cuda-graph-sizes` for `--cudagraph-capture-sizes` (the exact list) and added "

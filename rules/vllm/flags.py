@@ -11,7 +11,7 @@ from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Example, Severity
 from lmimigrate.core.rule import spelled
 
-from .common import MODEL, VllmRule, flag, settings, tokens_for
+from .common import MODEL, VllmRule, flag, settings
 from .data import FLAG_ROWS
 
 
@@ -74,10 +74,6 @@ class FlagChangeRule(VllmRule):
     stack = "vllm"
     severity = Severity.ERROR
     row: KeyChange
-
-    @classmethod
-    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
-        return tokens_for(*row.keys)
 
     @classmethod
     def row_attrs(cls, row: KeyChange) -> dict:

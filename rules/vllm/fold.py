@@ -14,12 +14,13 @@ from typing import Any
 
 from packaging.version import Version
 
+from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import spelled
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, as_number, dict_value, ev, flag, tokens_for
+from .common import MODEL, as_bool, as_number, dict_value, ev, flag
 
 _NO = object()  # a value the fold cannot carry: report without a fix
 
@@ -175,8 +176,8 @@ class SpeculativeFlagsFolded(FoldRule):
     mapping = SPECULATIVE
     summary = "The separate speculative-decoding flags were folded into `--speculative-config` (0.8.2) and removed in 0.8.3"
     looks_at = tuple(f"vllm:{k}" for k in SPECULATIVE) + ("vllm:speculative_config",)
-    tokens = tokens_for("speculative", "ngram_prompt_lookup", "spec_decoding", "typical_acceptance",
-                        "disable_logprobs_during_spec_decoding", "spec_draft_tp")
+    tokens = key_tokens(["speculative", "ngram_prompt_lookup", "spec_decoding", "typical_acceptance",
+                         "disable_logprobs_during_spec_decoding", "spec_draft_tp"])
     what = (
         "Reports `--speculative-model`, `--num-speculative-tokens`, `--ngram-prompt-lookup-max/min` and the other "
         "13 speculative-decoding flags of vLLM <= 0.8.2 (command lines, vLLM `--config` files, `LLM(...)` "
@@ -260,7 +261,7 @@ class GuidedDecodingFlagsFolded(FoldRule):
     mapping = GUIDED
     summary = "`--guided-decoding-*` flags were replaced by `--structured-outputs-config` (deprecated 0.11.0, removed 0.12.0)"
     looks_at = tuple(f"vllm:{k}" for k in GUIDED)
-    tokens = tokens_for("guided_decoding")
+    tokens = key_tokens(["guided_decoding"])
     what = (
         "Reports `--guided-decoding-backend`, `--guided-decoding-disable-fallback`, "
         "`--guided-decoding-disable-any-whitespace` and `--guided-decoding-disable-additional-properties`, and "

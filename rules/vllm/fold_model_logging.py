@@ -4,9 +4,10 @@ flags -> `--eplb-config`, M1 `--rope-scaling`/`--rope-theta` -> `--hf-overrides`
 
 from __future__ import annotations
 
+from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
-from .common import MODEL, ev, tokens_for
+from .common import MODEL, ev
 from .fold import FoldRule
 
 # ---- M12 -----------------------------------------------------------------------------------------------
@@ -28,7 +29,7 @@ class EplbFlagsFolded(FoldRule):
     mapping = EPLB
     summary = "`--num-redundant-experts` and the `--eplb-*` flags were replaced by `--eplb-config` (deprecated 0.10.2, removed 0.12.0)"
     looks_at = tuple(f"vllm:{k}" for k in EPLB)
-    tokens = tokens_for(*EPLB)
+    tokens = key_tokens(EPLB)
     what = "Reports the expert-parallel load-balancer flags and folds them into one `--eplb-config` JSON."
     why = (
         "0.10.2 grouped the EPLB options in `EPLBConfig` (`num_redundant_experts`, `window_size`, "
@@ -73,7 +74,7 @@ class RopeFlagsToHfOverrides(FoldRule):
     fix_applicability = Applicability.UNSAFE
     summary = "`--rope-scaling` and `--rope-theta` were removed in vllm 0.11.1; use `--hf-overrides`"
     looks_at = ("vllm:rope_scaling", "vllm:rope_theta", "vllm:hf_overrides")
-    tokens = tokens_for("rope_scaling", "rope_theta")
+    tokens = key_tokens(["rope_scaling", "rope_theta"])
     what = (
         "Reports `--rope-scaling` / `--rope-theta` (and `LLM(rope_scaling=, rope_theta=)`) and moves them into "
         "`--hf-overrides '{\"rope_scaling\": {...}, \"rope_theta\": X}'`, merged into an existing `--hf-overrides`."
@@ -129,7 +130,7 @@ class LogConfigFileDeprecated(FoldRule):
     severity = Severity.WARNING
     summary = "`--log-config-file` is deprecated from vllm 0.31.0; use `--logging-config.pylogging_config_file`"
     looks_at = ("vllm:log_config_file",)
-    tokens = tokens_for("log_config_file")
+    tokens = key_tokens(["log_config_file"])
     what = "Reports `--log-config-file FILE` and rewrites it as `--logging-config '{\"pylogging_config_file\": \"FILE\"}'`."
     why = (
         "0.31.0 introduced `--logging-config` and deprecated `--log-config-file` (announced for removal in "

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from lmimigrate.core.changes import KeyChange, rule_classes
+from lmimigrate.core.changes import KeyChange, key_tokens, rule_classes
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
-from .common import MODEL, VllmRule, dict_value, ev, settings, tokens_for
+from .common import MODEL, VllmRule, dict_value, ev, settings
 
 # ---- D2-D5 ---------------------------------------------------------------------------------------------
 
@@ -68,7 +68,7 @@ examples assume a speculative_config; another parent needs its own example text)
 
     @classmethod
     def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
-        return tokens_for(*_subkeys(row))
+        return key_tokens(_subkeys(row))
 
     @classmethod
     def row_attrs(cls, row: KeyChange) -> dict:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
-from .common import MODEL, VllmRule, as_bool, ev, settings, tokens_for
+from .common import MODEL, VllmRule, as_bool, ev, settings
 
 # ---- §3.10, K3, K4 -------------------------------------------------------------------------------------
 
@@ -28,7 +29,7 @@ class QuantizationMethodRemoved(VllmRule):
     fix_applicability = Applicability.SAFE
     summary = "A `--quantization` method was removed (squeezellm 0.6.1 ... gguf 0.24.0, bitsandbytes 0.28.0)"
     looks_at = ("vllm:quantization",)
-    tokens = tokens_for("quantization", "-q")
+    tokens = key_tokens(["quantization"]) + (b"-q",)  # the short flag as written
     what = (
         "Reports `--quantization` / `-q` / `quantization:` / `LLM(quantization=...)` set to a method the target "
         "release no longer has: " + ", ".join(f"`{m}` ({v})" for m, v in REMOVED_QUANT.items()) + "."
@@ -89,7 +90,7 @@ class LoadFormatRemoved(VllmRule):
     severity = Severity.ERROR
     summary = "`--load-format gguf` (0.24.0) and `--load-format bitsandbytes` (0.28.0) are no longer supported"
     looks_at = ("vllm:load_format",)
-    tokens = tokens_for("load_format")
+    tokens = key_tokens(["load_format"])
     what = "Reports `--load-format gguf` / `bitsandbytes` (any surface) once the target release dropped the loader."
     why = "The GGUF and bitsandbytes model loaders were removed with their quantization methods (see VLLM140)."
     fix_safety = "No fix: convert the checkpoint (e.g. to safetensors with AWQ/GPTQ/FP8 quantization)."
@@ -129,7 +130,7 @@ class DeprecatedQuantizationHardFail(VllmRule):
     fix_applicability = Applicability.UNSAFE
     summary = "From vllm 0.14.0 a deprecated quantization method refuses to start without `--allow-deprecated-quantization`"
     looks_at = ("vllm:quantization", "vllm:allow_deprecated_quantization")
-    tokens = tokens_for("quantization", "-q")
+    tokens = key_tokens(["quantization"]) + (b"-q",)  # the short flag as written
     what = (
         "Reports `--quantization` set to a method in `DEPRECATED_QUANTIZATION_METHODS` (e.g. `fbgemm_fp8`, "
         "`fp_quant`, `ptpc_fp8`) without `--allow-deprecated-quantization`, for targets from 0.14.0 until the "

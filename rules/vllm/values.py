@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 
+from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import spelled
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, ev, settings, tokens_for
+from .common import MODEL, as_bool, ev, settings
 
 # ---- T1 ------------------------------------------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class DisableLogRequestsRemoved(VllmRule):
     fix_applicability = Applicability.SAFE
     summary = "`--disable-log-requests` is redundant from vllm 0.10.1 (request logging is off by default) and was removed in 0.17.0"
     looks_at = ("vllm:disable_log_requests",)
-    tokens = tokens_for("disable_log_requests")
+    tokens = key_tokens(["disable_log_requests"])
     what = (
         "Reports `--disable-log-requests` (command lines, vLLM `--config` files) and replaces it with the explicit "
         "`--no-enable-log-requests` (`enable_log_requests: false`)."
@@ -161,10 +162,7 @@ class DisableLogRequestsRemoved(VllmRule):
             on = as_bool(s.value) if s.literal else None
             status = "was removed in vllm 0.17.0" if gone else "is deprecated since vllm 0.10.1"
             if on is False:
-                edits = None
-                if s.scope.get("vllm", "enable_log_requests") is None:
-                    a, b = ctx.edits(s.delete), ctx.edits(s.scope.insert, "vllm", "enable_log_requests", True)
-                    edits = a + b if a is not None and b is not None else None
+                edits = _as_enable_log_requests(ctx, s, True)
                 yield ctx.report(s, f"`{s.raw_key}` {status}: request logging is off by default; use "
                                  "`--enable-log-requests` to keep it on", edits=edits,
                                  severity=Severity.ERROR if gone else Severity.WARNING,
@@ -172,14 +170,20 @@ class DisableLogRequestsRemoved(VllmRule):
             else:
                 # The explicit "off" is kept as `--no-enable-log-requests` (a BooleanOptionalAction from 0.10.1):
                 # deleting it would lose the user's choice, and VLLM081 would then ask them to decide again.
-                edits = None
-                if on and s.scope.get("vllm", "enable_log_requests") is None:
-                    a, b = ctx.edits(s.delete), ctx.edits(s.scope.insert, "vllm", "enable_log_requests", False)
-                    edits = a + b if a is not None and b is not None else None
+                edits = _as_enable_log_requests(ctx, s, False) if on else None
                 yield ctx.report(s, f"`{s.raw_key}` {status}: request logging is off by default from 0.10.1; "
                                  "say so with `--no-enable-log-requests`", edits=edits,
                                  severity=Severity.ERROR if gone else Severity.WARNING,
                                  fix_message="use `--no-enable-log-requests`")
+
+
+def _as_enable_log_requests(ctx, s, on: bool):
+    """The edits that replace `s` (a `disable_log_requests` setting) with `enable_log_requests=on`; None when the
+    scope already sets `enable_log_requests` or cannot write it."""
+    if s.scope.get("vllm", "enable_log_requests") is not None:
+        return None
+    a, b = ctx.edits(s.delete), ctx.edits(s.scope.insert, "vllm", "enable_log_requests", on)
+    return a + b if a is not None and b is not None else None
 
 
 class RequestLoggingDefaultOff(VllmRule):
