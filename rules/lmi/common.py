@@ -41,6 +41,15 @@ def get(scope: Scope, key: str) -> Setting | None:
     return scope.get("lmi", key)
 
 
+def set_to(ctx, key: str, *wanted: str) -> Iterator[tuple[Scope, Setting]]:
+    """Each LMI scope whose `key` is set to one of `wanted` (as `value` reads it: stripped, lower-cased), with
+    that setting."""
+    for scope in lmi_scopes(ctx):
+        s = get(scope, key)
+        if s is not None and value(s) in wanted:
+            yield scope, s
+
+
 def rolling_batch(scope: Scope) -> str | None:
     """The explicit `option.rolling_batch` (lower-cased); "?" when it is not a literal; None when unset."""
     s = get(scope, "option.rolling_batch")

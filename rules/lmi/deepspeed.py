@@ -10,7 +10,7 @@ from __future__ import annotations
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule, spelled
 
-from .common import PROPS, ev, get, lmi_scopes, rolling_batch, value
+from .common import PROPS, ev, get, lmi_scopes, rolling_batch, set_to, value
 
 DS_DOC = "serving/docs/lmi/announcements/deepspeed-deprecation.md (branch 0.28.0-dlc)"
 EV_DOC = ev(
@@ -97,10 +97,7 @@ class DeepSpeedEngine(Rule):
     )
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "engine")
-            if value(s) != "deepspeed":
-                continue
+        for scope, s in set_to(ctx, "engine", "deepspeed"):
             edits = ctx.edits(s.set_value, "Python")
             # lmi-dist (v10-v14) needs MPI; a scope moving to vLLM (`rolling_batch=deepspeed` -> `vllm`, LMI003) does not.
             lmi_dist_next = rolling_batch(scope) in (None, "auto", "lmi-dist")
@@ -160,10 +157,7 @@ class DeepSpeedRollingBatch(Rule):
     valid = (Example("serving.properties", "option.rolling_batch=vllm\n", from_="lmi==v9", to="lmi==v10"),)
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.rolling_batch")
-            if value(s) != "deepspeed":
-                continue
+        for scope, s in set_to(ctx, "option.rolling_batch", "deepspeed"):
             yield ctx.report(
                 s,
                 f"`{spelled(s)}`: the DeepSpeed rolling batcher was removed in LMI v10 (0.28.0); use `vllm`",
@@ -200,10 +194,7 @@ class DeepSpeedEntryPoint(Rule):
     valid = (Example("serving.properties", "option.entryPoint=djl_python.huggingface\n", from_="lmi==v9", to="lmi==v10"),)
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.entryPoint")
-            if value(s) != "djl_python.deepspeed":
-                continue
+        for scope, s in set_to(ctx, "option.entryPoint", "djl_python.deepspeed"):
             yield ctx.report(
                 s,
                 f"`{spelled(s)}`: `djl_python.deepspeed` was removed in LMI v10 (0.28.0); remove the entry point "
@@ -300,9 +291,8 @@ class DeepSpeedQuantize(Rule):
     def check(self, ctx):
         from .common import is_trt
 
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.quantize")
-            if value(s) not in DS_QUANTIZE or is_trt(scope):
+        for scope, s in set_to(ctx, "option.quantize", *DS_QUANTIZE):
+            if is_trt(scope):
                 continue
             yield ctx.report(
                 s, f"`{spelled(s)}` was a DeepSpeed quantization method, removed in LMI v10 (0.28.0); "

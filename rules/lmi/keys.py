@@ -13,7 +13,7 @@ from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.stacks.lmi.env import env_to_lmi_key
 from lmimigrate.core.rule import Rule, spelled
 
-from .common import MODEL_INFO, PROPS, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
+from .common import MODEL_INFO, PROPS, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, set_to, value
 from .inventory import LMI_OPTIONS
 
 SERVER = "serving/src/main/java/ai/djl/serving/ModelServer.java"
@@ -51,9 +51,8 @@ class SqueezeLlm(Rule):
     valid = (Example("serving.properties", "option.rolling_batch=vllm\noption.quantize=awq\n", from_="lmi==v11", to="lmi==v12"),)
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.quantize")
-            if value(s) == "squeezellm" and not is_trt(scope):
+        for scope, s in set_to(ctx, "option.quantize", "squeezellm"):
+            if not is_trt(scope):
                 yield ctx.report(s, f"`{spelled(s)}`: vLLM removed SqueezeLLM; LMI v12+ cannot load it. Re-quantize (awq, gptq, fp8)")
 
 

@@ -13,7 +13,7 @@ from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule, spelled
 
 from .family import family
-from .common import BREAKING, MODEL_INFO, PROPS, RECOMMENDER, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
+from .common import BREAKING, MODEL_INFO, PROPS, RECOMMENDER, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, set_to, value
 
 EV_BREAKING = ev(
     "djl-serving 0.33.0 (LMI v15)", BREAKING,
@@ -67,9 +67,8 @@ def guarded_model(scope, ctx) -> str | None:
 def set_on_vllm_path(ctx, key: str, wanted: str):
     """Each `key=wanted` setting (value lower-cased) in a scope that LMI v15+ starts on vLLM: not TensorRT-LLM or
     Neuron, no T5-family model, a rolling batch in `VLLM_PATH`; with that rolling batch."""
-    for scope in lmi_scopes(ctx):
-        s = get(scope, key)
-        if value(s) != wanted or is_trt(scope) or is_neuron(scope) or guarded_model(scope, ctx):
+    for scope, s in set_to(ctx, key, wanted):
+        if is_trt(scope) or is_neuron(scope) or guarded_model(scope, ctx):
             continue
         rb = rolling_batch(scope)
         if rb in VLLM_PATH:
@@ -142,10 +141,7 @@ class LmiDistRemoved(Rule):
     )
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.rolling_batch")
-            if value(s) != "lmi-dist":
-                continue
+        for scope, s in set_to(ctx, "option.rolling_batch", "lmi-dist"):
             fam = family(scope, ctx)
             if fam.kind == "t5":
                 continue  # LMI009 reports it with the options that work

@@ -7,7 +7,7 @@ from __future__ import annotations
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule, spelled
 
-from .common import ev, get, is_neuron, lmi_scopes, value
+from .common import ev, get, is_neuron, lmi_scopes, set_to, value
 
 
 NEURON_ENTRY_POINTS = ("djl_python.transformers_neuronx", "djl_python.stable_diffusion_inf2", "djl_python.transformersneuronx")
@@ -133,11 +133,9 @@ class NeuronxTypo(Rule):
     valid = (Example("serving.properties", "engine=Python\noption.entryPoint=djl_python.transformers_neuronx\n", to="lmi==v9"),)
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.entryPoint")
-            if value(s) == "djl_python.transformersneuronx":
-                yield ctx.report(s, "`djl_python.transformersneuronx` does not exist; the module is `djl_python.transformers_neuronx`",
-                                 edits=ctx.edits(s.set_value, "djl_python.transformers_neuronx"), fix_message="fix the module name")
+        for _, s in set_to(ctx, "option.entryPoint", "djl_python.transformersneuronx"):
+            yield ctx.report(s, "`djl_python.transformersneuronx` does not exist; the module is `djl_python.transformers_neuronx`",
+                             edits=ctx.edits(s.set_value, "djl_python.transformers_neuronx"), fix_message="fix the module name")
 
 
 class PartitionSchemaLegacy(Rule):
@@ -167,8 +165,6 @@ class PartitionSchemaLegacy(Rule):
     valid = (Example("serving.properties", "option.partition_schema=safetensors\n", from_="lmi==v11", to="lmi==v12"),)
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.partition_schema")
-            if value(s) == "legacy":
-                yield ctx.report(s, f"`{spelled(s)}` was removed in LMI v12 (0.30.0); let LMI detect the format (or use `safetensors`)",
-                                 edits=ctx.edits(s.delete), fix_message="remove it")
+        for _, s in set_to(ctx, "option.partition_schema", "legacy"):
+            yield ctx.report(s, f"`{spelled(s)}` was removed in LMI v12 (0.30.0); let LMI detect the format (or use `safetensors`)",
+                             edits=ctx.edits(s.delete), fix_message="remove it")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule, spelled
 
-from .common import BREAKING, PROPS, ev, get, lmi_scopes, rolling_batch, value
+from .common import BREAKING, PROPS, ev, lmi_scopes, rolling_batch, set_to
 from .lmi_dist import guarded_model
 
 EV_SCHEDULER = ev(
@@ -47,10 +47,7 @@ class SchedulerRemoved(Rule):
     valid = (Example("serving.properties", "option.rolling_batch=scheduler\n", from_="lmi==v13", to="lmi==v14"),)
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            s = get(scope, "option.rolling_batch")
-            if value(s) != "scheduler":
-                continue
+        for scope, s in set_to(ctx, "option.rolling_batch", "scheduler"):
             t5 = guarded_model(scope, ctx)
             if t5:
                 yield ctx.report(
