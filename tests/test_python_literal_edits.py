@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import ast
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lmimigrate.cli import main
 from lmimigrate.surfaces.python.strings import read_literal
+
+# The generated literals hold unknown escapes (`\\d`) on purpose; Python warns when it evaluates them.
+pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
 
 DEDENT = '''from pathlib import Path
 from textwrap import dedent

@@ -28,8 +28,8 @@ from lmimigrate.core.scopeops import ScopeOps
 
 
 class Applicability(str, enum.Enum):
-    """How far a fix may be trusted, ordered as ruff orders it: SAFE < UNSAFE < DISPLAY. A run applies the
-    fixes at or below its level (`--fix`: SAFE; `--unsafe-fixes`: UNSAFE); display-only fixes never apply."""
+    """How far a fix may be trusted, ordered by rank (not as strings) as ruff orders it: SAFE < UNSAFE < DISPLAY.
+    A run applies fixes at or below its level (`--fix`: SAFE; `--unsafe-fixes`: UNSAFE), never display-only ones."""
 
     SAFE = "safe"
     UNSAFE = "unsafe"
@@ -37,9 +37,8 @@ class Applicability(str, enum.Enum):
 
     @property
     def rank(self) -> int:
-        return _APPLICABILITY_ORDER.index(self)
+        return type(self)._member_names_.index(self.name)  # the order of definition
 
-    # Compared by rank, not as strings; a comparison with anything else is not defined.
     def __lt__(self, other: object) -> bool:
         return self.rank < other.rank if isinstance(other, Applicability) else NotImplemented
 
@@ -55,9 +54,6 @@ class Applicability(str, enum.Enum):
     def applies_at(self, level: "Applicability") -> bool:
         """Does a run at `level` apply a fix of this applicability?"""
         return self is not Applicability.DISPLAY and self <= level
-
-
-_APPLICABILITY_ORDER = (Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY)
 
 
 class Severity(str, enum.Enum):
