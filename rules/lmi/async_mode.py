@@ -7,7 +7,7 @@ from __future__ import annotations
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule, spelled
 
-from .common import RECOMMENDER, RELEASE_NOTES, ev, entry_point, get, is_mllama, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, value
+from .common import RECOMMENDER, RELEASE_NOTES, ev, entry_point, get, is_mllama, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, set_to, value
 
 EV_DEFAULT = ev(
     "djl-serving 0.35.0 (LMI v17)", RECOMMENDER,
@@ -154,9 +154,8 @@ class AsyncTrioRedundant(Rule):
     )
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            am = get(scope, "option.async_mode")
-            if value(am) == "true" and rolling_batch(scope) == "disable" and entry_point(scope) == ASYNC_ENTRY:
+        for scope, am in set_to(ctx, "option.async_mode", "true"):
+            if rolling_batch(scope) == "disable" and entry_point(scope) == ASYNC_ENTRY:
                 yield ctx.report(am, "async mode is the default from LMI v17 (0.35.0): these three settings are now "
                                  "optional (keeping them pins the behaviour)")
 
@@ -190,9 +189,8 @@ class HfEntryPointAsync(Rule):
                      from_="lmi==v16", to="lmi==v17"),)
 
     def check(self, ctx):
-        for scope in lmi_scopes(ctx):
-            ep = get(scope, "option.entryPoint")
-            if value(ep) == "djl_python.huggingface" and rolling_batch(scope) in (None, "auto") and get(scope, "option.async_mode") is None:
+        for scope, ep in set_to(ctx, "option.entryPoint", "djl_python.huggingface"):
+            if rolling_batch(scope) in (None, "auto") and get(scope, "option.async_mode") is None:
                 yield ctx.report(ep, f"`{spelled(ep)}` with no explicit rolling batch: LMI v17+ sets async mode on for "
                                  "this model; set `option.rolling_batch` explicitly (`disable` for the HF handler)")
 
