@@ -5,7 +5,6 @@ three runs, against a generous ratio. `python -m bench.scaling` measures the who
 
 from __future__ import annotations
 
-import json
 import random
 import time
 
@@ -16,6 +15,7 @@ from lmimigrate.core import registry
 from lmimigrate.core.dedupe import _drop_generic_duplicates
 from lmimigrate.core.engine import Engine
 from lmimigrate.core.ftypes import Applicability, Finding, Fix, ParsedFile, Severity, TextEdit, Unit
+from bench.scaling import _big_properties, _notebook
 from lmimigrate.core.versions import VersionPair
 from packaging.version import Version
 
@@ -29,18 +29,6 @@ def _cpu(fn) -> float:
         fn()
         best = min(best, time.process_time() - t)
     return best
-
-
-def _notebook(n: int) -> str:
-    cells = []
-    for i in range(n):
-        if i % 2:
-            src = ["from vllm import LLM\n", f"llm = LLM(model='org/m{i}', disable_log_stats=True)\n"]
-        else:
-            # no option.model_id: the rules look for the model in the rest of the file (every other cell)
-            src = ["%%writefile serving.properties\n", "engine=MPI\n", "option.rolling_batch=lmi-dist\n"]
-        cells.append({"cell_type": "code", "metadata": {}, "outputs": [], "source": src})
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
 
 
 def test_rules_over_a_notebook_of_many_cells_visit_each_scope_a_bounded_number_of_times(monkeypatch):
@@ -141,8 +129,6 @@ def test_fixing_a_large_properties_file_holds_one_parse_at_a_time():
     """Python allocations while a 1 MB serving.properties is checked and fixed, against the file's size. Two
     parses alive at once (the old one kept until the fixed text was checked) came to about 24x."""
     import tracemalloc
-
-    from bench.scaling import _big_properties
 
     text = _big_properties(1_000_000)
     pairs = {"lmi": VersionPair("lmi", Version("14"), Version("15"), "given")}
