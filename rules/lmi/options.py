@@ -43,6 +43,16 @@ def backend_of(scope) -> str | None:
     return None
 
 
+def _closed_options(ctx, to: int):
+    """For each scope whose backend's option list is closed on LMI v`to` (see `CLOSED`): the backend, and its
+    `option.*` settings with the key after `option.`."""
+    for scope in lmi_scopes(ctx):
+        be = backend_of(scope)
+        if be is None or not (CLOSED[be][0] <= to < CLOSED[be][1]):
+            continue
+        yield be, [(s, s.key[7:]) for s in scope.settings if s.ns == "lmi" and s.key.startswith("option.")]
+
+
 class OptionTooNew(Rule):
     code = "LMI060"
     generic = True
@@ -75,16 +85,9 @@ class OptionTooNew(Rule):
     )
 
     def check(self, ctx):
-        pair = ctx.pair("lmi")
-        to = int(pair.to.major)
-        for scope in lmi_scopes(ctx):
-            be = backend_of(scope)
-            if be is None or not (CLOSED[be][0] <= to < CLOSED[be][1]):
-                continue
-            for s in scope.settings:
-                if s.ns != "lmi" or not s.key.startswith("option."):
-                    continue
-                key = s.key[7:]
+        to = int(ctx.pair("lmi").to.major)
+        for be, options in _closed_options(ctx, to):
+            for s, key in options:
                 r = option_range(key, be)
                 if r is None or ctx.introduced(s):
                     continue
@@ -135,17 +138,10 @@ class OptionUnknown(Rule):
     )
 
     def check(self, ctx):
-        pair = ctx.pair("lmi")
-        to = int(pair.to.major)
-        for scope in lmi_scopes(ctx):
-            be = backend_of(scope)
-            if be is None or not (CLOSED[be][0] <= to < CLOSED[be][1]):
-                continue
+        to = int(ctx.pair("lmi").to.major)
+        for be, options in _closed_options(ctx, to):
             everything = set(LMI_OPTIONS[be]) | set(LMI_OPTIONS["common"]) | set(LMI_OPTIONS["hf"])
-            for s in scope.settings:
-                if s.ns != "lmi" or not s.key.startswith("option."):
-                    continue
-                key = s.key[7:]
+            for s, key in options:
                 if key in everything or key.lower() in _ALWAYS or ctx.introduced(s):
                     continue
                 guess = suggest(key, known_keys(to, be), cutoff=0.8)
