@@ -172,3 +172,29 @@ def test_a_record_without_entry_is_a_miss_for_a_file_to_check(tmp_path):
     memo.known, memo.saved = memo.new, st.st_mtime_ns + 10 * filememo.RACY_NS
     assert memo.get("a.yaml", "yaml", st) is None
     assert memo.get("a.yaml", "yaml", st, need_entry=False) == (None, [])
+
+
+def test_a_run_with_more_version_groups_than_kept_keys_is_warm_the_next_time(tmp_path, monkeypatch):
+    # One results file per version group: pruning some of this run's own files made every later run check
+    # those groups again (corpus A has 11 groups: its warm re-run took as long as the cold one).
+    from lmimigrate.core import cache
+
+    root = tmp_path / "repo"  # beside the user cache of the `_own_secret` fixture, not around it
+    (root / ".git").mkdir(parents=True)
+    versions = ["0.5.5", "0.6.3", "0.6.6", "0.7.3", "0.8.2", "0.8.5", "0.9.2", "0.10.2", "0.11.0", "0.13.0", "0.14.0"]
+    assert len(versions) > cache.MAX_KEYS
+    for i, v in enumerate(versions):
+        d = root / f"svc{i}"
+        d.mkdir()
+        (d / "run.sh").write_text(f"#!/bin/sh\n# image vllm/vllm-openai:v{v}\nvllm serve m --disable-log-requests\n")
+        (d / "Dockerfile").write_text(f"FROM vllm/vllm-openai:v{v}\n")
+        for p in d.iterdir():
+            os.utime(p, (OLD, OLD))
+    first = _run(root)
+    assert first.findings
+    checked: list[str] = []
+    real = api._check_guarded
+    monkeypatch.setattr(api, "_check_guarded", lambda engine, cand, *a: checked.append(cand.display) or real(engine, cand, *a))
+    second = _run(root)
+    assert checked == []  # every file's findings came from the cache
+    assert _summary(second) == _summary(first)

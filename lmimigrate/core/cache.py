@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from lmimigrate.core import cachedir as cachedir  # (also the run's way to the per-user secret)
@@ -123,6 +124,8 @@ def decode(value: list[Any], text: str | None) -> list[Finding]:
 
 
 MAX_KEYS = 8  # run keys kept side by side (a pre-commit run on a few files detects other versions)
+# Results files written since this (less a file system's coarse mtime) belong to this run and are kept.
+_STARTED_NS = time.time_ns() - 2_000_000_000
 MAX_ENTRIES = 200_000
 
 
@@ -207,7 +210,7 @@ class Cache:
             cachedir.ensure_gitignore(fd)
             body = json.dumps({"entries": entries}, separators=(",", ":"))
             cachedir.write(fd, self.name, cachedir.HEADER + body[1:].encode("utf-8", "surrogatepass"))
-            cachedir.prune(fd, ours, MAX_KEYS, self.name)
+            cachedir.prune(fd, ours, MAX_KEYS, self.name, _STARTED_NS)
         except cachedir.Unusable as e:
             self._refuse(e)
         except (OSError, ValueError, TypeError):
