@@ -95,10 +95,15 @@ def _walk(directory: str) -> Iterator[str]:
                 yield rel
 
 
-def _identity(path: str) -> str:
+def _identity(path: str, real_dirs: dict[str, str]) -> str:
     """One name per file however it was spelled (`sub/x`, `./sub/x`, `/abs/sub/x`): the real path of its
-    directory and its own name (a symlink keeps its name: it is a file of its own)."""
-    return os.path.join(os.path.realpath(os.path.dirname(path) or "."), os.path.basename(path))
+    directory and its own name (a symlink keeps its name: it is a file of its own). `real_dirs` remembers each
+    directory's real path for the walk (resolving it per file cost an lstat per path component)."""
+    d = os.path.dirname(path) or "."
+    real = real_dirs.get(d)
+    if real is None:
+        real = real_dirs[d] = os.path.realpath(d)
+    return os.path.join(real, os.path.basename(path))
 
 
 def inside(path: str, root: str) -> bool:
@@ -108,6 +113,7 @@ def inside(path: str, root: str) -> bool:
 
 def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candidate | Skipped]:
     seen: set[str] = set()
+    real_dirs: dict[str, str] = {}
     all_excludes = tuple(excludes) + DEFAULT_EXCLUDES
     for given in paths:
         try:
@@ -116,7 +122,7 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
             yield Skipped(given, f"cannot read: {e.strerror or e}")
             continue
         if not stat.S_ISDIR(st.st_mode):
-            ident = _identity(given)
+            ident = _identity(given, real_dirs)
             if ident not in seen:
                 seen.add(ident)
                 surface = _surface(given, given) if stat.S_ISREG(st.st_mode) else classify(given)
@@ -135,7 +141,7 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
                 continue
             display = rel if given in (".", "./") else os.path.join(given, rel)
             fs_path = os.path.join(given, rel)
-            ident = _identity(fs_path)
+            ident = _identity(fs_path, real_dirs)
             if ident in seen:
                 continue
             seen.add(ident)
