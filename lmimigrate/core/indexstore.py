@@ -59,20 +59,11 @@ def watched_paths(modules: list[str]) -> list[str]:
     return sorted(paths)
 
 
-def _location() -> tuple[str, str]:
-    """(directory, file) of this installation's index: one per package location and `sys.path`."""
-    base = usercache.directory()
+def _location() -> str:
+    """The file of this installation's index: one per package location and `sys.path`."""
     # Only a name (the content is checked): a CRC, as hashlib's import costs more than the whole lookup.
     key = "\0".join((__file__, sys.version, *_search_path())).encode("utf-8", "surrogatepass")
-    return base, os.path.join(base, f"{_PREFIX}{zlib.crc32(key):08x}{zlib.adler32(key):08x}{_SUFFIX}")
-
-
-def _read(path: str) -> dict[str, Any] | None:
-    return usercache.read_json(path)
-
-
-def _write(directory: str, path: str, data: dict[str, Any]) -> None:
-    usercache.write_json(path, data, _PREFIX, _SUFFIX, KEEP)
+    return os.path.join(usercache.directory(), f"{_PREFIX}{zlib.crc32(key):08x}{zlib.adler32(key):08x}{_SUFFIX}")
 
 
 def _valid(data: dict[str, Any]) -> RuleIndex | None:
@@ -102,8 +93,8 @@ def _valid(data: dict[str, Any]) -> RuleIndex | None:
 def load(build: Callable[[], tuple[RuleIndex, list[str]]]) -> RuleIndex:
     """The index of the installed rules: from the cache when nothing it depends on changed, else `build()`,
     which returns (RuleIndex, imported module names) and is stored for the next run."""
-    directory, path = _location()
-    data = _read(path)
+    path = _location()
+    data = usercache.read_json(path)
     if data is not None:
         index = _valid(data)
         if index is not None:
@@ -118,5 +109,5 @@ def load(build: Callable[[], tuple[RuleIndex, list[str]]]) -> RuleIndex:
         "rules": [encode_entry(e) for e in index.entries],
         "problems": [{"plugin": p.plugin, "message": p.message} for p in index.problems],
     }
-    _write(directory, path, data)
+    usercache.write_json(path, data, _PREFIX, _SUFFIX, KEEP)
     return index
