@@ -115,19 +115,25 @@ def test_memo_records_detections_only_in_the_shape_it_writes():
 
 
 def test_a_fully_cached_run_imports_no_rule_module(tmp_path):
+    # The second process is served by the run memo (core/runmemo.py): no version planning either; the third
+    # by the file memo and the result cache (the memo was removed): still no rule module.
     root = _repo(tmp_path / "repo")
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "user-cache"), LMIMIGRATE_INDEX_DIR=str(tmp_path / "index"))
     code = ("import contextlib, io, json, sys\nfrom lmimigrate.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n    rc = main(['check', '.'])\n"
-            "print(json.dumps([rc, out.getvalue(), sorted(m for m in sys.modules if m.startswith('lmimigrate.rules.'))]))")
+            "print(json.dumps([rc, out.getvalue(), sorted(m for m in sys.modules if m.startswith('lmimigrate.rules.')),"
+            " 'lmimigrate.core.scoping' in sys.modules]))")
     runs = []
-    for _ in range(2):
+    for _ in range(3):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, timeout=120)
         assert out.returncode == 0, out.stderr
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    (rc1, out1, mods1), (rc2, out2, mods2) = runs
-    assert (rc1, out1) == (rc2, out2) and rc1 == 1 and "LMI010" in out1
-    assert mods1 and mods2 == []
+        for memo in (root / ".lmimigrate_cache").glob("run-*.json") if len(runs) == 2 else ():
+            memo.unlink()
+    (rc1, out1, mods1, _), (rc2, out2, mods2, planned2), (rc3, out3, mods3, planned3) = runs
+    assert (rc1, out1) == (rc2, out2) == (rc3, out3) and rc1 == 1 and "LMI010" in out1
+    assert mods1 and mods2 == [] and mods3 == []
+    assert not planned2 and planned3
 
 
 def _reference_classify(path: str) -> str | None:

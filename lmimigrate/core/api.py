@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 from lmimigrate.core import detection as detect_mod
 from lmimigrate.core import named, writer
-from lmimigrate.core.discovery import Candidate, Skipped, discover, read_candidate
+from lmimigrate.core.discovery import Candidate, Skipped, View, discover, read_candidate
 from lmimigrate.core.engine import (
     INTERNAL_ERROR,
     PLUGIN_ERROR,
@@ -24,7 +24,7 @@ from lmimigrate.core.engine import (
 from lmimigrate.core.ftypes import Applicability, Finding, Severity
 from lmimigrate.core.registry import matches
 from lmimigrate.core.rule import Rule
-from lmimigrate.core.ruleindex import LazyRule, activate, materialize
+from lmimigrate.core.ruleindex import activate, materialize
 from lmimigrate.core.pairs import TargetError, version_pairs  # noqa: F401  (part of the API)
 from lmimigrate.core.versions import VersionPair
 from packaging.version import Version
@@ -117,30 +117,46 @@ def run(opts: Options) -> Report:
         secret = cache_mod.cachedir.secret()
         use_cache = secret is not None
     memo = None
+    deps = None
     if use_cache:
         from lmimigrate.core.filememo import FileMemo
 
-        memo = FileMemo(cache_mod.project_root(opts.paths), secret)  # type: ignore[arg-type]  # (use_cache: a secret)
+        root = cache_mod.project_root(opts.paths)
+        if opts.paths and all(os.path.isdir(p) for p in opts.paths):  # (file lists change from run to run)
+            from lmimigrate.core import runkey, runmemo
+
+            run_key = runmemo.key(runkey.options_key(opts))
+            stored = runmemo.load(root, secret, run_key)  # type: ignore[arg-type]  # (use_cache: a secret)
+            if stored is not None:  # nothing the last run with these options read has changed
+                return stored
+            deps = runmemo.Deps()
+            deps.code(runkey.rule_files(opts.rules))
+        memo = FileMemo(root, secret)  # type: ignore[arg-type]  # (use_cache: a secret)
+    view = View(deps)
     entries: list[str | None] = []
     kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
     discovered: set[str] = set()  # displays of every path discovery yielded (for LMM011)
-    for item in named.stdin_candidates(opts.stdin) if opts.stdin else discover(opts.paths, opts.excludes):
+    named_files = opts.stdin is not None or not all(os.path.isdir(p) for p in opts.paths)
+    for item in named.stdin_candidates(opts.stdin) if opts.stdin else discover(opts.paths, opts.excludes, view):
         discovered.add(item.display)
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
-        discovered.add(os.path.realpath(item.fs_path))  # another spelling of a named file is the same file
+        if named_files:
+            discovered.add(os.path.realpath(item.fs_path))  # another spelling of a named file is the same file
         st = None
         if memo is not None:
             try:
                 st = os.stat(item.fs_path)  # before reading: a later change shows as another stat next time
             except OSError:
                 st = None
+            if deps is not None:
+                deps.file(item.fs_path, st)
             hit = memo.get(item.display, item.surface, st, need_entry=item.surface is not None) if st is not None else None
             if hit is not None:  # unchanged since a previous run: not read at all
                 entry, in_file = hit
                 found.extend((item.fs_path, d) for d in in_file)
-                scanned.add(os.path.normpath(os.path.abspath(item.fs_path)))
+                scanned.add(view.abspath(item.fs_path))
                 if item.surface is not None:
                     entries.append(entry)
                     candidates.append((item, None))
@@ -155,7 +171,7 @@ def run(opts: Options) -> Report:
             continue
         in_file = detect_mod.detect(item.display, data)
         found.extend((item.fs_path, d) for d in in_file)
-        scanned.add(os.path.normpath(os.path.abspath(item.fs_path)))
+        scanned.add(view.abspath(item.fs_path))
         entry = cache_mod.entry(data, item.surface, item.display, secret) if use_cache and item.surface else None  # type: ignore[arg-type]  # (use_cache: a secret)
         if memo is not None and st is not None:
             memo.put(item.display, item.surface, st, entry, in_file)
@@ -170,12 +186,14 @@ def run(opts: Options) -> Report:
 
     versions = scoping.plan(opts.paths, set(opts.from_), [c.fs_path for c, _ in candidates], found, scanned,
                             lambda detected: version_pairs(opts, detected), opts.excludes, opts.config_root,
-                            memo=memo)
+                            memo=memo, view=view)
     rules = opts.rules
     results: list[FileOutcome | None] = [None] * len(candidates)
     notes = list(versions.notes)
+    code_stats: dict[str, dict[str, str]] = {}  # the result cache's key parts of each code directory, once per run
     for group in versions.groups:
-        for note in _check_group(opts, rules, group.pairs, group.members, candidates, entries if use_cache else None, results):
+        for note in _check_group(opts, rules, group.pairs, group.members, candidates, entries if use_cache else None,
+                                 results, code_stats):
             if note not in notes:
                 notes.append(note)
     if memo is not None:
@@ -185,14 +203,17 @@ def run(opts: Options) -> Report:
     internal = any(o.internal_error for o in outcomes)
     groups = [(g.pairs, len(g.members)) for g in versions.groups]
     main = max(versions.groups, key=lambda g: len(g.members)).pairs
-    return Report(outcomes, main, versions.detections, skipped, len(candidates), internal,
-                  version_groups=groups if len(groups) > 1 else [], notes=notes,
-                  skipped_checks=scoping.skipped_checks(rules, [g.pairs for g in versions.groups if g.members]))
+    report = Report(outcomes, main, versions.detections, skipped, len(candidates), internal,
+                    version_groups=groups if len(groups) > 1 else [], notes=notes,
+                    skipped_checks=scoping.skipped_checks(rules, [g.pairs for g in versions.groups if g.members]))
+    if deps is not None:
+        runmemo.save(root, secret, run_key, deps, report)  # type: ignore[arg-type]  # (deps: a secret)
+    return report
 
 
 def _check_group(opts: Options, rules: list[type[Rule] | RuleEntry], pairs: dict[str, VersionPair], members: list[int],
                  candidates: list[tuple[Candidate, bytes | None]], entries: list[str | None] | None,
-                 results: list[FileOutcome | None]) -> list[str]:
+                 results: list[FileOutcome | None], code_stats: dict[str, dict[str, str]] | None = None) -> list[str]:
     """Check the candidates `members` (indices) with one set of version pairs, filling `results`; returns notes
     about the run (an unusable cache)."""
     active = activate(rules, pairs)
@@ -201,8 +222,9 @@ def _check_group(opts: Options, rules: list[type[Rule] | RuleEntry], pairs: dict
     cache = None
     if entries is not None:
         from lmimigrate.core import cache as cache_mod
+        from lmimigrate.core import runkey
 
-        cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(_key_parts(opts, active, pairs)))
+        cache = cache_mod.Cache(cache_mod.project_root(opts.paths), cache_mod.run_key(runkey.results_key(opts, active, pairs, code_stats)))
         for i in members:
             cand, data = candidates[i]
             findings = cache.get(entries[i], lambda cand=cand, data=data: _text(_data(cand, data, opts)))  # type: ignore[arg-type, misc]
@@ -270,30 +292,6 @@ def _text(data: bytes | Skipped | None) -> str | None:
         return None
     decoded = decode(data, "")
     return None if isinstance(decoded, Finding) else decoded.text
-
-
-def _key_parts(opts: Options, active: list[Rule | LazyRule], pairs: dict[str, VersionPair]) -> list[str]:
-    """What, besides a file's bytes, decides its findings: rules, versions, configuration, and the code."""
-    parts = [",".join(r.code for r in active)]
-    parts += [f"{p.stack}:{p.from_}:{p.to}:{p.from_source is not None}" for p in pairs.values()]
-    parts.append(repr(sorted(opts.per_file_ignores.items())))
-    parts.append(str(opts.max_file_size))
-    # An edited rule or surface (a development checkout, a plugin upgrade) must not reuse old verdicts.
-    import sys
-
-    files = {r.entry.file if isinstance(r, LazyRule) else getattr(sys.modules.get(type(r).__module__), "__file__", None)
-             for r in active}
-    files |= {getattr(sys.modules.get(name), "__file__", None) for name in ("lmimigrate.core.engine", "lmimigrate.surfaces")}
-    for f in sorted(filter(None, files)):
-        if f:
-            d = os.path.dirname(f)
-            for path in sorted({f, *(os.path.join(d, n) for n in os.listdir(d) if n.endswith(".py"))}):
-                try:
-                    st = os.stat(path)
-                    parts.append(f"{path}:{st.st_mtime_ns}:{st.st_size}")
-                except OSError:
-                    pass
-    return parts
 
 
 def _check_guarded(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> FileOutcome:

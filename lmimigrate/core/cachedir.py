@@ -24,7 +24,7 @@ from typing import Literal, overload
 
 DIRNAME = ".lmimigrate_cache"
 #: Kinds of files the cache writes, each `<kind>-<32 hex>.json` starting with HEADER.
-KINDS = ("results", "files")  # files: the stat memo (filememo.py)
+KINDS = ("results", "files", "run")  # files: the stat memo (filememo.py); run: the run memo (runmemo.py)
 HEADER = b'{"lmimigrate-cache":"3",'
 GITIGNORE = b"# Created by lmimigrate: a cache, never commit it.\n*\n"
 MAX_FILE = 1 << 30  # a results file larger than this is not ours

@@ -14,10 +14,13 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from lmimigrate.core import gitfiles
 from lmimigrate.surfaces import PIN_GLOBS, SNIFF_BYTES, classify, classify_content, is_pin_file, sniffable
+
+if TYPE_CHECKING:
+    from lmimigrate.core.runmemo import Deps
 
 DEFAULT_EXCLUDES = (".git", ".venv", "venv", ".tox", "node_modules", "build", "dist", ".lmimigrate_cache", "__pycache__")
 
@@ -61,10 +64,49 @@ def _is_pin_file(rel: str) -> bool:
     return is_pin_file(rel)
 
 
-def _surface(fs_path: str, rel: str) -> str | None:
+class View:
+    """One run's view of the files: each directory listed once (discovery and the repository-wide version
+    detection both list the work tree in a `check .`), each path classified once, each directory made absolute
+    once; `deps`, when a run memo is being recorded, gets what the listings and sniffs read."""
+
+    def __init__(self, deps: Deps | None = None):
+        self.deps = deps
+        self._listings: dict[str, list[str] | None] = {}
+        self._kinds: dict[str, tuple[str | None, bool, bool]] = {}
+        self._abs_dirs: dict[str, str] = {}
+
+    def list_files(self, directory: str) -> list[str] | None:
+        """gitfiles.list_files, once per directory; the default excludes are not entered."""
+        key = os.path.normpath(os.path.abspath(directory))
+        if key not in self._listings:
+            self._listings[key] = gitfiles.list_files(directory, self.deps, frozenset(DEFAULT_EXCLUDES))
+        return self._listings[key]
+
+    def kind(self, rel: str) -> tuple[str | None, bool, bool]:
+        """(surface by name, pin file, sniffable) of a path."""
+        k = self._kinds.get(rel)
+        if k is None:
+            k = self._kinds[rel] = (classify(rel), is_pin_file(rel), sniffable(rel))
+        return k
+
+    def absdir(self, path: str) -> str:
+        """The normalized absolute directory of `path` (os.path.abspath per file was a third of planning)."""
+        d = os.path.dirname(path)
+        a = self._abs_dirs.get(d)
+        if a is None:
+            a = self._abs_dirs[d] = os.path.normpath(os.path.abspath(d or "."))
+        return a
+
+    def abspath(self, path: str) -> str:
+        return os.path.join(self.absdir(path), os.path.basename(path))
+
+
+def _surface(fs_path: str, rel: str, view: View | None = None) -> str | None:
     """The classifier's surface; an extensionless name is decided by its first bytes (a shell shebang)."""
-    surface = classify(rel)
-    if surface is None and sniffable(rel):
+    surface, _, sniff = view.kind(rel) if view is not None else (classify(rel), False, sniffable(rel))
+    if surface is None and sniff:
+        if view is not None and view.deps is not None:
+            view.deps.stat(fs_path)  # its bytes decide whether it is checked
         try:
             with open(fs_path, "rb") as fh:
                 return classify_content(rel, fh.read(SNIFF_BYTES))
@@ -73,15 +115,21 @@ def _surface(fs_path: str, rel: str) -> str | None:
     return surface
 
 
-def _walk(directory: str) -> Iterator[str]:
+def _walk(directory: str, deps: Deps | None = None) -> Iterator[str]:
     """Every non-directory under `directory` outside the default excludes; iterative (deep trees)."""
     stack = [""]
     while stack:
         rel_dir = stack.pop()
+        path = os.path.join(directory, rel_dir) if rel_dir else directory
         try:
-            entries = list(os.scandir(os.path.join(directory, rel_dir) if rel_dir else directory))
+            st = os.stat(path) if deps is not None else None
+            entries = list(os.scandir(path))
         except OSError:
+            if deps is not None:
+                deps.refuse()
             continue
+        if deps is not None:
+            deps.listed(path, st, entries)
         for e in entries:
             rel = os.path.join(rel_dir, e.name) if rel_dir else e.name
             try:
@@ -111,17 +159,23 @@ def inside(path: str, root: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
-def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candidate | Skipped]:
+def discover(paths: list[str], excludes: tuple[str, ...] = (), view: View | None = None) -> Iterator[Candidate | Skipped]:
     seen: set[str] = set()
     real_dirs: dict[str, str] = {}
     all_excludes = tuple(excludes) + DEFAULT_EXCLUDES
+    view = view if view is not None else View()
+    deps = view.deps
     for given in paths:
         try:
             st = os.stat(given)
         except OSError as e:
+            if deps is not None:
+                deps.file(given, None)
             yield Skipped(given, f"cannot read: {e.strerror or e}")
             continue
         if not stat.S_ISDIR(st.st_mode):
+            if deps is not None:
+                deps.refuse()  # (the memo serves directories: file lists change from run to run)
             ident = _identity(given, real_dirs)
             if ident not in seen:
                 seen.add(ident)
@@ -129,25 +183,28 @@ def discover(paths: list[str], excludes: tuple[str, ...] = ()) -> Iterator[Candi
                 if surface or _is_pin_file(given):
                     yield Candidate(given, given, surface, True, os.path.dirname(given) or ".")
             continue
-        rels = gitfiles.list_files(given)
+        rels = view.list_files(given)
         if rels is None:
             # Sorted like `git ls-files`, so findings come out in the same order inside and outside git.
-            rels = sorted(_walk(given))
+            rels = sorted(_walk(given, deps))
         for rel in rels:
             if _excluded(rel, all_excludes):
                 continue
-            surface = _surface(os.path.join(given, rel), rel)
-            if surface is None and not _is_pin_file(rel):
-                continue
-            display = rel if given in (".", "./") else os.path.join(given, rel)
             fs_path = os.path.join(given, rel)
+            surface = _surface(fs_path, rel, view)
+            if surface is None and not view.kind(rel)[1]:
+                continue
+            display = rel if given in (".", "./") else fs_path
             ident = _identity(fs_path, real_dirs)
             if ident in seen:
                 continue
             seen.add(ident)
-            if os.path.islink(fs_path) and not inside(fs_path, given):
-                yield Skipped(display, "symlink leading out of the tree; not followed")
-                continue
+            if os.path.islink(fs_path):
+                if deps is not None:
+                    deps.refuse()  # a link's target can move while the link's stat stays the same
+                if not inside(fs_path, given):
+                    yield Skipped(display, "symlink leading out of the tree; not followed")
+                    continue
             yield Candidate(fs_path, display, surface, False, given)
 
 

@@ -1,6 +1,7 @@
 """The stat memo: on a warm re-run, a file whose stat is unchanged is not read at all.
 
-`.lmimigrate_cache/files-<keyed name>.json` maps each display path to its (size, mtime_ns, inode), its surface,
+`.lmimigrate_cache/files-<keyed name>.json` maps each display path to its (size, mtime_ns, inode, ctime_ns: a
+tool that restores a file's mtime after writing it cannot set its change time back), its surface,
 its result-cache entry (the keyed digest of its bytes, see cache.entry) and the versions detected in it. When
 a file's stat matches its record, the record stands in for the file's bytes: its entry finds its findings in
 the result cache, and its detections count for the version pairs. Only files whose stat changed are read
@@ -85,9 +86,10 @@ class FileMemo:
         the file for its versions only (repository-wide detection) has no entry: with `need_entry` (the file
         is to be checked) it is a miss."""
         rec = self.known.get(display)
-        if not isinstance(rec, list) or len(rec) != 6:
+        if not isinstance(rec, list) or len(rec) != 7:
             return None
-        if rec[0] != st.st_size or rec[1] != st.st_mtime_ns or rec[2] != st.st_ino or rec[3] != surface:
+        if (rec[0] != st.st_size or rec[1] != st.st_mtime_ns or rec[2] != st.st_ino or rec[3] != surface
+                or rec[6] != st.st_ctime_ns):
             return None
         if st.st_mtime_ns >= self.saved - RACY_NS or not (rec[4] is None or isinstance(rec[4], str)):
             return None
@@ -103,7 +105,7 @@ class FileMemo:
     def put(self, display: str, surface: str | None, st: os.stat_result, entry: str | None,
             detections: Iterable[Detection]) -> None:
         self.new[display] = [st.st_size, st.st_mtime_ns, st.st_ino, surface, entry,
-                             [[d.stack, str(d.version), d.line, [d.text, d.note]] for d in detections]]
+                             [[d.stack, str(d.version), d.line, [d.text, d.note]] for d in detections], st.st_ctime_ns]
 
     def save(self) -> None:
         """Merge this run's records into the memo. Never raises."""

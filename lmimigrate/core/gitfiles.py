@@ -20,19 +20,29 @@ from __future__ import annotations
 import os
 import stat
 import struct
+from typing import TYPE_CHECKING
 
 from lmimigrate.core.ignorefile import IgnoreRules, compile_lines
+
+if TYPE_CHECKING:
+    from lmimigrate.core.runmemo import Deps
 
 MAX_IGNORE_FILE = 1 << 20
 MAX_INDEX = 1 << 28
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
-def read_regular(path: str, limit: int, follow: bool = True) -> bytes | None:
-    """The bytes of a regular file (at most `limit`), or None; never blocks on a FIFO or opens a device."""
+def read_regular(path: str, limit: int, follow: bool = True, deps: Deps | None = None) -> bytes | None:
+    """The bytes of a regular file (at most `limit`), or None; never blocks on a FIFO or opens a device.
+    `deps` (a run memo's record) gets the stat, or the file's absence."""
     try:
         st = os.stat(path, follow_symlinks=follow)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+    except OSError:
+        st = None
+    if deps is not None:
+        deps.file(path, st, follow)
+    try:
+        if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
         fd = os.open(path, _READ_FLAGS | (0 if follow else os.O_NOFOLLOW))
     except OSError:
@@ -48,15 +58,23 @@ def read_regular(path: str, limit: int, follow: bool = True) -> bytes | None:
         os.close(fd)
 
 
-def work_tree(directory: str) -> tuple[str, str] | None:
+def work_tree(directory: str, deps: Deps | None = None) -> tuple[str, str] | None:
     """(work tree root, git dir) of the repository holding `directory`, or None."""
     d = os.path.abspath(directory)
     while True:
         dot = os.path.join(d, ".git")
-        if os.path.isdir(dot) and not os.path.islink(dot):
+        try:
+            kind = stat.S_IFMT(os.lstat(dot).st_mode)
+        except OSError:
+            kind = 0
+        if deps is not None:
+            deps.kinds[dot] = kind
+            if kind == stat.S_IFLNK:
+                deps.refuse()  # its target can change while the link stays the same
+        if kind == stat.S_IFDIR:
             return d, dot
-        if os.path.isfile(dot):  # a worktree or submodule: "gitdir: <path>"
-            text = read_regular(dot, 4096) or b""
+        if kind and os.path.isfile(dot):  # a worktree or submodule: "gitdir: <path>"
+            text = read_regular(dot, 4096, deps=deps) or b""
             line = text.decode("utf-8", "replace").strip()
             if line.startswith("gitdir:"):
                 gd = line[len("gitdir:"):].strip()
@@ -67,9 +85,9 @@ def work_tree(directory: str) -> tuple[str, str] | None:
         d = parent
 
 
-def _config_value(path: str, section: str, key: str) -> str | None:
+def _config_value(path: str, section: str, key: str, deps: Deps | None = None) -> str | None:
     """The last `key` of `[section]` in a git config file (a reader for plain values, no includes)."""
-    data = read_regular(path, MAX_IGNORE_FILE)
+    data = read_regular(path, MAX_IGNORE_FILE, deps=deps)
     if data is None:
         return None
     value, current = None, ""
@@ -87,16 +105,16 @@ def _config_value(path: str, section: str, key: str) -> str | None:
     return value
 
 
-def _excludes_file(git_dir: str) -> str:
+def _excludes_file(git_dir: str, deps: Deps | None = None) -> str:
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     value = None
     for cfg in (os.path.join(xdg, "git", "config"), os.path.expanduser("~/.gitconfig"), os.path.join(git_dir, "config")):
-        value = _config_value(cfg, "core", "excludesfile") or value
+        value = _config_value(cfg, "core", "excludesfile", deps) or value
     return os.path.expanduser(value) if value else os.path.join(xdg, "git", "ignore")
 
 
-def _common_dir(git_dir: str) -> str:
-    text = read_regular(os.path.join(git_dir, "commondir"), 4096)
+def _common_dir(git_dir: str, deps: Deps | None = None) -> str:
+    text = read_regular(os.path.join(git_dir, "commondir"), 4096, deps=deps)
     if text:
         return os.path.normpath(os.path.join(git_dir, text.decode("utf-8", "replace").strip()))
     return git_dir
@@ -108,9 +126,9 @@ def _spec(data: bytes | None) -> IgnoreRules | None:
     return compile_lines(data.decode("utf-8", "replace").splitlines())
 
 
-def tracked(git_dir: str) -> set[str]:
+def tracked(git_dir: str, deps: Deps | None = None) -> set[str]:
     """Paths (relative to the work tree, '/'-separated) of the regular files and symlinks in the index."""
-    data = read_regular(os.path.join(git_dir, "index"), MAX_INDEX) or b""
+    data = read_regular(os.path.join(git_dir, "index"), MAX_INDEX, deps=deps) or b""
     if len(data) < 12 or data[:4] != b"DIRC":
         return set()
     version, count = struct.unpack(">II", data[4:12])
@@ -147,41 +165,54 @@ def tracked(git_dir: str) -> set[str]:
     return out
 
 
-def list_files(directory: str) -> list[str] | None:
+def list_files(directory: str, deps: Deps | None = None, skip: frozenset[str] = frozenset()) -> list[str] | None:
     """Files under `directory` (relative to it, sorted) as `git ls-files -co --exclude-standard` lists them,
-    or None when `directory` is not inside a git work tree."""
-    found = work_tree(directory)
+    or None when `directory` is not inside a git work tree. Directories named in `skip` are not entered (their
+    untracked files are not listed: the caller drops them anyway); `deps` records what the listing read."""
+    found = work_tree(directory, deps)
     if found is None:
         return None
     root, git_dir = found
-    common = _common_dir(git_dir)
+    common = _common_dir(git_dir, deps)
     base = os.path.relpath(os.path.abspath(directory), root).replace(os.sep, "/")
     base = "" if base == "." else base + "/"
     # (directory relative to the root, spec), lowest precedence first: a later match wins.
     specs: list[tuple[str, IgnoreRules]] = []
-    for data in (read_regular(_excludes_file(common), MAX_IGNORE_FILE), read_regular(os.path.join(common, "info", "exclude"), MAX_IGNORE_FILE)):
+    for data in (read_regular(_excludes_file(common, deps), MAX_IGNORE_FILE, deps=deps),
+                 read_regular(os.path.join(common, "info", "exclude"), MAX_IGNORE_FILE, deps=deps)):
         s = _spec(data)
         if s is not None:
             specs.append(("", s))
     parts = [p for p in base.split("/") if p]
     for i in range(len(parts)):  # the .gitignore files above `directory`, inside the work tree
         rel = "/".join(parts[:i])
-        s = _spec(read_regular(os.path.join(root, rel, ".gitignore"), MAX_IGNORE_FILE, follow=False))
+        s = _spec(read_regular(os.path.join(root, rel, ".gitignore"), MAX_IGNORE_FILE, follow=False, deps=deps))
         if s is not None:
             specs.append((rel + "/" if rel else "", s))
-    index = {p for p in tracked(common if git_dir == common else git_dir) if p.startswith(base)}
-    out = [p[len(base):] for p in index if os.path.lexists(os.path.join(root, p))]
+    index = {p for p in tracked(common if git_dir == common else git_dir, deps) if p.startswith(base)}
+    out = []
+    for p in index:
+        path = os.path.join(root, p)
+        if os.path.lexists(path):
+            out.append(p[len(base):])
+        elif deps is not None:
+            deps.kinds[path] = 0  # deleted from the work tree: listed again when it comes back
     stack: list[tuple[str, list[tuple[str, IgnoreRules]]]] = [(base, specs)]
     while stack:
         rel_dir, dir_specs = stack.pop()
         abs_dir = os.path.join(root, rel_dir)
-        s = _spec(read_regular(os.path.join(abs_dir, ".gitignore"), MAX_IGNORE_FILE, follow=False))
+        s = _spec(read_regular(os.path.join(abs_dir, ".gitignore"), MAX_IGNORE_FILE, follow=False, deps=deps))
         if s is not None:
             dir_specs = dir_specs + [(rel_dir, s)]
         try:
+            st = os.stat(abs_dir) if deps is not None else None
             entries = list(os.scandir(abs_dir))
         except OSError:
+            if deps is not None:
+                deps.refuse()
             continue
+        if deps is not None:
+            deps.listed(abs_dir, st, entries)
         for e in entries:
             if e.name == ".git":
                 continue
@@ -190,11 +221,16 @@ def list_files(directory: str) -> list[str] | None:
                 is_dir = e.is_dir(follow_symlinks=False)
             except OSError:
                 continue
+            if is_dir and e.name in skip:
+                continue
             if _ignored(rel + "/" if is_dir else rel, dir_specs):
                 continue
             if is_dir:
-                if not os.path.lexists(os.path.join(e.path, ".git")):  # a nested repository is its own tree
-                    stack.append((rel + "/", dir_specs))
+                nested = os.path.join(e.path, ".git")
+                if not os.path.lexists(nested):
+                    stack.append((rel + "/", dir_specs))  # (its listing's digest shows a `.git` created there)
+                elif deps is not None:
+                    deps.kind(nested)  # a nested repository is its own tree, until its `.git` goes
             elif rel not in index:
                 out.append(rel[len(base):])
     return sorted(out)

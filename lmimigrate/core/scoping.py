@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from packaging.version import Version
 
+    from lmimigrate.core.discovery import View
     from lmimigrate.core.filememo import FileMemo
     from lmimigrate.core.rule import Rule
     from lmimigrate.core.ruleindex import RuleEntry
@@ -48,17 +49,19 @@ def tree_root(paths: list[str], config_root: str | None) -> str | None:
     return git_root(first) or config_root
 
 
-def tree_files(root: str) -> list[str]:
-    """Repository-relative paths of the files detection reads under `root` (git's view when it is a work tree)."""
+def tree_files(root: str, view: View | None = None) -> list[str]:
+    """Repository-relative paths of the files detection reads under `root` (git's view when it is a work tree).
+    `view`: the run's listings and classifications (discovery's, when it listed the same tree)."""
     from lmimigrate.core.discovery import DEFAULT_EXCLUDES
-    from lmimigrate.surfaces import classify, is_pin_file, sniffable
+    from lmimigrate.core.discovery import View
 
-    from lmimigrate.core import gitfiles
-
-    rels = gitfiles.list_files(root)
+    view = view if view is not None else View()
+    rels = view.list_files(root)
     if rels is None:
         rels = []
         for dirpath, dirnames, filenames in os.walk(root):
+            if view.deps is not None:
+                view.deps.directory(dirpath)
             dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDES)
             rel_dir = os.path.relpath(dirpath, root)
             rels.extend(os.path.normpath(os.path.join(rel_dir, n)) for n in sorted(filenames))
@@ -67,7 +70,8 @@ def tree_files(root: str) -> list[str]:
         parts = rel.replace(os.sep, "/").split("/")
         if any(p in DEFAULT_EXCLUDES for p in parts[:-1]):
             continue
-        if classify(rel) or is_pin_file(rel) or sniffable(rel):
+        surface, pin, sniff = view.kind(rel)
+        if surface or pin or sniff:
             out.append(rel)
     return out
 
@@ -85,19 +89,19 @@ def detect_file(fs_path: str, display: str) -> list[Detection]:
     return detect_mod.detect(display, data)
 
 
-def _detect_tree_file(fs_path: str, rel: str, memo: FileMemo | None) -> list[Detection]:
+def _detect_tree_file(fs_path: str, rel: str, memo: FileMemo | None, view: View) -> list[Detection]:
     """`detect_file`, remembered in the run's file memo by stat: a warm pre-commit batch reads no file of the
     rest of the repository. The record has no results entry, so it never stands in for a check."""
     display = _display(fs_path)
+    if view.deps is not None:
+        view.deps.stat(fs_path, follow=False)  # (a symlink is not read: its own stat is what counts)
     if memo is None:
         return detect_file(fs_path, display)
-    from lmimigrate.surfaces import classify
-
     try:
         st = os.stat(fs_path)  # before reading: a change made while it is read shows next time
     except OSError:
         return []
-    surface = classify(rel)
+    surface = view.kind(rel)[0]
     hit = memo.get(display, surface, st, need_entry=False)
     if hit is not None:
         return hit[1]
@@ -133,15 +137,17 @@ class Anchors:
                 continue
             self.by_dir.setdefault(os.path.dirname(_abs(fs_path)), {}).setdefault(d.stack, []).append(d)
         self._memo: dict[tuple[str, str], Resolution] = {}
+        self._wide: dict[str, Resolution] = {}
 
     def stacks(self) -> set[str]:
         return {s for per in self.by_dir.values() for s in per}
 
     def resolve(self, stack: str, fs_path: str) -> Resolution:
         """The anchor that applies to the file at `fs_path` for `stack`."""
-        return self._resolve_dir(stack, os.path.dirname(_abs(fs_path)))
+        return self.resolve_dir(stack, os.path.dirname(_abs(fs_path)))
 
-    def _resolve_dir(self, stack: str, directory: str) -> Resolution:
+    def resolve_dir(self, stack: str, directory: str) -> Resolution:
+        """The anchor that applies to the files of `directory` (absolute, normalized) for `stack`."""
         key = (stack, directory)
         hit = self._memo.get(key)
         if hit is not None:
@@ -161,12 +167,17 @@ class Anchors:
         return res
 
     def _repository_wide(self, stack: str) -> Resolution:
-        every = [x for per in self.by_dir.values() for x in per.get(stack, [])]
-        if not every:
-            return Resolution(None, None)
-        if len({x.version for x in every}) == 1:
-            return Resolution(min(every, key=_order), None)
-        return Resolution(None, None, ambiguous=tuple(sorted(every, key=_order)))
+        res = self._wide.get(stack)
+        if res is None:
+            every = [x for per in self.by_dir.values() for x in per.get(stack, [])]
+            if not every:
+                res = Resolution(None, None)
+            elif len({x.version for x in every}) == 1:
+                res = Resolution(min(every, key=_order), None)
+            else:
+                res = Resolution(None, None, ambiguous=tuple(sorted(every, key=_order)))
+            self._wide[stack] = res
+        return res
 
 
 def _order(d: Detection) -> tuple[Version | None, str, int]:
@@ -210,41 +221,49 @@ def _where(d: Detection) -> str:
 
 def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[tuple[str, Detection]],
          scanned: set[str], make_pairs: Callable[[dict[str, Detection]], dict[str, VersionPair]],
-         excludes: tuple[str, ...] = (), config_root: str | None = None, memo: FileMemo | None = None) -> RunVersions:
+         excludes: tuple[str, ...] = (), config_root: str | None = None, memo: FileMemo | None = None,
+         view: View | None = None) -> RunVersions:
     """Group the candidates (`cand_paths`, file system paths) by the versions that apply to them.
 
     `found`: the anchors of the files already read (file system path, detection); `scanned`: their absolute
     paths; the rest of the repository is scanned here, through the run's file memo when there is one (a file
     whose stat is unchanged since the last run is not read again). `given`: stacks whose --from is explicit (no
     detection needed). `make_pairs(detected: dict[stack, Detection]) -> pairs` builds a group's version pairs (it raises
-    when a detected version is newer than the target).
+    when a detected version is newer than the target). `view`: the run's listings (discovery's).
     """
-    from lmimigrate.core.discovery import DEFAULT_EXCLUDES, _excluded
+    from lmimigrate.core.discovery import DEFAULT_EXCLUDES, View, _excluded
 
+    view = view if view is not None else View()
     root = tree_root(paths, config_root)
     found = list(found)
     if root is not None:
-        for rel in tree_files(root):
+        all_excludes = tuple(excludes) + DEFAULT_EXCLUDES
+        for rel in tree_files(root, view):
             fs = os.path.join(root, rel)
-            if _abs(fs) in scanned or _excluded(rel, tuple(excludes) + DEFAULT_EXCLUDES):
+            if view.abspath(fs) in scanned or _excluded(rel, all_excludes):
                 continue
-            found.extend((fs, d) for d in _detect_tree_file(fs, rel, memo))
+            found.extend((fs, d) for d in _detect_tree_file(fs, rel, memo, view))
     anchors = Anchors(found, root)
     stacks = sorted(anchors.stacks() - given)
     groups: dict[tuple[tuple[str, str], ...], VersionGroup] = {}
+    by_dir: dict[str, VersionGroup] = {}  # the files of one directory share their anchors
     notes: list[str] = []
     noted: set[tuple[str, str | None]] = set()
     for i, fs in enumerate(cand_paths):
-        detected: dict[str, Detection] = {}
-        for stack in stacks:
-            res = anchors.resolve(stack, fs)
-            if res.detection is not None:
-                detected[stack] = res.detection
-            _note(res, stack, fs, notes, noted)
-        key = tuple(sorted((s, str(d.version)) for s, d in detected.items()))  # the first file's anchor is shown
-        group = groups.get(key)
+        directory = view.absdir(fs)
+        group = by_dir.get(directory)
         if group is None:
-            group = groups[key] = VersionGroup(make_pairs(detected), detected=detected)
+            detected: dict[str, Detection] = {}
+            for stack in stacks:
+                res = anchors.resolve_dir(stack, directory)
+                if res.detection is not None:
+                    detected[stack] = res.detection
+                _note(res, stack, fs, notes, noted)
+            key = tuple(sorted((s, str(d.version)) for s, d in detected.items()))  # the first file's anchor is shown
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = VersionGroup(make_pairs(detected), detected=detected)
+            by_dir[directory] = group
         group.members.append(i)
     if not groups:
         groups[()] = VersionGroup(make_pairs({}))

@@ -1,0 +1,315 @@
+"""The run memo: a warm re-run in which nothing changed reuses the previous run's report, without discovery,
+version planning or loading a rule.
+
+A run (report mode, with the cache, on directories) records what its report depended on besides its options
+(`Deps`): the directories it listed (stat, and a digest of the names and kinds of their entries), every file
+it read or looked for (stat, or absence: the checked files, the files read for versions, `.gitignore` files,
+`info/exclude`, git's config and index, the `.git` it found), and the code that made the report (the
+lmimigrate package, the rule modules, the `sys.path` directories). `.lmimigrate_cache/run-<keyed name>.json`
+keeps that record and the report under a key of the options (core/api.py `_run_key`). The next run with the
+same key stats the same paths; when every one is as recorded, the report is reused. A directory whose stat
+moved is listed again and matches when its names did not change (creating `.lmimigrate_cache/` changes the
+root's mtime, not its relevant names). Anything else (a new, deleted or edited file, a changed `.gitignore`,
+another version of a rule module) is a miss, and the run takes the normal path, which writes a new memo.
+
+A file modified within `RACY_NS` of the run that recorded it could change again without changing its stat
+(see core/filememo.py): such a run writes no memo. The stat compared includes the change time (ctime), which a
+tool that restores a file's mtime after writing it cannot set back. A run that meets a symlink among the files it checks
+writes none either: its target could move without the link's stat changing. The memo's name is keyed with
+the per-user secret and the directory is handled by core/cachedir.py, so a repository cannot plant one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from lmimigrate.core import cachedir, filememo
+
+if TYPE_CHECKING:
+    from lmimigrate.core.api import Report
+
+KIND = "run"
+FORMAT = "1"
+KEEP = 8  # memos of other option sets (formats do not matter: the report is memoized, not the output)
+
+
+def _names_digest(entries: list[os.DirEntry[str]], skip: frozenset[str]) -> str:
+    """The names and kinds (directory or not) of a directory's entries, less the directories no listing
+    enters (`skip`: `.lmimigrate_cache`, `__pycache__`, ...)."""
+    import hashlib
+
+    names = []
+    for e in entries:
+        try:
+            is_dir = e.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if not (is_dir and e.name in skip):
+            names.append(("/" if is_dir else "") + e.name)
+    h = hashlib.blake2b(digest_size=16)
+    for n in sorted(names):
+        h.update(n.encode("utf-8", "surrogateescape") + b"\0")
+    return h.hexdigest()
+
+
+def _stat_record(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode]
+
+
+def skip_dirs() -> frozenset[str]:
+    from lmimigrate.core.discovery import DEFAULT_EXCLUDES
+
+    return frozenset(DEFAULT_EXCLUDES)
+
+
+class Deps:
+    """What a run's report depended on, recorded as it is read (a stat is taken before the read, so a change
+    made while the run reads shows up as a changed stat next time)."""
+
+    def __init__(self) -> None:
+        self.started = time.time_ns()
+        self.files: dict[str, list[int]] = {}  # path -> [follow, size, mtime, ctime, inode, mode] or [follow]: absent
+        self.kinds: dict[str, int] = {}  # path -> S_IFMT of its lstat, 0: absent (existence and kind only)
+        self.dirs: dict[str, list[Any]] = {}  # path -> [mtime, ctime, inode, names digest]
+        self.usable = True
+        self._skip = skip_dirs()
+
+    def file(self, path: str, st: os.stat_result | None, follow: bool = True) -> None:
+        self.files[path] = [int(follow)] + (_stat_record(st) if st is not None else [])
+
+    def stat(self, path: str, follow: bool = True) -> os.stat_result | None:
+        """os.stat (or lstat), recorded."""
+        try:
+            st = os.stat(path, follow_symlinks=follow)
+        except OSError:
+            st = None
+        self.file(path, st, follow)
+        return st
+
+    def kind(self, path: str) -> int:
+        """The S_IFMT bits of `path`'s lstat (0: absent), recorded."""
+        try:
+            k = stat.S_IFMT(os.lstat(path).st_mode)
+        except OSError:
+            k = 0
+        self.kinds[path] = k
+        return k
+
+    def listed(self, path: str, st: os.stat_result | None, entries: list[os.DirEntry[str]]) -> None:
+        """A directory listing (`st`: its stat, taken before the listing)."""
+        if st is None:
+            self.usable = False
+            return
+        self.dirs[path] = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, _names_digest(entries, self._skip)]
+
+    def directory(self, path: str) -> list[os.DirEntry[str]]:
+        """A directory read by someone else's listing (os.walk): stat and list it here; its entries."""
+        try:
+            st = os.stat(path)
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError:
+            self.usable = False
+            return []
+        self.listed(path, st, entries)
+        return entries
+
+    def refuse(self) -> None:
+        self.usable = False
+
+    def code(self, module_files: list[str]) -> None:
+        """The code that makes a report: every module of the lmimigrate package and of the packages of the rule
+        modules (`module_files`), and the `sys.path` directories (an installed or upgraded library)."""
+        import lmimigrate
+        from lmimigrate.core.indexstore import _search_path
+
+        dirs: set[str] = set()
+        for top, subdirs, _ in os.walk(os.path.dirname(lmimigrate.__file__)):
+            subdirs[:] = [d for d in subdirs if d not in self._skip]
+            dirs.add(top)
+        for f in module_files:
+            d = os.path.dirname(os.path.abspath(f))
+            while d not in dirs and os.path.exists(os.path.join(d, "__init__.py")):
+                dirs.add(d)
+                d = os.path.dirname(d)
+            dirs.add(os.path.dirname(os.path.abspath(f)))
+        for d in sorted(dirs):
+            for e in self.directory(d):
+                if e.name.endswith(".py"):
+                    self.stat(e.path)
+        for p in _search_path():
+            if os.path.isdir(p):
+                self.directory(p)
+            else:
+                self.stat(p)
+
+    def racy(self) -> bool:
+        """A recorded file modified within RACY_NS of this run's start: its stat does not prove it unchanged."""
+        limit = self.started - filememo.RACY_NS
+        return any(len(r) > 1 and r[2] >= limit for r in self.files.values())
+
+    def encode(self) -> dict[str, Any]:
+        return {"files": self.files, "kinds": self.kinds, "dirs": self.dirs}
+
+
+def _unchanged(deps: dict[str, Any], saved: int) -> bool:
+    """Every recorded path is as it was (see the module's docstring)."""
+    files, kinds, dirs = deps["files"], deps["kinds"], deps["dirs"]
+    for path, rec in files.items():
+        try:
+            st = os.stat(path, follow_symlinks=bool(rec[0]))
+        except OSError:
+            if len(rec) != 1:
+                return False
+            continue
+        if rec[1:] != _stat_record(st):
+            return False
+    for path, k in kinds.items():
+        try:
+            now = stat.S_IFMT(os.lstat(path).st_mode)
+        except OSError:
+            now = 0
+        if now != k:
+            return False
+    skip = None
+    for path, rec in dirs.items():
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if [st.st_mtime_ns, st.st_ctime_ns, st.st_ino] == rec[:3] and rec[0] < saved - filememo.RACY_NS:
+            continue
+        if st.st_ino != rec[2]:
+            return False
+        skip = skip or skip_dirs()
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError:
+            return False
+        if _names_digest(entries, skip) != rec[3]:
+            return False
+    return True
+
+
+def _name(secret: bytes, key: str) -> str:
+    import hashlib
+
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), key=secret, digest_size=16).hexdigest()
+    return f"{KIND}-{digest}.json"
+
+
+def key(parts: list[str]) -> str:
+    from lmimigrate import __version__
+
+    return json.dumps([FORMAT, __version__, sys.version, os.path.abspath(sys.modules["lmimigrate"].__file__ or ""),
+                       *parts])
+
+
+def load(root: str, secret: bytes, run_key: str) -> Report | None:
+    """The memoized report of this key when nothing it depended on changed, else None. Never raises."""
+    try:
+        fd = cachedir.open_dir(root, create=False)
+    except (cachedir.Unusable, OSError):
+        return None
+    if fd is None:
+        return None
+    try:
+        cachedir.scan(fd)
+        data = cachedir.read(fd, _name(secret, run_key))
+    except (cachedir.Unusable, OSError):
+        return None
+    finally:
+        os.close(fd)
+    if data is None or not data.startswith(cachedir.HEADER):
+        return None
+    try:
+        value = json.loads(data)
+        if value["key"] != run_key or not _unchanged(value["deps"], value["saved"]):
+            return None
+        return decode_report(value["report"])
+    except Exception:  # a damaged or foreign memo: the normal path
+        return None
+
+
+def save(root: str, secret: bytes, run_key: str, deps: Deps, report: Report) -> None:
+    """Keep the report for the next run with this key, unless something it read was too fresh. Never raises."""
+    if not deps.usable or report.internal_error or deps.racy():
+        return
+    try:
+        body = json.dumps({"key": run_key, "saved": deps.started, "deps": deps.encode(), "report": encode_report(report)},
+                          separators=(",", ":"))
+        fd = cachedir.open_dir(root, create=True)
+    except (cachedir.Unusable, OSError, ValueError, TypeError):
+        return
+    try:
+        ours = cachedir.scan(fd)
+        cachedir.ensure_gitignore(fd)
+        name = _name(secret, run_key)
+        cachedir.write(fd, name, cachedir.HEADER + body[1:].encode("utf-8", "surrogatepass"))
+        cachedir.prune(fd, ours, KEEP, name)
+    except (cachedir.Unusable, OSError):
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---- the report as JSON ----------------------------------------------------------------------------------
+
+
+def _pair(p: Any) -> list[Any]:
+    return [p.stack, None if p.from_ is None else str(p.from_), str(p.to), p.from_source]
+
+
+def _detection(d: Any) -> list[Any]:
+    return [d.stack, None if d.version is None else str(d.version), d.path, d.line, d.text, d.note, d.refused]
+
+
+def encode_report(report: Report) -> dict[str, Any]:
+    from lmimigrate.core import cache
+
+    return {
+        "outcomes": [[o.path, cache.encode(o.findings, None), [f.file_position for f in o.findings]]
+                     for o in report.outcomes],
+        "pairs": [_pair(p) for p in report.pairs.values()],
+        "detections": [_detection(d) for d in report.detections],
+        "skipped": [[s.display, s.reason] for s in report.skipped],
+        "files_checked": report.files_checked,
+        "notes": report.notes,
+        "groups": [[[_pair(p) for p in pairs.values()], n] for pairs, n in report.version_groups],
+        "skipped_checks": report.skipped_checks,
+    }
+
+
+def decode_report(value: dict[str, Any]) -> Report:
+    from packaging.version import Version
+
+    from lmimigrate.core import cache
+    from lmimigrate.core.api import Report
+    from lmimigrate.core.detection import Detection
+    from lmimigrate.core.discovery import Skipped
+    from lmimigrate.core.engine import FileOutcome
+    from lmimigrate.core.versions import VersionPair
+
+    def pairs(items: list[list[Any]]) -> dict[str, VersionPair]:
+        return {s: VersionPair(s, None if f is None else Version(f), Version(t), src) for s, f, t, src in items}
+
+    outcomes = []
+    for path, findings, positions in value["outcomes"]:
+        if not cache._valid(findings) or len(positions) != len(findings) - 1:
+            raise ValueError("not a memoized outcome")
+        decoded = cache.decode(findings, None)
+        for f, pos in zip(decoded, positions):
+            f.file_position = None if pos is None else (pos[0], pos[1], pos[2], pos[3])
+        outcomes.append(FileOutcome(path, decoded))
+    detections = [Detection(s, None if v is None else Version(v), p, line, text, note, refused)
+                  for s, v, p, line, text, note, refused in value["detections"]]
+    return Report(outcomes, pairs(value["pairs"]), detections, [Skipped(d, r) for d, r in value["skipped"]],
+                  value["files_checked"], False, notes=list(value["notes"]),
+                  version_groups=[(pairs(ps), n) for ps, n in value["groups"]],
+                  skipped_checks={k: list(v) for k, v in value["skipped_checks"].items()})
