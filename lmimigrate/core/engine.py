@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import gc
 import os
-import re
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -15,6 +14,7 @@ from lmimigrate.core import foresight, references  # noqa: F401  (references reg
 from lmimigrate.core.dedupe import _dedupe, _drop_generic_duplicates, _suppressed, suppressions
 from lmimigrate.core.embedding import apply_edits, rehome
 from lmimigrate.core.ftypes import Applicability, Finding, LineIndex, ParsedFile, ParseError, Severity, TextEdit
+from lmimigrate.core.prefilter import TokenIndex, pieces
 from lmimigrate.core.rule import Context, Rule
 from lmimigrate.core.ruleindex import LazyRule, materialize
 from lmimigrate.core.versions import VersionPair
@@ -104,23 +104,6 @@ def parse_error_finding(err: ParseError, path: str, text: str) -> Finding:
 # ---- running rules -------------------------------------------------------------------------------------
 
 
-#: A run of word characters (and . : / -): tokens made only of these are searched among the file's runs.
-_WORD_RUN = re.compile(rb"[\w.:/\-]+")
-
-
-def _word_runs(data: bytes) -> set[bytes]:
-    """The distinct word runs of `data`, a megabyte at a time (cut at a line break, which no run crosses): one
-    findall over a 10 MB file listed every word, several times the file's size in memory."""
-    runs: set[bytes] = set()
-    i, n = 0, len(data)
-    while i < n:
-        j = data.find(b"\n", i + (1 << 20))
-        j = n if j < 0 else j
-        runs.update(_WORD_RUN.findall(data, i, j))
-        i = j
-    return runs
-
-
 def _doc_only(rule: Rule | LazyRule) -> bool:
     """The tool's own diagnostics are rules for their docs only: the engine emits them, `check` never does."""
     if isinstance(rule, LazyRule):
@@ -172,36 +155,32 @@ class Engine:
                     plan.append((r, frozenset(t for ts in tokens.values() for t in ts)))
                 else:
                     plan.append((r, frozenset(r.tokens_for(surface))))
-            self._plans[surface, "split"] = split
             self._plans[surface] = plan
-            tokens = {t for _, ts in plan for t in ts}
-            # Tokens made of word characters (and . : / -) can only occur inside one such run of the file:
-            # they are searched in the file's distinct runs, joined, which is much shorter than the file.
-            worded = tuple(sorted(t for t in tokens if _WORD_RUN.fullmatch(t)))
-            self._plans[surface, "tokens"] = (worded, tuple(sorted(tokens.difference(worded))))
+            self._plans[surface, "split"] = split
+            if split:  # own tokens count in every file, those of the text it may hold only in a hinted one
+                pos = {id(r): i for i, (r, _) in enumerate(plan)}
+                own_index = TokenIndex((pos[k], o) for k, (o, _) in split.items() if o is not None)
+                via_index: TokenIndex | None = TokenIndex((pos[k], v) for k, (_, v) in split.items() if v is not None)
+            else:
+                own_index, via_index = TokenIndex((i, ts) for i, (_, ts) in enumerate(plan)), None
+            self._plans[surface, "index"] = (own_index, via_index)
         return plan
 
     def rules_for(self, surface: str, data: bytes, path: str = "") -> list[Rule]:
         """The byte-level prefilter: the rules one of whose tokens occurs in the file or its name (or that
         need none). No rule: the file is never parsed. The name counts because surfaces use it: a vLLM
-        `--config` file is recognised as `vllm*.yaml` even when its content never says "vllm"."""
+        `--config` file is recognised as `vllm*.yaml` even when its content never says "vllm". In a host that
+        says which surfaces its text holds (Python), the tokens of the held text count only in a file with one
+        of its embedding hints. The search itself: `core/prefilter.py`."""
         plan = self.plan(surface)
         name = os.path.basename(path).encode("utf-8", "surrogateescape") if path else b""
-        worded, other = self._plans[surface, "tokens"]
-        runs = b"\n".join(_word_runs(data) | set(_WORD_RUN.findall(name)))
-        present = {t for t in worded if t in runs}
-        present.update(t for t in other if t in data or t in name)
-        split = self._plans[surface, "split"]
-        if not split:
-            return materialize(r for r, tokens in plan if not tokens or not present.isdisjoint(tokens))
-        hinted = any(h in data or h in name for h in surfaces.EMBED_HINTS[surface])
-
-        def wanted(r: Rule) -> bool:
-            own, via = split[id(r)]
-            return (own is not None and (not own or not present.isdisjoint(own))) or (
-                hinted and via is not None and (not via or not present.isdisjoint(via)))
-
-        return materialize(r for r, _ in plan if wanted(r))
+        own, via = self._plans[surface, "index"]
+        hay = pieces(data, name)
+        found: dict[bytes, bool] = {}
+        wanted = own.members(data, name, hay, found)
+        if via is not None and any(h in data or h in name for h in surfaces.EMBED_HINTS[surface]):
+            wanted |= via.members(data, name, hay, found)
+        return materialize(plan[i][0] for i in sorted(wanted))
 
     def run_rules(self, parsed: ParsedFile, path: str, rules: Sequence[Rule] | None = None) -> tuple[list[Finding], bool]:
         ctx = Context(path, parsed, self.pairs, self.introduced)

@@ -1,0 +1,145 @@
+"""The byte-level prefilter (core/prefilter.py, Engine.rules_for) finds exactly the rules one of whose tokens
+occurs in a file or its name: the fast search (keys searched in the file's distinct pieces first) must give
+the same answer as a plain substring search for every token."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lmimigrate import surfaces
+from lmimigrate.core import registry
+from lmimigrate.core.engine import Engine
+from lmimigrate.core.prefilter import TokenIndex, pieces
+from lmimigrate.core.rule import Rule
+
+# Bytes that make the hard cases likely: both cases of a few letters, digits, the run separators, other
+# punctuation, a newline and a non-ASCII byte.
+_ALPHABET = b"aAbBvVlLmMq05_-.:/= \n\xc3"
+_TOKEN = st.binary(min_size=1, max_size=6).map(lambda b: bytes(_ALPHABET[c % len(_ALPHABET)] for c in b))
+_TEXT = st.binary(max_size=200).map(lambda b: bytes(_ALPHABET[c % len(_ALPHABET)] for c in b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(members=st.lists(st.lists(_TOKEN, max_size=4), max_size=8), data=_TEXT, name=_TEXT)
+def test_members_are_those_with_a_token_in_the_file_or_its_name(members, data, name):
+    index = TokenIndex(enumerate(members))
+    expected = {i for i, tokens in enumerate(members) if not tokens or any(t in data or t in name for t in tokens)}
+    assert index.members(data, name, pieces(data, name), {}) == expected
+
+
+def test_pieces_are_the_distinct_lower_cased_letter_and_digit_runs():
+    assert sorted(pieces(b"VLLM_USE_V1=0\nvllm serve -q awq", b"run.sh").split(b"\n")) == [
+        b"0", b"awq", b"q", b"run", b"serve", b"sh", b"use", b"v1", b"vllm"]
+
+
+def test_a_token_inside_a_longer_word_is_found():
+    """Substring semantics, as before: `vllm` in `myvllm_config`, `-q` glued to other punctuation."""
+    index = TokenIndex([(0, [b"vllm"]), (1, [b"-q"]), (2, [b"latest"])])
+    data = b"x = myvllm_config(['--a','-qawq'])\n"
+    assert index.members(data, b"", pieces(data), {}) == {0, 1}
+
+
+# ---- the engine's plan, against a plain reference --------------------------------------------------------
+
+
+def _all_rules() -> list[Rule]:
+    return [cls() for cls in registry.all_rules()]
+
+
+def _reference(rules: list[Rule], surface: str, data: bytes, path: str) -> list[str]:
+    """Engine.rules_for as documented, by plain substring search."""
+    name = path.rsplit("/", 1)[-1].encode()
+
+    def hit(tokens) -> bool:
+        return not tokens or any(t in data or t in name for t in tokens)
+
+    host = surface in surfaces.HOSTS
+    held = surfaces.HOSTED.get(surface) if host else None
+    hinted = held is not None and any(h in data or h in name for h in surfaces.EMBED_HINTS[surface])
+    out = []
+    for r in rules:
+        if type(r).check is Rule.check or (r.surfaces and not host and surface not in r.surfaces):
+            continue
+        if held is not None:
+            own = r.tokens_for(surface) if not r.surfaces or surface in r.surfaces else None
+            inner = [h for h in held if not r.surfaces or h in r.surfaces]
+            via = [t for h in inner for t in r.tokens_for(h)]
+            if (own is not None and hit(own)) or (hinted and inner and hit(via)):
+                out.append(r.code)
+        elif host and isinstance(r.tokens, dict):
+            if hit([t for ts in r.tokens.values() for t in ts]):
+                out.append(r.code)
+        elif hit(r.tokens_for(surface)):
+            out.append(r.code)
+    return out
+
+
+_NOTEBOOK = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                   "source": ["from vllm import LLM\n", "llm = LLM('m', swap_space=4)\n"]}],
+                        "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+#: Files whose configuration the prefilter must let through (surface, path, content, a rule that must run).
+_RELEVANT = [
+    # serving.properties text in a Python string
+    ("python", "deploy/write_config.py",
+     'CONFIG = """\nengine=MPI\noption.model_id=google/flan-t5-xxl\noption.rolling_batch=lmi-dist\n"""\n'
+     'open("serving.properties", "w").write(CONFIG)\n', "LMI009"),
+    # an env file in a Python string
+    ("python", "env_writer.py", 'ENV = "OPTION_ROLLING_BATCH=deepspeed\\nHF_MODEL_ID=m\\n"\n', "LMI002"),
+    # a vLLM launch command as a Python list
+    ("python", "launch.py", 'import subprocess\nsubprocess.run(["vllm", "serve", "m", "-q", "awq"])\n', "VLLM140"),
+    # a notebook cell
+    ("notebook", "nb/Inference.ipynb", _NOTEBOOK, "VLLM013"),
+    # `sh -c` in a shell script
+    ("shell", "start.sh", "#!/bin/sh\nsh -c \"vllm serve m --swap-space 4\"\n", "VLLM013"),
+    # Terraform environment of a SageMaker model
+    ("terraform", "infra/main.tf", 'resource "aws_sagemaker_model" "m" {\n  primary_container {\n    environment = {\n'
+     '      OPTION_ROLLING_BATCH = "lmi-dist"\n    }\n  }\n}\n', "LMI008"),
+    # a vLLM `--config` file recognised by its name only
+    ("yaml", "deploy/vllm-config.yaml", "swap-space: 4\n", "VLLM013"),
+]
+
+_IRRELEVANT = [
+    ("python", "app/models.py", "from django.db import models\n\nclass Post(models.Model):\n    title = models.CharField()\n"),
+    ("python", "app/util.py", "import re\n\ndef f(x):\n    return re.sub('-Q', '', x)\n"),
+    ("shell", "build.sh", "#!/bin/sh\nmake -j4 all\n"),
+]
+
+
+def test_relevant_files_get_their_rules_and_the_same_rules_as_a_plain_search():
+    rules = _all_rules()
+    engine = Engine(rules, {})
+    for surface, path, text, code in _RELEVANT:
+        data = text.encode()
+        got = [r.code for r in engine.rules_for(surface, data, path)]
+        assert code in got, (path, code)
+        assert got == _reference(rules, surface, data, path), path
+
+
+def test_irrelevant_files_get_the_same_rules_as_a_plain_search():
+    rules = _all_rules()
+    engine = Engine(rules, {})
+    for surface, path, text in _IRRELEVANT:
+        data = text.encode()
+        assert [r.code for r in engine.rules_for(surface, data, path)] == _reference(rules, surface, data, path), path
+    assert engine.rules_for("python", _IRRELEVANT[0][2].encode(), _IRRELEVANT[0][1]) == []
+
+
+_WORDS = st.sampled_from([b"vllm", b"VLLM_USE_V1=0", b"option.", b"engine=", b"OPTION_", b"swap_space", b"-q", b"t5",
+                          b"latest", b"DJLModel", b"import os\n", b"x = 1\n", b"'", b'"', b" ", b"\n", b"--", b"_",
+                          b"sagemaker", b"environ", b"LLM(", b"\xc3\xa9"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=st.lists(_WORDS, max_size=12), surface=st.sampled_from(["python", "notebook", "shell", "yaml", "properties"]))
+def test_any_file_gets_the_same_rules_as_a_plain_search(parts, surface):
+    rules = _RULES
+    data = b"".join(parts)
+    assert [r.code for r in _ENGINE.rules_for(surface, data, "dir/f")] == _reference(rules, surface, data, "dir/f")
+
+
+_RULES = _all_rules()
+_ENGINE = Engine(_RULES, {})
