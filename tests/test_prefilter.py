@@ -143,3 +143,44 @@ def test_any_file_gets_the_same_rules_as_a_plain_search(parts, surface):
 
 _RULES = _all_rules()
 _ENGINE = Engine(_RULES, {})
+
+
+# ---- rules whose Python tokens are narrower than their other tokens -------------------------------------------
+
+_LAUNCH_Q = 'import subprocess\n\nsubprocess.run(["vllm", "serve", "m", "-q", "gguf"])\n'
+#: (rule, file, content, target): a finding each rule must still make in Python after its tokens there became
+#: `vllm` (vLLM settings) or `djl`/`DJLModel` (LMI074): the short flag, `task`, `device` and `latest` are words
+#: of ordinary modules.
+_PY_FINDINGS = [
+    ("VLLM140", "launch.py", _LAUNCH_Q, "vllm==0.24.0"),
+    ("VLLM140", "offline.py", 'from vllm import LLM\n\nllm = LLM("m", quantization="gguf")\n', "vllm==0.24.0"),
+    ("VLLM141", "launch.py", _LAUNCH_Q.replace("gguf", "hqq"), "vllm==0.14.0"),
+    ("VLLM070", "embed.py", 'from vllm import LLM\n\nllm = LLM("m", task="embed")\n', "vllm==0.13.0"),
+    ("VLLM112", "device.py", 'import vllm\n\nllm = vllm.LLM("m", device="cuda")\n', "vllm==0.10.0"),
+    ("VLLM112", "launch.py", 'import subprocess\n\nsubprocess.run(["vllm", "serve", "m", "--device", "cuda"])\n', "vllm==0.10.0"),
+    ("LMI074", "deploy.py", 'from sagemaker import image_uris\n\nuri = image_uris.retrieve(framework="djl-lmi", '
+     'version="latest", region="us-west-2")\n', "lmi==v20"),
+]
+
+
+def test_narrowed_python_tokens_keep_the_findings(tmp_path):
+    from packaging.version import Version
+
+    from lmimigrate.core import api
+
+    for i, (code, name, text, to) in enumerate(_PY_FINDINGS):
+        path = tmp_path / str(i) / name
+        path.parent.mkdir()
+        path.write_text(text)
+        stack, version = to.split("==")
+        report = api.run(api.Options(paths=[str(path)], to={stack: Version(version.lstrip("v"))},
+                                     rules=[registry.by_code(code)]))
+        assert code in [f.code for f in report.findings], (code, name)
+
+
+def test_ordinary_modules_with_flag_words_are_not_checked_for_vllm_settings():
+    text = (b'import argparse\n\np = argparse.ArgumentParser()\np.add_argument("-q", "--quiet")\n'
+            b'task = p.parse_args().task\ndevice = "latest"\n')
+    codes = [r.code for r in _ENGINE.rules_for("python", text, "cli.py")]
+    assert not {"VLLM140", "VLLM141", "VLLM070", "VLLM112", "LMI074"} & set(codes)
+    assert codes == _reference(_RULES, "python", text, "cli.py")

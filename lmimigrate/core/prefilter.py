@@ -51,7 +51,7 @@ class TokenIndex:
         #: tokens without a letter or digit (`--`, `_`): searched for exactly in every file
         self.unkeyed: list[tuple[bytes, tuple[int, ...]]] = []
         for t, who in sorted(owners.items()):
-            parts = sorted(set(t.translate(_TO_PIECES).split()), key=lambda p: (-len(p), p))
+            parts = _parts(t)
             if not parts:
                 self.unkeyed.append((t, tuple(who)))
             else:
@@ -71,6 +71,17 @@ class TokenIndex:
                 if all(p in hay for p in rest) and _occurs(t, data, name, found):
                     out.update(who)
         return out
+
+
+#: token -> its distinct pieces, longest first (every version group's engine plans with the same tokens)
+_PARTS: dict[bytes, tuple[bytes, ...]] = {}
+
+
+def _parts(token: bytes) -> tuple[bytes, ...]:
+    got = _PARTS.get(token)
+    if got is None:
+        got = _PARTS[token] = tuple(sorted(set(token.translate(_TO_PIECES).split()), key=lambda p: (-len(p), p)))
+    return got
 
 
 def _occurs(token: bytes, data: bytes, name: bytes, found: dict[bytes, bool]) -> bool:

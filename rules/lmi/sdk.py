@@ -215,7 +215,8 @@ class SdkMovingTarget(Rule):
     severity = Severity.WARNING
     summary = "`djl-lmi` version `0.36.0` / `latest` resolves to a different LMI release (v18 ... v27) per SDK version"
     looks_at = ("python:sagemaker.image_uris.retrieve", "python:sagemaker.djl_inference.DJLModel")
-    tokens = (b"djl-lmi", b"DJLModel", b"latest", b"0.36.0")
+    # `framework="djl-lmi"` or a `DJLModel` call: the version alone (`latest`, `0.36.0`) is in many files.
+    tokens = (b"djl", b"DJLModel")
     surfaces = ("python", "notebook")
     what = (
         "Reports `image_uris.retrieve(framework=\"djl-lmi\", version=\"0.36.0\" or \"latest\")` and "

@@ -11,6 +11,12 @@ from lmimigrate.core.rule import cited
 
 MODEL = "facebook/opt-125m"  # the model every example serves
 
+#: Prefilter tokens, in a Python file, of a rule that reads only vLLM settings (`settings(ctx, key)`): the Python
+#: surface gives those only for calls resolved through `vllm` imports, launch lists with a `vllm` word, `**`
+#: dicts in a file that names vllm, and embedded launch text (counted by the rule's other tokens), so such a file
+#: always says `vllm`. The rule's own tokens (a short flag like `-q`, a word like `task`) occur in many modules.
+PY_VLLM: dict[str, tuple[bytes, ...]] = {"python": (b"vllm",)}
+
 
 def flag(key: str) -> str:
     """`swap_space` -> `--swap-space` (for messages)."""

@@ -7,11 +7,11 @@ command lines (shell, Dockerfile, Kubernetes/compose args, notebooks), vLLM `--c
 
 from __future__ import annotations
 
-from lmimigrate.core.changes import KeyChange, rule_classes
+from lmimigrate.core.changes import KeyChange, key_tokens, rule_classes
 from lmimigrate.core.ftypes import Example, Severity
 from lmimigrate.core.rule import spelled
 
-from .common import MODEL, VllmRule, flag, settings
+from .common import MODEL, PY_VLLM, VllmRule, flag, settings
 from .data import FLAG_ROWS
 
 
@@ -88,6 +88,10 @@ class FlagChangeRule(VllmRule):
             invalid=invalid,
             valid=valid,
         )
+
+    @classmethod
+    def tokens_of(cls, row: KeyChange) -> dict[str, tuple[bytes, ...]]:
+        return PY_VLLM | {"*": key_tokens(row.keys)}  # `check` reads vLLM settings only
 
     def active(self, pairs):
         # A key removed later than the row's release (`--enable-prompt-adapter`, 0.10.2) is crossed by sources

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
-from .common import MODEL, VllmRule, as_bool, ev, settings
+from .common import MODEL, PY_VLLM, VllmRule, as_bool, ev, settings
 
 # ---- §3.10, K3, K4 -------------------------------------------------------------------------------------
 
@@ -29,7 +29,7 @@ class QuantizationMethodRemoved(VllmRule):
     fix_applicability = Applicability.SAFE
     summary = "A `--quantization` method was removed (squeezellm 0.6.1 ... gguf 0.24.0, bitsandbytes 0.28.0)"
     looks_at = ("vllm:quantization",)
-    tokens = key_tokens(["quantization"]) + (b"-q",)  # the short flag as written
+    tokens = PY_VLLM | {"*": key_tokens(["quantization"]) + (b"-q",)}  # the short flag as written
     what = (
         "Reports `--quantization` / `-q` / `quantization:` / `LLM(quantization=...)` set to a method the target "
         "release no longer has: " + ", ".join(f"`{m}` ({v})" for m, v in REMOVED_QUANT.items()) + "."
@@ -130,7 +130,7 @@ class DeprecatedQuantizationHardFail(VllmRule):
     fix_applicability = Applicability.UNSAFE
     summary = "From vllm 0.14.0 a deprecated quantization method refuses to start without `--allow-deprecated-quantization`"
     looks_at = ("vllm:quantization", "vllm:allow_deprecated_quantization")
-    tokens = key_tokens(["quantization"]) + (b"-q",)  # the short flag as written
+    tokens = PY_VLLM | {"*": key_tokens(["quantization"]) + (b"-q",)}  # the short flag as written
     what = (
         "Reports `--quantization` set to a method in `DEPRECATED_QUANTIZATION_METHODS` (e.g. `fbgemm_fp8`, "
         "`fp_quant`, `ptpc_fp8`) without `--allow-deprecated-quantization`, for targets from 0.14.0 until the "

@@ -52,8 +52,19 @@ def inventory_for(version: Version | None):
     return for_version(version) if version is not None else None
 
 
+#: (name, candidates) -> closest_name's answer. `check` meets each unknown name again in the copy it checks with
+#: the fixes applied (foresight), and configurations repeat names; difflib over ~600 names costs ~10 ms a call.
+_CLOSEST: dict[tuple[str, frozenset[str]], str | None] = {}
+
+
 def closest_name(name: str, candidates) -> str | None:
-    return suggest(name, sorted(candidates))
+    pool = frozenset(candidates)
+    key = (name, pool)
+    if key not in _CLOSEST:
+        if len(_CLOSEST) >= 4096:
+            _CLOSEST.clear()
+        _CLOSEST[key] = suggest(name, sorted(pool))
+    return _CLOSEST[key]
 
 
 def _removed_text(kind: str, name: str, to: Version) -> str:

@@ -12,7 +12,7 @@ from lmimigrate.core.rule import spelled
 
 from .common import VllmRule
 
-from .common import MODEL, as_bool, ev, settings
+from .common import MODEL, PY_VLLM, as_bool, ev, settings
 
 # ---- T1 ------------------------------------------------------------------------------------------------
 
@@ -40,7 +40,7 @@ class TaskToRunnerConvert(VllmRule):
     fix_applicability = Applicability.UNSAFE
     summary = "`--task` was replaced by `--runner` / `--convert` (deprecated 0.10.1, removed 0.13.0)"
     looks_at = ("vllm:task",)
-    tokens = (b"task",)
+    tokens = PY_VLLM | {"*": (b"task",)}
     what = (
         "Reports `--task` on `vllm serve` command lines, in vLLM `--config` files and as `LLM(task=...)` / "
         "`EngineArgs(task=...)`, and rewrites it with the runner/convert pair vLLM resolved it to."
