@@ -28,7 +28,7 @@ def _write(root: Path, rel: str, text: str, when: float = OLD) -> Path:
 
 
 def _repo(root: Path) -> Path:
-    (root / ".git" / "info").mkdir(parents=True)
+    (root / ".git" / "info").mkdir(parents=True, exist_ok=True)
     _write(root, "serving.properties", "engine=MPI\noption.rolling_batch=lmi-dist\n")
     _write(root, "k8s/deploy.yaml", "image: vllm/vllm-openai:v0.8.2\nargs: [--disable-log-requests]\n")
     _write(root, "app/plain.py", "print('nothing to see')\n")
@@ -313,3 +313,33 @@ def test_a_changed_configuration_is_a_miss(tmp_path, walks, monkeypatch):
 
 def test_the_racy_window_is_the_file_memos():
     assert runmemo.filememo.RACY_NS == filememo.RACY_NS > 0
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}  # (HOME and XDG_CONFIG_HOME: the fixture's)
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+
+
+def test_a_rewritten_git_index_with_the_same_paths_is_a_hit_and_a_newly_tracked_file_a_miss(tmp_path, walks):
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q")
+    _repo(root)
+    _git(root, "add", "serving.properties", "k8s")
+    for fresh in (".git/config", ".git/info/exclude"):  # (read by the listing: fresh files write no memo)
+        os.utime(root / fresh, (OLD, OLD))
+    assert _hit(root, walks)
+    index = root / ".git" / "index"
+    data = index.read_bytes()
+    index.unlink()
+    index.write_bytes(data)  # as `git status` rewrites it: another inode and mtime, the same paths
+    assert _hit(root, walks)
+    _run(root)
+    before = walks[0]
+    _git(root, "add", "-f", "ignored/deploy.yaml")  # tracked now: listed although ignored
+    report = _run(root)
+    assert walks[0] == before + 1
+    assert any("ignored" in o.path for o in report.outcomes if o.findings)
+    assert _summary(report) == _fresh(root)

@@ -127,8 +127,20 @@ def _spec(data: bytes | None) -> IgnoreRules | None:
 
 
 def tracked(git_dir: str, deps: Deps | None = None) -> set[str]:
-    """Paths (relative to the work tree, '/'-separated) of the regular files and symlinks in the index."""
-    data = read_regular(os.path.join(git_dir, "index"), MAX_INDEX, deps=deps) or b""
+    """Paths (relative to the work tree, '/'-separated) of the regular files and symlinks in the index.
+    `deps` gets the index's stat and these paths (git rewrites the index for other reasons: `git status`)."""
+    path = os.path.join(git_dir, "index")
+    try:
+        st = os.stat(path) if deps is not None else None
+    except OSError:
+        st = None
+    out = _index_paths(read_regular(path, MAX_INDEX) or b"")
+    if deps is not None:
+        deps.tracked(git_dir, st, out)
+    return out
+
+
+def _index_paths(data: bytes) -> set[str]:
     if len(data) < 12 or data[:4] != b"DIRC":
         return set()
     version, count = struct.unpack(">II", data[4:12])

@@ -41,8 +41,6 @@ KEEP = 8  # memos of other option sets (formats do not matter: the report is mem
 def _names_digest(entries: list[os.DirEntry[str]], skip: frozenset[str]) -> str:
     """The names and kinds (directory or not) of a directory's entries, less the directories no listing
     enters (`skip`: `.lmimigrate_cache`, `__pycache__`, ...)."""
-    import hashlib
-
     names = []
     for e in entries:
         try:
@@ -51,6 +49,12 @@ def _names_digest(entries: list[os.DirEntry[str]], skip: frozenset[str]) -> str:
             is_dir = False
         if not (is_dir and e.name in skip):
             names.append(("/" if is_dir else "") + e.name)
+    return _digest(names)
+
+
+def _digest(names: list[str] | set[str]) -> str:
+    import hashlib
+
     h = hashlib.blake2b(digest_size=16)
     for n in sorted(names):
         h.update(n.encode("utf-8", "surrogateescape") + b"\0")
@@ -76,6 +80,7 @@ class Deps:
         self.files: dict[str, list[int]] = {}  # path -> [follow, size, mtime, ctime, inode, mode] or [follow]: absent
         self.kinds: dict[str, int] = {}  # path -> S_IFMT of its lstat, 0: absent (existence and kind only)
         self.dirs: dict[str, list[Any]] = {}  # path -> [mtime, ctime, inode, names digest]
+        self.indexes: dict[str, list[Any]] = {}  # git dir -> [its index's stat record or None, tracked paths digest]
         self.usable = True
         self._skip = skip_dirs()
 
@@ -119,6 +124,10 @@ class Deps:
         self.listed(path, st, entries)
         return entries
 
+    def tracked(self, git_dir: str, st: os.stat_result | None, paths: set[str]) -> None:
+        """The paths of a git index (`st`: its stat, taken before it was read)."""
+        self.indexes[git_dir] = [None if st is None else _stat_record(st), _digest(paths)]
+
     def refuse(self) -> None:
         self.usable = False
 
@@ -154,7 +163,7 @@ class Deps:
         return any(len(r) > 1 and r[2] >= limit for r in self.files.values())
 
     def encode(self) -> dict[str, Any]:
-        return {"files": self.files, "kinds": self.kinds, "dirs": self.dirs}
+        return {"files": self.files, "kinds": self.kinds, "dirs": self.dirs, "indexes": self.indexes}
 
 
 def _unchanged(deps: dict[str, Any], saved: int) -> bool:
@@ -176,6 +185,16 @@ def _unchanged(deps: dict[str, Any], saved: int) -> bool:
             now = 0
         if now != k:
             return False
+    for git_dir, (rec, digest) in deps["indexes"].items():
+        try:
+            index: list[int] | None = _stat_record(os.stat(os.path.join(git_dir, "index")))
+        except OSError:
+            index = None
+        if index != rec:  # rewritten (a `git status` refreshes stat data): the same paths are as good
+            from lmimigrate.core.gitfiles import tracked
+
+            if _digest(tracked(git_dir)) != digest:
+                return False
     skip = None
     for path, rec in dirs.items():
         try:
