@@ -180,22 +180,50 @@ def test_a_record_without_entry_is_a_miss_for_a_file_to_check(tmp_path):
     assert memo.get("a.yaml", "yaml", st, need_entry=False) == (None, [])
 
 
-def test_a_run_with_more_version_groups_than_kept_keys_is_warm_the_next_time(tmp_path, monkeypatch):
-    # One results file per version group: pruning some of this run's own files made every later run check
-    # those groups again (corpus A has 11 groups: its warm re-run took as long as the cold one).
+VERSIONS = ["0.5.5", "0.6.3", "0.6.6", "0.7.3", "0.8.2", "0.8.5", "0.9.2", "0.10.2", "0.11.0", "0.13.0", "0.14.0"]
+
+
+def _groups_repo(tmp_path: Path) -> Path:
+    """A tree with more version groups (one results file each) than the cache keeps keys of."""
     from lmimigrate.core import cache
 
     root = tmp_path / "repo"  # beside the user cache of the `_own_secret` fixture, not around it
     (root / ".git").mkdir(parents=True)
-    versions = ["0.5.5", "0.6.3", "0.6.6", "0.7.3", "0.8.2", "0.8.5", "0.9.2", "0.10.2", "0.11.0", "0.13.0", "0.14.0"]
-    assert len(versions) > cache.MAX_KEYS
-    for i, v in enumerate(versions):
+    assert len(VERSIONS) > cache.MAX_KEYS
+    for i, v in enumerate(VERSIONS):
         d = root / f"svc{i}"
         d.mkdir()
         (d / "run.sh").write_text(f"#!/bin/sh\n# image vllm/vllm-openai:v{v}\nvllm serve m --disable-log-requests\n")
         (d / "Dockerfile").write_text(f"FROM vllm/vllm-openai:v{v}\n")
         for p in d.iterdir():
             os.utime(p, (OLD, OLD))
+    return root
+
+
+def test_a_run_that_rechecks_one_group_keeps_the_results_of_the_others(tmp_path, monkeypatch):
+    # One file edited: its group's results file is rewritten, and pruning deleted the (older) files of three
+    # other groups the run had just used, so the next run checked those groups again.
+    root = _groups_repo(tmp_path)
+    _run(root)
+    for i, results in enumerate(sorted((root / ".lmimigrate_cache").glob("results-*.json"))):
+        os.utime(results, (OLD + i, OLD + i))  # written by an earlier process
+    checked: list[str] = []
+    real = api._check_guarded
+    monkeypatch.setattr(api, "_check_guarded", lambda engine, cand, *a: checked.append(cand.display) or real(engine, cand, *a))
+    for i in (0, 1):
+        edited = root / f"svc{i}" / "run.sh"
+        edited.write_text(edited.read_text() + "# edited\n")
+        os.utime(edited, (OLD + 10, OLD + 10))
+        checked.clear()
+        _run(root)
+        assert checked == [str(edited)]
+    assert len(list((root / ".lmimigrate_cache").glob("results-*.json"))) == len(VERSIONS)
+
+
+def test_a_run_with_more_version_groups_than_kept_keys_is_warm_the_next_time(tmp_path, monkeypatch):
+    # One results file per version group: pruning some of this run's own files made every later run check
+    # those groups again (corpus A has 11 groups: its warm re-run took as long as the cold one).
+    root = _groups_repo(tmp_path)
     first = _run(root)
     assert first.findings
     checked: list[str] = []

@@ -126,6 +126,9 @@ def decode(value: list[Any], text: str | None) -> list[Finding]:
 MAX_KEYS = 8  # run keys kept side by side (a pre-commit run on a few files detects other versions)
 # Results files written since this (less a file system's coarse mtime) belong to this run and are kept.
 _STARTED_NS = time.time_ns() - 2_000_000_000
+#: Results files this process used: kept too. A run that rewrites one group's file (one file edited) pruned
+#: the files of other groups it had just read (corpus A has 11), and the next run checked them all again.
+_USED: set[str] = set()
 MAX_ENTRIES = 200_000
 
 
@@ -135,6 +138,7 @@ class Cache:
     def __init__(self, root: str, key: str):
         self.root = root
         self.name = f"results-{key}.json"
+        _USED.add(self.name)
         self.known: dict[str, list[Any]] = {}
         self.new: dict[str, list[Any]] = {}
         self.hits: set[str] = set()
@@ -210,7 +214,7 @@ class Cache:
             cachedir.ensure_gitignore(fd)
             body = json.dumps({"entries": entries}, separators=(",", ":"))
             cachedir.write(fd, self.name, cachedir.HEADER + body[1:].encode("utf-8", "surrogatepass"))
-            cachedir.prune(fd, ours, MAX_KEYS, self.name, _STARTED_NS)
+            cachedir.prune(fd, ours, MAX_KEYS, self.name, _STARTED_NS, _USED)
         except cachedir.Unusable as e:
             self._refuse(e)
         except (OSError, ValueError, TypeError):

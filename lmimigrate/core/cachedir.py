@@ -165,18 +165,18 @@ def ensure_gitignore(fd: int) -> None:
         os.close(gfd)
 
 
-def prune(fd: int, ours: dict[str, os.stat_result], keep: int, current: str, since_ns: int | None = None) -> None:
+def prune(fd: int, ours: dict[str, os.stat_result], keep: int, current: str, since_ns: int | None = None,
+          used: set[str] | frozenset[str] = frozenset()) -> None:
     """Delete our oldest results files beyond `keep`, and our stale temporary files. Never `current`, nor a file
-    written since `since_ns` (the run's start): a run of many version groups writes one results file per group,
-    and pruning one of them made the next run check that group again."""
+    written since `since_ns` (the run's start) or `used` by the run: a run of many version groups has one results
+    file per group, and pruning one of them made the next run check that group again."""
     import time
 
     kind = current.split("-", 1)[0] + "-"  # only files of the same kind: the stat memo is not a results file
     mine = {n for n in ours if n.endswith(".json") and n.startswith(kind) and n != current}
-    if since_ns is not None:
-        this_run = {n for n in mine if ours[n].st_mtime_ns >= since_ns}
-        mine -= this_run
-        keep -= len(this_run)
+    this_run = {n for n in mine if n in used or (since_ns is not None and ours[n].st_mtime_ns >= since_ns)}
+    mine -= this_run
+    keep -= len(this_run)
     results = sorted(mine, key=lambda n: ours[n].st_mtime, reverse=True)
     stale_tmp = [n for n in ours if n.endswith(".tmp") and time.time() - ours[n].st_mtime > 3600]
     for name in results[max(0, keep - 1):] + stale_tmp:

@@ -26,6 +26,8 @@ DEFAULT_EXCLUDES = (".git", ".venv", "venv", ".tox", "node_modules", "build", "d
 
 #: Files read only to detect the versions in use (never rewritten); the classifier owns the list.
 PIN_FILES = PIN_GLOBS
+#: View.surface of an extensionless name: its first bytes decide (not a surface name: those are words).
+SNIFF = "?"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ class View:
     def __init__(self, deps: Deps | None = None):
         self.deps = deps
         self._listings: dict[str, list[str] | None] = {}
-        self._kinds: dict[str, tuple[str | None, bool, bool]] = {}
+        self._surfaces: dict[str, str | None] = {}
+        self._pins: dict[str, bool] = {}
         self._abs_dirs: dict[str, str] = {}
 
     def list_files(self, directory: str) -> list[str] | None:
@@ -82,12 +85,24 @@ class View:
             self._listings[key] = gitfiles.list_files(directory, self.deps, frozenset(DEFAULT_EXCLUDES))
         return self._listings[key]
 
-    def kind(self, rel: str) -> tuple[str | None, bool, bool]:
-        """(surface by name, pin file, sniffable) of a path."""
-        k = self._kinds.get(rel)
-        if k is None:
-            k = self._kinds[rel] = (classify(rel), is_pin_file(rel), sniffable(rel))
-        return k
+    def surface(self, rel: str) -> str | None:
+        """The surface that reads a path by its name (classify), and whether an extensionless name is to be
+        sniffed: "?" """
+        try:
+            return self._surfaces[rel]
+        except KeyError:
+            surface = classify(rel)
+            if surface is None and sniffable(rel):
+                surface = SNIFF
+            self._surfaces[rel] = surface
+            return surface
+
+    def pin(self, rel: str) -> bool:
+        """A pin file (read for versions only); only asked of a path without a surface."""
+        pin = self._pins.get(rel)
+        if pin is None:
+            pin = self._pins[rel] = is_pin_file(rel)
+        return pin
 
     def absdir(self, path: str) -> str:
         """The normalized absolute directory of `path` (os.path.abspath per file was a third of planning)."""
@@ -103,8 +118,8 @@ class View:
 
 def _surface(fs_path: str, rel: str, view: View | None = None) -> str | None:
     """The classifier's surface; an extensionless name is decided by its first bytes (a shell shebang)."""
-    surface, _, sniff = view.kind(rel) if view is not None else (classify(rel), False, sniffable(rel))
-    if surface is None and sniff:
+    surface = view.surface(rel) if view is not None else classify(rel) or (SNIFF if sniffable(rel) else None)
+    if surface == SNIFF:
         if view is not None and view.deps is not None:
             view.deps.stat(fs_path)  # its bytes decide whether it is checked
         try:
@@ -192,7 +207,7 @@ def discover(paths: list[str], excludes: tuple[str, ...] = (), view: View | None
                 continue
             fs_path = os.path.join(given, rel)
             surface = _surface(fs_path, rel, view)
-            if surface is None and not view.kind(rel)[1]:
+            if surface is None and not view.pin(rel):
                 continue
             display = rel if given in (".", "./") else fs_path
             ident = _identity(fs_path, real_dirs)

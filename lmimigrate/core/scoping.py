@@ -52,8 +52,7 @@ def tree_root(paths: list[str], config_root: str | None) -> str | None:
 def tree_files(root: str, view: View | None = None) -> list[str]:
     """Repository-relative paths of the files detection reads under `root` (git's view when it is a work tree).
     `view`: the run's listings and classifications (discovery's, when it listed the same tree)."""
-    from lmimigrate.core.discovery import DEFAULT_EXCLUDES
-    from lmimigrate.core.discovery import View
+    from lmimigrate.core.discovery import DEFAULT_EXCLUDES, View
 
     view = view if view is not None else View()
     rels = view.list_files(root)
@@ -70,8 +69,7 @@ def tree_files(root: str, view: View | None = None) -> list[str]:
         parts = rel.replace(os.sep, "/").split("/")
         if any(p in DEFAULT_EXCLUDES for p in parts[:-1]):
             continue
-        surface, pin, sniff = view.kind(rel)
-        if surface or pin or sniff:
+        if view.surface(rel) or view.pin(rel):  # (a sniffable name too: its first bytes decide)
             out.append(rel)
     return out
 
@@ -92,6 +90,8 @@ def detect_file(fs_path: str, display: str) -> list[Detection]:
 def _detect_tree_file(fs_path: str, rel: str, memo: FileMemo | None, view: View) -> list[Detection]:
     """`detect_file`, remembered in the run's file memo by stat: a warm pre-commit batch reads no file of the
     rest of the repository. The record has no results entry, so it never stands in for a check."""
+    from lmimigrate.core.discovery import SNIFF
+
     display = _display(fs_path)
     if view.deps is not None:
         view.deps.stat(fs_path, follow=False)  # (a symlink is not read: its own stat is what counts)
@@ -101,7 +101,8 @@ def _detect_tree_file(fs_path: str, rel: str, memo: FileMemo | None, view: View)
         st = os.stat(fs_path)  # before reading: a change made while it is read shows next time
     except OSError:
         return []
-    surface = view.kind(rel)[0]
+    surface = view.surface(rel)
+    surface = None if surface == SNIFF else surface  # (the name's surface, as the memo's records have it)
     hit = memo.get(display, surface, st, need_entry=False)
     if hit is not None:
         return hit[1]
