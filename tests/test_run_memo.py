@@ -135,6 +135,11 @@ def test_a_changed_gitignore_is_a_miss(tmp_path, walks):
     _changes_miss(root, walks, lambda: _write(root, ".gitignore", "ignored/\nk8s/\n"))
 
 
+def test_a_new_gitignore_in_a_subdirectory_is_a_miss(tmp_path, walks):
+    root = _repo(tmp_path / "repo")
+    _changes_miss(root, walks, lambda: _write(root, "k8s/.gitignore", "deploy.yaml\n"))
+
+
 def test_a_changed_info_exclude_is_a_miss(tmp_path, walks):
     root = _repo(tmp_path / "repo")
     _changes_miss(root, walks, lambda: _write(root, ".git/info/exclude", "serving.properties\n"))
@@ -259,7 +264,8 @@ def test_a_damaged_memo_is_a_miss(tmp_path, walks):
     assert _hit(root, walks)
     (memo,) = (root / ".lmimigrate_cache").glob("run-*.json")
     data = json.loads(memo.read_bytes())
-    data["report"]["outcomes"][0][1] = [["not", "findings"]]
+    first = next(iter(data["report"]["findings"]))
+    data["report"]["findings"][first][0] = [["not", "findings"]]
     memo.write_bytes(b'{"lmimigrate-cache":"3",' + json.dumps(data).encode()[1:])
     before = walks[0]
     report = _run(root)

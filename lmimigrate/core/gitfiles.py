@@ -32,14 +32,15 @@ MAX_INDEX = 1 << 28
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
-def read_regular(path: str, limit: int, follow: bool = True, deps: Deps | None = None) -> bytes | None:
+def read_regular(path: str, limit: int, follow: bool = True, deps: Deps | None = None,
+                 absence: bool = True) -> bytes | None:
     """The bytes of a regular file (at most `limit`), or None; never blocks on a FIFO or opens a device.
-    `deps` (a run memo's record) gets the stat, or the file's absence."""
+    `deps` (a run memo's record) gets the stat, or (with `absence`) the file's absence."""
     try:
         st = os.stat(path, follow_symlinks=follow)
     except OSError:
         st = None
-    if deps is not None:
+    if deps is not None and (st is not None or absence):
         deps.file(path, st, follow)
     try:
         if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > limit:
@@ -213,11 +214,16 @@ def list_files(directory: str, deps: Deps | None = None, skip: frozenset[str] = 
     while stack:
         rel_dir, dir_specs = stack.pop()
         abs_dir = os.path.join(root, rel_dir)
-        s = _spec(read_regular(os.path.join(abs_dir, ".gitignore"), MAX_IGNORE_FILE, follow=False, deps=deps))
+        try:
+            st = os.stat(abs_dir) if deps is not None else None
+        except OSError:
+            st = None
+        # (a .gitignore created later shows in the directory's names, recorded with the stat taken before)
+        s = _spec(read_regular(os.path.join(abs_dir, ".gitignore"), MAX_IGNORE_FILE, follow=False, deps=deps,
+                               absence=False))
         if s is not None:
             dir_specs = dir_specs + [(rel_dir, s)]
         try:
-            st = os.stat(abs_dir) if deps is not None else None
             entries = list(os.scandir(abs_dir))
         except OSError:
             if deps is not None:

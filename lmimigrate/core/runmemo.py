@@ -293,8 +293,9 @@ def encode_report(report: Report) -> dict[str, Any]:
     from lmimigrate.core import cache
 
     return {
-        "outcomes": [[o.path, cache.encode(o.findings, None), [f.file_position for f in o.findings]]
-                     for o in report.outcomes],
+        "paths": [o.path for o in report.outcomes],  # (most have no finding: only the others are encoded)
+        "findings": {str(i): [cache.encode(o.findings, None), [f.file_position for f in o.findings]]
+                     for i, o in enumerate(report.outcomes) if o.findings},
         "pairs": [_pair(p) for p in report.pairs.values()],
         "detections": [_detection(d) for d in report.detections],
         "skipped": [[s.display, s.reason] for s in report.skipped],
@@ -318,14 +319,13 @@ def decode_report(value: dict[str, Any]) -> Report:
     def pairs(items: list[list[Any]]) -> dict[str, VersionPair]:
         return {s: VersionPair(s, None if f is None else Version(f), Version(t), src) for s, f, t, src in items}
 
-    outcomes = []
-    for path, findings, positions in value["outcomes"]:
+    outcomes = [FileOutcome(path, []) for path in value["paths"]]
+    for i, (findings, positions) in value["findings"].items():
         if not cache._valid(findings) or len(positions) != len(findings) - 1:
             raise ValueError("not a memoized outcome")
-        decoded = cache.decode(findings, None)
+        decoded = outcomes[int(i)].findings = cache.decode(findings, None)
         for f, pos in zip(decoded, positions):
             f.file_position = None if pos is None else (pos[0], pos[1], pos[2], pos[3])
-        outcomes.append(FileOutcome(path, decoded))
     detections = [Detection(s, None if v is None else Version(v), p, line, text, note, refused)
                   for s, v, p, line, text, note, refused in value["detections"]]
     return Report(outcomes, pairs(value["pairs"]), detections, [Skipped(d, r) for d, r in value["skipped"]],
