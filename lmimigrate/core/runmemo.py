@@ -21,6 +21,7 @@ the per-user secret and the directory is handled by core/cachedir.py, so a repos
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -53,8 +54,6 @@ def _names_digest(entries: list[os.DirEntry[str]], skip: frozenset[str]) -> str:
 
 
 def _digest(names: list[str] | set[str]) -> str:
-    import hashlib
-
     h = hashlib.blake2b(digest_size=16)
     for n in sorted(names):
         h.update(n.encode("utf-8", "surrogateescape") + b"\0")
@@ -62,7 +61,29 @@ def _digest(names: list[str] | set[str]) -> str:
 
 
 def _stat_record(st: os.stat_result) -> list[int]:
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode]
+    """What says a file is unchanged: a chmod or a rewrite moves the ctime, a replacement the inode."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _stat_text(st: os.stat_result | None) -> str:
+    return "-" if st is None else f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+def _pack(paths: list[str]) -> list[list[Any]]:
+    """Paths as [directory part, [names]] runs: a memo of a large tree is mostly repeated directories."""
+    out: list[list[Any]] = []
+    for p in paths:
+        i = p.rfind(os.sep) + 1
+        head = p[:i]
+        if out and out[-1][0] == head:
+            out[-1][1].append(p[i:])
+        else:
+            out.append([head, [p[i:]]])
+    return out
+
+
+def _unpack(packed: list[list[Any]]) -> list[str]:
+    return [head + name for head, names in packed for name in names]
 
 
 def skip_dirs() -> frozenset[str]:
@@ -77,7 +98,7 @@ class Deps:
 
     def __init__(self) -> None:
         self.started = time.time_ns()
-        self.files: dict[str, list[int]] = {}  # path -> [follow, size, mtime, ctime, inode, mode] or [follow]: absent
+        self.files: dict[str, tuple[bool, os.stat_result | None]] = {}  # path -> (follow symlinks, stat; None: absent)
         self.kinds: dict[str, int] = {}  # path -> S_IFMT of its lstat, 0: absent (existence and kind only)
         self.dirs: dict[str, list[Any]] = {}  # path -> [mtime, ctime, inode, names digest]
         self.indexes: dict[str, list[Any]] = {}  # git dir -> [its index's stat record or None, tracked paths digest]
@@ -85,7 +106,7 @@ class Deps:
         self._skip = skip_dirs()
 
     def file(self, path: str, st: os.stat_result | None, follow: bool = True) -> None:
-        self.files[path] = [int(follow)] + (_stat_record(st) if st is not None else [])
+        self.files[path] = (follow, st)
 
     def stat(self, path: str, follow: bool = True) -> os.stat_result | None:
         """os.stat (or lstat), recorded."""
@@ -160,24 +181,32 @@ class Deps:
     def racy(self) -> bool:
         """A recorded file modified within RACY_NS of this run's start: its stat does not prove it unchanged."""
         limit = self.started - filememo.RACY_NS
-        return any(len(r) > 1 and r[2] >= limit for r in self.files.values())
+        return any(st is not None and st.st_mtime_ns >= limit for _, st in self.files.values())
 
     def encode(self) -> dict[str, Any]:
-        return {"files": self.files, "kinds": self.kinds, "dirs": self.dirs, "indexes": self.indexes}
+        """The files as their paths, a 0/1 per path for lstat/stat, and one digest of their stats (the memo of
+        corpus A was 300 KB of stat numbers)."""
+        stats = ";".join(_stat_text(st) for _, st in self.files.values())
+        files = {"paths": _pack(list(self.files)), "follow": "".join("1" if f else "0" for f, _ in self.files.values()),
+                 "digest": hashlib.blake2b(stats.encode(), digest_size=16).hexdigest()}
+        return {"files": files, "kinds": self.kinds, "dirs": self.dirs, "indexes": self.indexes}
 
 
 def _unchanged(deps: dict[str, Any], saved: int) -> bool:
     """Every recorded path is as it was (see the module's docstring)."""
     files, kinds, dirs = deps["files"], deps["kinds"], deps["dirs"]
-    for path, rec in files.items():
+    paths, follow = _unpack(files["paths"]), files["follow"]
+    if len(paths) != len(follow):
+        return False
+    stat_ = os.stat
+    texts = []
+    for path, f in zip(paths, follow):
         try:
-            st = os.stat(path, follow_symlinks=bool(rec[0]))
+            texts.append(_stat_text(stat_(path) if f == "1" else stat_(path, follow_symlinks=False)))
         except OSError:
-            if len(rec) != 1:
-                return False
-            continue
-        if rec[1:] != _stat_record(st):
-            return False
+            texts.append("-")
+    if hashlib.blake2b(";".join(texts).encode(), digest_size=16).hexdigest() != files["digest"]:
+        return False
     for path, k in kinds.items():
         try:
             now = stat.S_IFMT(os.lstat(path).st_mode)
@@ -217,8 +246,6 @@ def _unchanged(deps: dict[str, Any], saved: int) -> bool:
 
 
 def _name(secret: bytes, key: str) -> str:
-    import hashlib
-
     digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), key=secret, digest_size=16).hexdigest()
     return f"{KIND}-{digest}.json"
 
@@ -293,7 +320,7 @@ def encode_report(report: Report) -> dict[str, Any]:
     from lmimigrate.core import cache
 
     return {
-        "paths": [o.path for o in report.outcomes],  # (most have no finding: only the others are encoded)
+        "paths": _pack([o.path for o in report.outcomes]),  # (most have no finding: only the others are encoded)
         "findings": {str(i): [cache.encode(o.findings, None), [f.file_position for f in o.findings]]
                      for i, o in enumerate(report.outcomes) if o.findings},
         "pairs": [_pair(p) for p in report.pairs.values()],
@@ -319,7 +346,7 @@ def decode_report(value: dict[str, Any]) -> Report:
     def pairs(items: list[list[Any]]) -> dict[str, VersionPair]:
         return {s: VersionPair(s, None if f is None else Version(f), Version(t), src) for s, f, t, src in items}
 
-    outcomes = [FileOutcome(path, []) for path in value["paths"]]
+    outcomes = [FileOutcome(path, []) for path in _unpack(value["paths"])]
     for i, (findings, positions) in value["findings"].items():
         if not cache._valid(findings) or len(positions) != len(findings) - 1:
             raise ValueError("not a memoized outcome")
