@@ -210,11 +210,15 @@ def test_a_run_that_rechecks_one_group_keeps_the_results_of_the_others(tmp_path,
     checked: list[str] = []
     real = api._check_guarded
     monkeypatch.setattr(api, "_check_guarded", lambda engine, cand, *a: checked.append(cand.display) or real(engine, cand, *a))
+    from lmimigrate.core import cache
+
     for i in (0, 1):
         edited = root / f"svc{i}" / "run.sh"
         edited.write_text(edited.read_text() + "# edited\n")
         os.utime(edited, (OLD + 10, OLD + 10))
         checked.clear()
+        monkeypatch.setattr(cache, "_USED", set())  # as in a process of its own
+        monkeypatch.setattr(cache, "_STARTED_NS", time.time_ns())
         _run(root)
         assert checked == [str(edited)]
     assert len(list((root / ".lmimigrate_cache").glob("results-*.json"))) == len(VERSIONS)

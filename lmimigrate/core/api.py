@@ -198,6 +198,7 @@ def run(opts: Options) -> Report:
                 notes.append(note)
     if memo is not None:
         memo.save()
+        cache_mod.prune_unused(root)
     _place_in_files(candidates, results, opts)  # type: ignore[arg-type]  # (every group filled its members')
     outcomes: list[FileOutcome] = list(tool_findings) + results  # type: ignore[operator]
     internal = any(o.internal_error for o in outcomes)

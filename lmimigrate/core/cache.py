@@ -126,9 +126,11 @@ def decode(value: list[Any], text: str | None) -> list[Finding]:
 MAX_KEYS = 8  # run keys kept side by side (a pre-commit run on a few files detects other versions)
 # Results files written since this (less a file system's coarse mtime) belong to this run and are kept.
 _STARTED_NS = time.time_ns() - 2_000_000_000
-#: Results files this process used: kept too. A run that rewrites one group's file (one file edited) pruned
-#: the files of other groups it had just read (corpus A has 11), and the next run checked them all again.
+#: Results files this process used: kept too. A run that rewrote one group's file (one file edited) pruned
+#: the files of other groups it was about to read (corpus A has 11), and the next run checked them all again;
+#: so a results file is written without pruning, and the run prunes once, at its end (`prune_unused`).
 _USED: set[str] = set()
+_WRITTEN: list[str] = []
 MAX_ENTRIES = 200_000
 
 
@@ -210,14 +212,34 @@ class Cache:
         except OSError:
             return
         try:
-            ours = cachedir.scan(fd)
+            cachedir.scan(fd)
             cachedir.ensure_gitignore(fd)
             body = json.dumps({"entries": entries}, separators=(",", ":"))
             cachedir.write(fd, self.name, cachedir.HEADER + body[1:].encode("utf-8", "surrogatepass"))
-            cachedir.prune(fd, ours, MAX_KEYS, self.name, _STARTED_NS, _USED)
+            _WRITTEN.append(self.name)
         except cachedir.Unusable as e:
             self._refuse(e)
         except (OSError, ValueError, TypeError):
             pass
         finally:
             os.close(fd)
+
+
+def prune_unused(root: str) -> None:
+    """After a run that wrote results: delete the oldest results files beyond MAX_KEYS that this process
+    neither used nor wrote. Never raises."""
+    if not _WRITTEN:
+        return
+    try:
+        fd = cachedir.open_dir(root, create=False)
+    except (cachedir.Unusable, OSError):
+        return
+    if fd is None:
+        return
+    try:
+        cachedir.prune(fd, cachedir.scan(fd), MAX_KEYS, _WRITTEN[-1], _STARTED_NS, _USED)
+    except (cachedir.Unusable, OSError):
+        pass
+    finally:
+        os.close(fd)
+        _WRITTEN.clear()
