@@ -105,15 +105,22 @@ class View:
         return pin
 
     def absdir(self, path: str) -> str:
-        """The normalized absolute directory of `path` (os.path.abspath per file was a third of planning)."""
-        d = os.path.dirname(path)
-        a = self._abs_dirs.get(d)
+        """The normalized absolute directory of `path` (os.path.abspath per file was a third of planning),
+        remembered by the path's directory part."""
+        head = path[:path.rfind(os.sep) + 1]
+        a = self._abs_dirs.get(head)
         if a is None:
-            a = self._abs_dirs[d] = os.path.normpath(os.path.abspath(d or "."))
+            a = self._abs_dirs[head] = os.path.normpath(os.path.abspath(os.path.dirname(path) or "."))
         return a
 
     def abspath(self, path: str) -> str:
-        return os.path.join(self.absdir(path), os.path.basename(path))
+        """os.path.normpath(os.path.abspath(path)) of a file's path."""
+        return _join(self.absdir(path), path[path.rfind(os.sep) + 1:])
+
+
+def _join(directory: str, name: str) -> str:
+    """os.path.join of a directory and a plain name, without its generality (per file, on large trees)."""
+    return directory + name if directory.endswith(os.sep) else directory + os.sep + name
 
 
 def _surface(fs_path: str, rel: str, view: View | None = None) -> str | None:
@@ -162,11 +169,12 @@ def _identity(path: str, real_dirs: dict[str, str]) -> str:
     """One name per file however it was spelled (`sub/x`, `./sub/x`, `/abs/sub/x`): the real path of its
     directory and its own name (a symlink keeps its name: it is a file of its own). `real_dirs` remembers each
     directory's real path for the walk (resolving it per file cost an lstat per path component)."""
-    d = os.path.dirname(path) or "."
-    real = real_dirs.get(d)
+    i = path.rfind(os.sep) + 1
+    head = path[:i]
+    real = real_dirs.get(head)
     if real is None:
-        real = real_dirs[d] = os.path.realpath(d)
-    return os.path.join(real, os.path.basename(path))
+        real = real_dirs[head] = os.path.realpath(os.path.dirname(path) or ".")
+    return _join(real, path[i:])
 
 
 def inside(path: str, root: str) -> bool:

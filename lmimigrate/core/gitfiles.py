@@ -203,13 +203,8 @@ def list_files(directory: str, deps: Deps | None = None, skip: frozenset[str] = 
         if s is not None:
             specs.append((rel + "/" if rel else "", s))
     index = {p for p in tracked(common if git_dir == common else git_dir, deps) if p.startswith(base)}
+    present: set[str] = set()  # tracked paths the walk saw (the others are looked for one by one)
     out = []
-    for p in index:
-        path = os.path.join(root, p)
-        if os.path.lexists(path):
-            out.append(p[len(base):])
-        elif deps is not None:
-            deps.kinds[path] = 0  # deleted from the work tree: listed again when it comes back
     stack: list[tuple[str, list[tuple[str, IgnoreRules]]]] = [(base, specs)]
     while stack:
         rel_dir, dir_specs = stack.pop()
@@ -235,6 +230,8 @@ def list_files(directory: str, deps: Deps | None = None, skip: frozenset[str] = 
             if e.name == ".git":
                 continue
             rel = rel_dir + e.name
+            if rel in index:
+                present.add(rel)
             try:
                 is_dir = e.is_dir(follow_symlinks=False)
             except OSError:
@@ -251,6 +248,12 @@ def list_files(directory: str, deps: Deps | None = None, skip: frozenset[str] = 
                     deps.kind(nested)  # a nested repository is its own tree, until its `.git` goes
             elif rel not in index:
                 out.append(rel[len(base):])
+    for p in index:
+        path = os.path.join(root, p)
+        if p in present or os.path.lexists(path):  # (in an ignored or nested directory, or deleted)
+            out.append(p[len(base):])
+        elif deps is not None:
+            deps.kinds[path] = 0  # deleted from the work tree: listed again when it comes back
     return sorted(out)
 
 
