@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 from typing import TYPE_CHECKING, Callable
 
 from lmimigrate.core import detection as detect_mod
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from lmimigrate.core.ruleindex import Problem, RuleEntry
 
 
-@dataclass
+@record
 class Options:
     paths: list[str]
     from_: dict[str, Version] = field(default_factory=dict)  # explicit --from (or config)
@@ -68,7 +68,7 @@ POOL_MIN_FILES = 256
 KEEP_BYTES = 32 * 1024 * 1024
 
 
-@dataclass
+@record
 class Report:
     outcomes: list[FileOutcome]
     pairs: dict[str, VersionPair]

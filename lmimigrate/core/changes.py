@@ -12,7 +12,7 @@ Adding a change is adding a row; a hand-written class is left only where a chang
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass, field
+from lmimigrate.core.record import KW_ONLY, field, record
 from typing import Any, Iterable, Mapping
 
 from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
@@ -32,7 +32,7 @@ ACTIONS = ("delete", "rename", "switch", "revalue", "nested-delete", "default-ch
 TRIGGER_OF = {"default-changed": "default"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeyChange:
     """One upstream change to one or more settings: one row, one rule code.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class ConfigError(ValueError):
     pass
 
 
-@dataclass
+@record
 class FileConfig:
     path: str | None = None
     from_: list[str] = field(default_factory=list)

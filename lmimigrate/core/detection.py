@@ -4,7 +4,7 @@ today in a file's bytes (for a missing --from); the core asks all of them. A det
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 from typing import Callable
 
 from packaging.version import Version
@@ -12,7 +12,7 @@ from packaging.version import Version
 from lmimigrate.core.versions import stacks
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Detection:
     stack: str
     version: Version | None  # None: a refused spelling (see `refused`)

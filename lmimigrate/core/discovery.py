@@ -13,7 +13,7 @@ import functools
 import os
 import re
 import stat
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 from typing import TYPE_CHECKING, Iterator
 
 from lmimigrate.core import gitfiles
@@ -30,7 +30,7 @@ PIN_FILES = PIN_GLOBS
 SNIFF = "?"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Candidate:
     fs_path: str  # path to open
     display: str  # path as the user gave it (relative when the input was relative)
@@ -39,7 +39,7 @@ class Candidate:
     root: str  # the tree it was found in (for the symlink check)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Skipped:
     display: str
     reason: str

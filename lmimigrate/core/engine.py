@@ -6,7 +6,7 @@ import codecs
 import gc
 import os
 from bisect import bisect_left, insort
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 from typing import Any, Sequence
 
 from lmimigrate import surfaces
@@ -50,7 +50,7 @@ TOOL_CODES = {
 }
 
 
-@dataclass
+@record
 class FileOutcome:
     path: str
     findings: list[Finding] = field(default_factory=list)
@@ -111,7 +111,7 @@ def _doc_only(rule: Rule | LazyRule) -> bool:
     return type(rule).check is Rule.check
 
 
-@dataclass
+@record
 class Engine:
     """`rules`: Rule instances, or LazyRules (index entries) whose modules are imported when a file needs them."""
 

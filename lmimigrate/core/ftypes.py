@@ -21,7 +21,7 @@ the scope spells the result in its own syntax.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 from typing import Any, Callable, Iterable, Sequence
 
 from lmimigrate.core.scopeops import ScopeOps
@@ -62,7 +62,7 @@ class Severity(str, enum.Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class TextEdit:
     """Replace unit text[start:end] with `content`. Offsets are str indices into the unit's text."""
 
@@ -71,7 +71,7 @@ class TextEdit:
     content: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fix:
     applicability: Applicability
     message: str
@@ -142,7 +142,7 @@ class LineIndex:
         return start, end
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Unit:
     """A text that offsets point into. A notebook has one unit per cell it reads.
 
@@ -190,7 +190,7 @@ class Unit:
         return self._index
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Setting:
     ns: str
     key: str  # normalized key in `ns`
@@ -309,7 +309,7 @@ class Scope(ScopeOps):
         return []
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class ParsedFile:
     """A parsed file: its units, and how to put the file back together from edited unit texts."""
 
@@ -335,7 +335,7 @@ class ParsedFile:
         return self.rebuild(list(unit_texts))
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Finding:
     code: str
     message: str
@@ -371,7 +371,7 @@ class Finding:
         return self
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Evidence:
     """Where an upstream change is shown: release, repo-relative file, and the quoted text or commit."""
 
@@ -381,7 +381,7 @@ class Evidence:
     reference: str = ""  # section of ../shared/reference this was checked against, e.g. "vllm §3.2 S9"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Example:
     """A rule's example; it is both a test and documentation.
 

@@ -13,7 +13,7 @@ anchor above it takes the repository's version when the whole repository agrees 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 from typing import TYPE_CHECKING
 
 from lmimigrate.core import detection as detect_mod
@@ -116,7 +116,7 @@ def _abs(path: str) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-@dataclass
+@record
 class Resolution:
     """The version of one stack that applies to a directory, and how it was found."""
 
@@ -195,7 +195,7 @@ def _pick(found: list[Detection], directory: str) -> Resolution:
 # ---- a run's versions ------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class VersionGroup:
     """Files that share their version pairs; one engine checks them."""
 
@@ -204,7 +204,7 @@ class VersionGroup:
     detected: dict[str, Detection] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class RunVersions:
     groups: list[VersionGroup]
     detections: list[Detection]  # every anchor found, refused spellings included

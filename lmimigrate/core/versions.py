@@ -11,7 +11,7 @@ Every version is a `packaging.version.Version` in the stack's own numbering (``V
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 from typing import Callable
 
 from packaging.version import InvalidVersion, Version
@@ -24,7 +24,7 @@ class VersionError(ValueError):
     """A version string that cannot be understood for its stack."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VersionPair:
     """The migration for one stack. `from_` is None when it is unknown (not given, not detected)."""
 
@@ -55,7 +55,7 @@ def _plain_parse(stack: str, text: str) -> Version:
         raise VersionError(f"{stack}: {text!r} is not a version") from None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StackInfo:
     name: str
     oldest: Version

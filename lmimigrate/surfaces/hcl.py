@@ -10,7 +10,7 @@ line numbers, not the character spans an exact edit needs, hence this small scan
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 
 from lmimigrate.core.ftypes import ParseError
 
@@ -22,7 +22,7 @@ _CLOSE = {"(": ")", "[": "]", "{": "}"}
 MAX_DEPTH = 200
 
 
-@dataclass
+@record
 class Member:
     """`key = value` inside an object literal."""
 
@@ -36,7 +36,7 @@ class Member:
     obj: "Obj | None" = None
 
 
-@dataclass
+@record
 class Obj:
     span: tuple[int, int]  # from `{` to after `}`
     members: list[Member] = field(default_factory=list)
@@ -44,7 +44,7 @@ class Obj:
     path: tuple[str, ...] = ()  # enclosing block types/labels and attribute names
 
 
-@dataclass
+@record
 class Attribute:
     name: str
     name_span: tuple[int, int]
@@ -53,7 +53,7 @@ class Attribute:
     value: str | None
 
 
-@dataclass
+@record
 class Block:
     type: str
     labels: list[str]

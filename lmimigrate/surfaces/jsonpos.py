@@ -12,7 +12,7 @@ hostile input can neither overflow the C stack here nor in the recursive walkers
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import ParseError
@@ -28,7 +28,7 @@ _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 _LITERALS: dict[str, tuple[str, Any]] = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class JNode:
     """One JSON value; [start, end) are offsets of its source text (quotes and brackets included)."""
 

@@ -6,13 +6,13 @@ vLLM `--config` file reach them through these hooks. The built-in stacks registe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 from typing import Callable
 
 from lmimigrate.core.versions import stacks
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CommandLineFacts:
     short_aliases: dict[str, str]  # `-tp` -> tensor_parallel_size
     # Underscored keys of switches (take a value only when it is true/false); a function, so that the stack can
@@ -25,7 +25,7 @@ class CommandLineFacts:
     foreign_keys: frozenset[str] = frozenset()  # flags that mark another server (TGI `model_id`, SGLang `model_path`)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvView:
     """How a stack reads environment variables as settings of its own namespace (LMI: OPTION_* -> option.*)."""
 

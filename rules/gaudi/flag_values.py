@@ -7,7 +7,7 @@ Two rules per flag (one table row each):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 
 from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
@@ -23,7 +23,7 @@ EVIDENCE_BOOLEAN_122 = ev(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Flag:
     var: str
     since: str  # first fork release whose exact-'true' parsing is confirmed in source

@@ -14,7 +14,7 @@ variable or module constant (`MODEL = "google/flan-t5-xxl"`), in a markdown cell
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 
 from lmimigrate.core.ftypes import Scope
 
@@ -24,7 +24,7 @@ from .common import get, mllama_in, t5_in
 _HF_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Family:
     kind: str  # "t5", "mllama", "other" (identified, neither), "unknown"
     model: str | None  # the model id or the text that names the family

@@ -14,7 +14,7 @@ deleting the variable alone would drop the setting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 from typing import Any
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
@@ -64,7 +64,7 @@ def _convert(conv: str, text: str | None) -> Any:
     return None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Move:
     target: str | None  # the vllm key receiving the value; None: no replacement
     sub: str | None = None  # key inside a dict-valued target

@@ -5,7 +5,7 @@ imported name has a verified new home in the target release.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 
 from packaging.version import Version
 
@@ -16,7 +16,7 @@ from lmimigrate.core.rule import Rule
 from .python_program import program
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Move:
     new_module: str
     new_name: str | None = None  # None: same name

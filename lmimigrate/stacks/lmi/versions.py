@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 
 from packaging.version import Version
 
 from lmimigrate.core.versions import StackInfo, VersionError, VersionPair, register
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LmiRelease:
     major: int
     djl: str

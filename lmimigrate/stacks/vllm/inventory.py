@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 from typing import NamedTuple
 
 from packaging.version import Version
@@ -57,7 +57,7 @@ class FlagRef(NamedTuple):
     subkey: str | None = None  # "mode" for --compilation-config.mode
 
 
-@dataclass(frozen=True, repr=False)
+@record(frozen=True, repr=False)
 class Inventory:
     version: Version
     cli_flags: frozenset[str]

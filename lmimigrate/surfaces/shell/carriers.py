@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from lmimigrate.core.record import record
 from typing import Callable
 
 from lmimigrate.surfaces.shell.lexer import Heredoc, Word
@@ -20,7 +20,7 @@ from lmimigrate.surfaces.shell.lexer import Heredoc, Word
 _SIMPLE_ESCAPE = re.compile(r"\\(?:\r\n|\n|\r)")
 
 
-@dataclass
+@record
 class Carried:
     text: str
     span: tuple[int, int]

@@ -9,13 +9,13 @@ written; a word holding one is not literal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 
 from lmimigrate.core.ftypes import ParseError
 from lmimigrate.surfaces.text import EOL
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Word:
     value: str  # after unquoting (expansions such as $X kept as written)
     span: tuple[int, int]  # the exact source token, quotes included
@@ -30,7 +30,7 @@ _ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a":
            "f": "\f", "v": "\v", "?": "?"}
 
 
-@dataclass
+@record
 class Heredoc:
     """A here-document: its delimiter, whether the delimiter was quoted (the body is then literal, else it is
     subject to expansions), `<<-` (leading tabs stripped), and [start, end) of the body (after the line of the
@@ -43,7 +43,7 @@ class Heredoc:
     after: int = 0
 
 
-@dataclass
+@record
 class Command:
     """One simple command: its words, [start, end) of its text, and the operator that ended it."""
 

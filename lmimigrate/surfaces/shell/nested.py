@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
+from lmimigrate.core.record import replace
 from typing import Callable
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit

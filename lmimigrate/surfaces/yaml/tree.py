@@ -7,7 +7,7 @@ alias bombs cost nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from lmimigrate.core.record import field, record
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeGuard
 
@@ -17,7 +17,7 @@ from lmimigrate.surfaces.text import next_line
 MAX_DEPTH = 100  # nesting of collections; real configs use < 15
 MAX_FLOW_DEPTH = 64  # ruamel's scanner looks ahead over every open flow bracket: bound it before parsing
 
-@dataclass(eq=False)
+@record(eq=False)
 class YNode:
     kind: str  # "scalar" | "map" | "seq" | "alias"
     start: int  # properties (anchor, tag) included

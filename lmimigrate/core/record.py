@@ -1,0 +1,218 @@
+"""`record`: the part of `dataclasses` lmimigrate uses, at a fraction of its start-up cost.
+
+pre-commit starts lmimigrate on every commit, so import time is most of a one-file run. `dataclasses`
+imports `inspect` and builds each class with a dozen `exec` calls plus a signature for its docstring: for
+our ~36 record types that was a third of a one-file check. `record` writes all of a class's methods in one
+`exec`. Type checkers see it as a dataclass (`dataclass_transform`); the semantics kept are the ones used
+here: `frozen`, `eq`, `order`, `repr`, `slots`, `field(default=, default_factory=, repr=, compare=,
+kw_only=)`, the `KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `replace`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar, overload
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - the decorator only informs type checkers
+
+    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+        return lambda f: f
+
+
+T = TypeVar("T")
+_MISSING: Any = object()
+_FIELDS = "__record_fields__"
+
+
+class FrozenInstanceError(AttributeError):
+    """Assignment to a field of a frozen record."""
+
+
+class _Field:
+    __slots__ = ("name", "default", "default_factory", "repr", "compare", "kw_only")
+
+    def __init__(self, default: Any, default_factory: Any, repr: bool, compare: bool, kw_only: bool) -> None:
+        self.name = ""
+        self.default = default
+        self.default_factory = default_factory
+        self.repr = repr
+        self.compare = compare
+        self.kw_only = kw_only
+
+
+def field(
+    *,
+    default: Any = _MISSING,
+    default_factory: Callable[[], Any] = _MISSING,
+    repr: bool = True,
+    compare: bool = True,
+    kw_only: bool = False,
+) -> Any:
+    return _Field(default, default_factory, repr, compare, kw_only)
+
+
+if TYPE_CHECKING:
+    from dataclasses import KW_ONLY as KW_ONLY  # type checkers know the sentinel by this name
+else:
+
+    class KW_ONLY:
+        """Annotate a pseudo-field `_: KW_ONLY`: the fields after it are keyword-only."""
+
+
+def _fields_of(cls: type, kw_only_default: bool) -> list[_Field]:
+    fields: dict[str, _Field] = {}
+    for base in reversed(cls.__mro__[1:]):
+        for f in getattr(base, _FIELDS, ()):
+            fields[f.name] = f
+    kw_only = kw_only_default
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if annotation is KW_ONLY or annotation == "KW_ONLY":
+            kw_only = True
+            continue
+        if getattr(annotation, "__origin__", None) is ClassVar or str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        value = cls.__dict__.get(name, _MISSING)
+        if not name.isidentifier():  # the generated source below holds field names verbatim
+            raise TypeError(f"{cls.__name__}: field name {name!r} is not an identifier")
+        f = value if isinstance(value, _Field) else _Field(value, _MISSING, True, True, kw_only)
+        f.name = name
+        f.kw_only = f.kw_only or kw_only
+        fields[name] = f
+        if isinstance(value, _Field):  # a plain default stays a class attribute, as dataclasses leaves it
+            if f.default is _MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, f.default)
+    return list(fields.values())
+
+
+def _methods(
+    name: str, fields: list[_Field], frozen: bool, eq: bool, order: bool, repr: bool, post_init: bool
+) -> tuple[str, dict[str, Any]]:
+    env: dict[str, Any] = {
+        "_MISSING": _MISSING,
+        "_setattr": object.__setattr__,
+        "FrozenInstanceError": FrozenInstanceError,
+        "_in_repr": set(),
+    }
+    params: list[str] = []
+    kw_params: list[str] = []
+    body: list[str] = []
+    for f in fields:
+        if f.default_factory is not _MISSING:
+            env[f"_factory_{f.name}"] = f.default_factory
+            param, value = f"{f.name}=_MISSING", f"_factory_{f.name}() if {f.name} is _MISSING else {f.name}"
+        elif f.default is not _MISSING:
+            env[f"_default_{f.name}"] = f.default
+            param, value = f"{f.name}=_default_{f.name}", f.name
+        else:
+            param, value = f.name, f.name
+        (kw_params if f.kw_only else params).append(param)
+        body.append(f"_setattr(self, {f.name!r}, {value})" if frozen else f"self.{f.name} = {value}")
+    if post_init:
+        body.append("self.__post_init__()")
+    signature = ", ".join(["self", *params, *(["*", *kw_params] if kw_params else [])])
+    src = [f"def __init__({signature}) -> None:", *(f"    {line}" for line in body or ["pass"])]
+    if repr:
+        parts = ", ".join(f"{f.name}={{self.{f.name}!r}}" for f in fields if f.repr)
+        src += [  # a record that (indirectly) holds itself shows `...` there, as dataclasses does
+            "def __repr__(self):",
+            "    if id(self) in _in_repr: return '...'",
+            "    _in_repr.add(id(self))",
+            f"    try: return f'{{type(self).__qualname__}}({parts})'",
+            "    finally: _in_repr.discard(id(self))",
+        ]
+    compared = "(" + "".join(f"self.{f.name}, " for f in fields if f.compare) + ")"
+    other = compared.replace("self.", "other.")
+    if eq:
+        src += [
+            "def __eq__(self, other):",
+            f"    return {compared} == {other} if other.__class__ is self.__class__ else NotImplemented",
+        ]
+        if frozen:
+            src += ["def __hash__(self):", f"    return hash({compared})"]
+    if order:
+        for method, op in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
+            src += [
+                f"def {method}(self, other):",
+                f"    return {compared} {op} {other} if other.__class__ is self.__class__ else NotImplemented",
+            ]
+    if frozen:
+        src += [
+            "def __setattr__(self, name, value):",
+            f"    raise FrozenInstanceError(f'cannot assign to field {{name!r}} of a frozen {name}')",
+            "def __delattr__(self, name):",
+            f"    raise FrozenInstanceError(f'cannot delete field {{name!r}} of a frozen {name}')",
+        ]
+    return "\n".join(src), env
+
+
+def _build(cls: type[T], frozen: bool, eq: bool, order: bool, repr: bool, slots: bool, kw_only: bool) -> type[T]:
+    fields = _fields_of(cls, kw_only)
+    src, env = _methods(cls.__name__, fields, frozen, eq, order, repr, hasattr(cls, "__post_init__"))
+    namespace: dict[str, Any] = {}
+    exec(src, env, namespace)  # noqa: S102 - our own generated source, as dataclasses does
+    if eq and not frozen:
+        namespace["__hash__"] = None  # mutable and compared by value: unhashable, like a dataclass
+    if slots:
+        cls = _slotted(cls, fields)
+    for key, value in namespace.items():
+        if key not in cls.__dict__ or (key == "__hash__" and cls.__dict__[key] is None):
+            if value is not None:
+                value.__qualname__ = f"{cls.__qualname__}.{key}"
+            setattr(cls, key, value)
+    setattr(cls, _FIELDS, tuple(fields))
+    return cls
+
+
+def _slotted(cls: type[T], fields: list[_Field]) -> Any:
+    """A copy of `cls` with `__slots__` (they can only be given when a class is created)."""
+    names = {f.name for f in fields}
+    inherited = {s for base in cls.__mro__[1:] for s in getattr(base, "__slots__", ())}
+    body = {k: v for k, v in cls.__dict__.items() if k not in names and k not in ("__dict__", "__weakref__")}
+    body["__slots__"] = tuple(f.name for f in fields if f.name not in inherited)
+    metaclass: Any = type(cls)
+    return metaclass(cls.__name__, cls.__bases__, body)
+
+
+@overload
+def record(cls: type[T], /) -> type[T]: ...
+
+
+@overload
+def record(
+    *,
+    frozen: bool = False,
+    eq: bool = True,
+    order: bool = False,
+    repr: bool = True,
+    slots: bool = False,
+    kw_only: bool = False,
+) -> Callable[[type[T]], type[T]]: ...
+
+
+@dataclass_transform(field_specifiers=(field,))
+def record(
+    cls: type[T] | None = None,
+    /,
+    *,
+    frozen: bool = False,
+    eq: bool = True,
+    order: bool = False,
+    repr: bool = True,
+    slots: bool = False,
+    kw_only: bool = False,
+) -> Any:
+    def wrap(c: type[T]) -> type[T]:
+        return _build(c, frozen, eq, order, repr, slots, kw_only)  # the same class, or its slotted copy
+
+    return wrap if cls is None else wrap(cls)
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """A copy of the record `obj` with some fields changed (`dataclasses.replace`)."""
+    values = {f.name: getattr(obj, f.name) for f in getattr(obj, _FIELDS)}
+    values.update(changes)
+    return type(obj)(**values)
