@@ -19,14 +19,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from lmimigrate.core import writer
+from lmimigrate.core.patterns import lazy_pattern
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
     from lmimigrate.core.api import Report
 
-_TABLE = re.compile(r"^[ \t]*\[tool\.lmimigrate\][ \t]*(?:#[^\r\n]*)?(\r?\n|$)", re.MULTILINE)
-_FROM_KEY = re.compile(r"^[ \t]*\"?from\"?[ \t]*=", re.MULTILINE)
+_TABLE = lazy_pattern(r"^[ \t]*\[tool\.lmimigrate\][ \t]*(?:#[^\r\n]*)?(\r?\n|$)", re.MULTILINE)
+_FROM_KEY = lazy_pattern(r"^[ \t]*\"?from\"?[ \t]*=", re.MULTILINE)
 COMMENT = "# recorded by `lmimigrate check --fix`: the release migrated from; delete this line once its notes are handled"
 
 

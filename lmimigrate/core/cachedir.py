@@ -18,9 +18,9 @@ so a results file planted by a repository can never supply the findings of a fil
 from __future__ import annotations
 
 import os
-import re
 import stat
 from typing import Literal, overload
+from lmimigrate.core.patterns import lazy_pattern
 
 DIRNAME = ".lmimigrate_cache"
 #: Kinds of files the cache writes, each `<kind>-<32 hex>.json` starting with HEADER.
@@ -28,7 +28,7 @@ KINDS = ("results", "files", "run")  # files: the stat memo (filememo.py); run: 
 HEADER = b'{"lmimigrate-cache":"3",'
 GITIGNORE = b"# Created by lmimigrate: a cache, never commit it.\n*\n"
 MAX_FILE = 1 << 30  # a results file larger than this is not ours
-_NAME = re.compile(r"(?P<kind>[a-z]+)-[0-9a-f]{32}\.json(?P<tmp>\.\d+\.tmp)?\Z")
+_NAME = lazy_pattern(r"(?P<kind>[a-z]+)-[0-9a-f]{32}\.json(?P<tmp>\.\d+\.tmp)?\Z")
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 

@@ -3,10 +3,10 @@ specific one, and exact repeats)."""
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 
 from lmimigrate.core.ftypes import Finding, Unit
+from lmimigrate.core.patterns import lazy_pattern
 
 
 class _Covering:
@@ -64,7 +64,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 # ---- suppression comments ------------------------------------------------------------------------------
 
-_SUPPRESS = re.compile(r"lmimigrate:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?")
+_SUPPRESS = lazy_pattern(r"lmimigrate:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?")
 
 
 def suppressions(unit: Unit) -> dict[int, frozenset[str] | None]:

@@ -2,8 +2,8 @@
 
 pre-commit starts lmimigrate on every commit, so import time is most of a one-file run. `dataclasses`
 imports `inspect` and builds each class with a dozen `exec` calls plus a signature for its docstring: for
-our ~36 record types that was a third of a one-file check. `record` writes all of a class's methods in one
-`exec`. Type checkers see it as a dataclass (`dataclass_transform`); the semantics kept are the ones used
+our ~36 record types that was a third of a one-file check. `record` builds the comparison and repr methods from
+closures and writes a class's `__init__` (one `exec`) when it is first instantiated. Type checkers see it as a dataclass (`dataclass_transform`); the semantics kept are the ones used
 here: `frozen`, `eq`, `order`, `repr`, `slots`, `field(default=, default_factory=, repr=, compare=,
 kw_only=)`, the `KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `replace`.
 """
@@ -11,6 +11,7 @@ kw_only=)`, the `KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `
 from __future__ import annotations
 
 import sys
+from operator import attrgetter, ge, gt, le, lt
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar, overload
 
 if sys.version_info >= (3, 11):
@@ -88,15 +89,8 @@ def _fields_of(cls: type, kw_only_default: bool) -> list[_Field]:
     return list(fields.values())
 
 
-def _methods(
-    name: str, fields: list[_Field], frozen: bool, eq: bool, order: bool, repr: bool, post_init: bool
-) -> tuple[str, dict[str, Any]]:
-    env: dict[str, Any] = {
-        "_MISSING": _MISSING,
-        "_setattr": object.__setattr__,
-        "FrozenInstanceError": FrozenInstanceError,
-        "_in_repr": set(),
-    }
+def _init_source(fields: list[_Field], frozen: bool, post_init: bool) -> tuple[str, dict[str, Any]]:
+    env: dict[str, Any] = {"_MISSING": _MISSING, "_setattr": object.__setattr__}
     params: list[str] = []
     kw_params: list[str] = []
     body: list[str] = []
@@ -114,51 +108,79 @@ def _methods(
     if post_init:
         body.append("self.__post_init__()")
     signature = ", ".join(["self", *params, *(["*", *kw_params] if kw_params else [])])
-    src = [f"def __init__({signature}) -> None:", *(f"    {line}" for line in body or ["pass"])]
+    return "\n".join([f"def __init__({signature}) -> None:", *(f"    {line}" for line in body or ["pass"])]), env
+
+
+def _lazy_init(cls: type, fields: list[_Field], frozen: bool) -> Callable[..., None]:
+    """An `__init__` that writes the real one (straight-line code, as fast as a dataclass's) on the first
+    instantiation: most record types of a short run are never instantiated, so most never pay for it."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        src, env = _init_source(fields, frozen, hasattr(cls, "__post_init__"))
+        namespace: dict[str, Any] = {}
+        exec(src, env, namespace)  # noqa: S102 - our own generated source, as dataclasses does
+        real = namespace["__init__"]
+        real.__qualname__ = f"{cls.__qualname__}.__init__"
+        type.__setattr__(cls, "__init__", real)
+        real(self, *args, **kwargs)
+
+    return __init__
+
+
+def _key(fields: list[_Field]) -> Callable[[Any], tuple[Any, ...]]:
+    names = [f.name for f in fields if f.compare]
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return attrgetter(*names) if names else (lambda obj: ())
+
+
+def _methods(cls: type, fields: list[_Field], frozen: bool, eq: bool, order: bool, repr: bool) -> dict[str, Any]:
+    key = _key(fields)
+    methods: dict[str, Any] = {"__init__": _lazy_init(cls, fields, frozen)}
     if repr:
-        parts = ", ".join(f"{f.name}={{self.{f.name}!r}}" for f in fields if f.repr)
-        src += [  # a record that (indirectly) holds itself shows `...` there, as dataclasses does
-            "def __repr__(self):",
-            "    if id(self) in _in_repr: return '...'",
-            "    _in_repr.add(id(self))",
-            f"    try: return f'{{type(self).__qualname__}}({parts})'",
-            "    finally: _in_repr.discard(id(self))",
-        ]
-    compared = "(" + "".join(f"self.{f.name}, " for f in fields if f.compare) + ")"
-    other = compared.replace("self.", "other.")
+        shown = [f.name for f in fields if f.repr]
+        in_repr: set[int] = set()
+
+        def __repr__(self: Any) -> str:  # a record that (indirectly) holds itself shows `...`, as dataclasses does
+            if id(self) in in_repr:
+                return "..."
+            in_repr.add(id(self))
+            try:
+                return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in shown)})"
+            finally:
+                in_repr.discard(id(self))
+
+        methods["__repr__"] = __repr__
     if eq:
-        src += [
-            "def __eq__(self, other):",
-            f"    return {compared} == {other} if other.__class__ is self.__class__ else NotImplemented",
-        ]
-        if frozen:
-            src += ["def __hash__(self):", f"    return hash({compared})"]
+        methods["__eq__"] = lambda self, other: key(self) == key(other) if other.__class__ is self.__class__ else NotImplemented
+        methods["__hash__"] = (lambda self: hash(key(self))) if frozen else None  # mutable: unhashable, like a dataclass
     if order:
-        for method, op in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-            src += [
-                f"def {method}(self, other):",
-                f"    return {compared} {op} {other} if other.__class__ is self.__class__ else NotImplemented",
-            ]
+        for name, compare in (("__lt__", lt), ("__le__", le), ("__gt__", gt), ("__ge__", ge)):
+            methods[name] = _ordering(key, compare)
     if frozen:
-        src += [
-            "def __setattr__(self, name, value):",
-            f"    raise FrozenInstanceError(f'cannot assign to field {{name!r}} of a frozen {name}')",
-            "def __delattr__(self, name):",
-            f"    raise FrozenInstanceError(f'cannot delete field {{name!r}} of a frozen {name}')",
-        ]
-    return "\n".join(src), env
+        methods["__setattr__"] = _refuse_setattr
+        methods["__delattr__"] = _refuse_delattr
+    return methods
+
+
+def _ordering(key: Callable[[Any], tuple[Any, ...]], compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
+    return lambda self, other: compare(key(self), key(other)) if other.__class__ is self.__class__ else NotImplemented
+
+
+def _refuse_setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
+
+
+def _refuse_delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r} of a frozen {type(self).__name__}")
 
 
 def _build(cls: type[T], frozen: bool, eq: bool, order: bool, repr: bool, slots: bool, kw_only: bool) -> type[T]:
     fields = _fields_of(cls, kw_only)
-    src, env = _methods(cls.__name__, fields, frozen, eq, order, repr, hasattr(cls, "__post_init__"))
-    namespace: dict[str, Any] = {}
-    exec(src, env, namespace)  # noqa: S102 - our own generated source, as dataclasses does
-    if eq and not frozen:
-        namespace["__hash__"] = None  # mutable and compared by value: unhashable, like a dataclass
     if slots:
         cls = _slotted(cls, fields)
-    for key, value in namespace.items():
+    for key, value in _methods(cls, fields, frozen, eq, order, repr).items():
         if key not in cls.__dict__ or (key == "__hash__" and cls.__dict__[key] is None):
             if value is not None:
                 value.__qualname__ = f"{cls.__qualname__}.{key}"

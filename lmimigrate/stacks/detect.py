@@ -19,40 +19,41 @@ from packaging.version import InvalidVersion, Version
 from lmimigrate.core.detection import Detection, register_detector
 from lmimigrate.core.versions import VersionError
 from lmimigrate.stacks.lmi.versions import lmi_major
+from lmimigrate.core.patterns import lazy_pattern
 
 
-_ECR_TAG = re.compile(rb"djl-inference:([A-Za-z0-9][A-Za-z0-9._-]*)")
-_HUB_TAG = re.compile(rb"deepjavalibrary/djl-serving:([A-Za-z0-9][A-Za-z0-9._-]*)")
-_SM_CALL = re.compile(rb"(?:image_uris\.)?retrieve\s*\(([^()]{0,600})\)")
+_ECR_TAG = lazy_pattern(rb"djl-inference:([A-Za-z0-9][A-Za-z0-9._-]*)")
+_HUB_TAG = lazy_pattern(rb"deepjavalibrary/djl-serving:([A-Za-z0-9][A-Za-z0-9._-]*)")
+_SM_CALL = lazy_pattern(rb"(?:image_uris\.)?retrieve\s*\(([^()]{0,600})\)")
 # In a raw .ipynb the quotes of cell sources are escaped: framework=\"djl-deepspeed\".
 _Q = rb"""\\?["']"""
-_SM_FRAMEWORK = re.compile(rb"framework\s*=\s*" + _Q + rb"(djl-(?:lmi|deepspeed|tensorrtllm|neuronx|fastertransformer))" + _Q)
-_SM_VERSION = re.compile(rb"version\s*=\s*" + _Q + rb"(\d+\.\d+\.\d+)" + _Q)
-_HF_LLM_URI = re.compile(rb"get_huggingface_llm_image_uri\s*\(\s*" + _Q + rb"lmi" + _Q + rb"\s*,\s*version\s*=\s*" + _Q + rb"(\d+\.\d+\.\d+)")
+_SM_FRAMEWORK = lazy_pattern(rb"framework\s*=\s*" + _Q + rb"(djl-(?:lmi|deepspeed|tensorrtllm|neuronx|fastertransformer))" + _Q)
+_SM_VERSION = lazy_pattern(rb"version\s*=\s*" + _Q + rb"(\d+\.\d+\.\d+)" + _Q)
+_HF_LLM_URI = lazy_pattern(rb"get_huggingface_llm_image_uri\s*\(\s*" + _Q + rb"lmi" + _Q + rb"\s*,\s*version\s*=\s*" + _Q + rb"(\d+\.\d+\.\d+)")
 # `vllm==0.6.2`, `vllm~=0.6.2`, `vllm===0.6.2`; the look-behind is checked by hand (_WORDISH), which lets the
 # regex engine jump to each `vllm`.
-_VLLM_PIN_FAST = re.compile(rb"vllm(?:\[[\w,]+\])?\s*(?:===?|~=)\s*v?(\d+\.\d+\.\d+(?:\.post\d+)?)")
-_POETRY_PIN = re.compile(rb"(?m)^[ \t]*vllm[ \t]*=[ \t]*[\"'](?:==|\^|~)?v?(\d+\.\d+\.\d+(?:\.post\d+)?)[\"']")
-_VLLM_VERSION_ARG = re.compile(rb"\bVLLM_VERSION[ \t]*[=:][ \t]*[\"']?v?(\d+\.\d+\.\d+(?:\.post\d+)?)\b")
+_VLLM_PIN_FAST = lazy_pattern(rb"vllm(?:\[[\w,]+\])?\s*(?:===?|~=)\s*v?(\d+\.\d+\.\d+(?:\.post\d+)?)")
+_POETRY_PIN = lazy_pattern(rb"(?m)^[ \t]*vllm[ \t]*=[ \t]*[\"'](?:==|\^|~)?v?(\d+\.\d+\.\d+(?:\.post\d+)?)[\"']")
+_VLLM_VERSION_ARG = lazy_pattern(rb"\bVLLM_VERSION[ \t]*[=:][ \t]*[\"']?v?(\d+\.\d+\.\d+(?:\.post\d+)?)\b")
 _WORDISH = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_VLLM_IMAGE = re.compile(rb"vllm/vllm-openai:v?(\d+\.\d+\.\d+)")
+_VLLM_IMAGE = lazy_pattern(rb"vllm/vllm-openai:v?(\d+\.\d+\.\d+)")
 # Another image whose repository names vllm: `rocm/vllm:rocm6.2_mi300_ubuntu20.04_py3.9_vllm_0.6.6`,
 # `aibrix/vllm-openai:aibrix-kvcache-v0.8.5-20250301`. Gaudi/HPU images have their own numbering (fork tags).
 # Starts with the literal `vllm` (the regex engine jumps to each occurrence); the repository part before it is
 # found by hand (`_REF_CHARS`).
-_OTHER_VLLM_IMAGE = re.compile(rb"vllm[\w.-]*:([\w][\w.+-]{0,127})")
+_OTHER_VLLM_IMAGE = lazy_pattern(rb"vllm[\w.-]*:([\w][\w.+-]{0,127})")
 _REF_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 _TAG_VERSION = (
-    re.compile(r"vllm[_-]?v?(\d+\.\d+\.\d+(?:\.post\d+)?)"),
-    re.compile(r"(?:^|[_-])v(\d+\.\d+\.\d+(?:\.post\d+)?)(?=$|[_+-])"),
-    re.compile(r"^(\d+\.\d+\.\d+(?:\.post\d+)?)(?=$|[_+-])"),
+    lazy_pattern(r"vllm[_-]?v?(\d+\.\d+\.\d+(?:\.post\d+)?)"),
+    lazy_pattern(r"(?:^|[_-])v(\d+\.\d+\.\d+(?:\.post\d+)?)(?=$|[_+-])"),
+    lazy_pattern(r"^(\d+\.\d+\.\d+(?:\.post\d+)?)(?=$|[_+-])"),
 )
 # Helm values: `image:` with `repository:` and `tag:` as sibling keys (either order, a few lines apart).
-_HELM_REPO = re.compile(rb"(?m)^([ \t]*)repository:[ \t]*[\"']?([^\s\"'#]+)")
-_HELM_TAG = re.compile(rb"(?m)^([ \t]*)tag:[ \t]*[\"']?([^\s\"'#]+)")
-_FORK_TAG = re.compile(rb"\+Gaudi-(\d+\.\d+\.\d+)")
-_GAUDI_IMAGE = re.compile(rb"gaudi-docker/(\d+\.\d+\.\d+)/")
-_VLLM_GAUDI_PIN = re.compile(rb"vllm[-_]gaudi\s*==\s*v?(\d+\.\d+\.\d+)")
+_HELM_REPO = lazy_pattern(rb"(?m)^([ \t]*)repository:[ \t]*[\"']?([^\s\"'#]+)")
+_HELM_TAG = lazy_pattern(rb"(?m)^([ \t]*)tag:[ \t]*[\"']?([^\s\"'#]+)")
+_FORK_TAG = lazy_pattern(rb"\+Gaudi-(\d+\.\d+\.\d+)")
+_GAUDI_IMAGE = lazy_pattern(rb"gaudi-docker/(\d+\.\d+\.\d+)/")
+_VLLM_GAUDI_PIN = lazy_pattern(rb"vllm[-_]gaudi\s*==\s*v?(\d+\.\d+\.\d+)")
 
 QUICK = (b"djl", b"vllm", b"Gaudi", b"gaudi", b"VLLM_VERSION", b"huggingface_llm_image_uri")
 

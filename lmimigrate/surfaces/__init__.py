@@ -13,6 +13,7 @@ import os
 import re
 
 from lmimigrate.core.ftypes import Finding, ParsedFile, Unit
+from lmimigrate.core.patterns import lazy_pattern
 
 # (glob on the file name, surface). First match wins; names are matched case-sensitively except
 # the extension globs, which are lower-cased first.
@@ -83,7 +84,7 @@ COMMENTS = {
 PIN_GLOBS = ("requirements*.txt", "requirements/*.txt", "pyproject.toml", "constraints*.txt", "setup.cfg")
 
 #: A shell script without an extension is recognised by its first line (what `file` and editors do).
-_SHELL_SHEBANG = re.compile(rb"#![ \t]*(?:/usr)?(?:/local)?/bin/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|z|k|da|a)?sh\b")
+_SHELL_SHEBANG = lazy_pattern(rb"#![ \t]*(?:/usr)?(?:/local)?/bin/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|z|k|da|a)?sh\b")
 SNIFF_BYTES = 128
 
 

@@ -22,13 +22,14 @@ from lmimigrate.surfaces.shell.nested import parse_hosting, read_hosting, Nest, 
 from lmimigrate.surfaces.shell.script import command_scopes, own_lines, raw, word_delete_span
 from lmimigrate.surfaces.shell.words import JsonArraySyntax
 from lmimigrate.surfaces.text import next_line
+from lmimigrate.core.patterns import lazy_pattern
 
-_DIRECTIVE = re.compile(r"#[ \t]*([A-Za-z]+)[ \t]*=[ \t]*(\S*)[ \t]*$")
-_INSTRUCTION = re.compile(r"[A-Za-z]+")
-_HEREDOC = re.compile(r"<<-?[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
-_ENV_NAME = re.compile(r"[^\s=\"'$\\`]+=")
-_JSON_STRING = re.compile(r'"(?:[^"\\\r\n]|\\.)*"')
-_JSON_GAP = re.compile(r"(?:\s|\\(?=\r?\n|\r))*")
+_DIRECTIVE = lazy_pattern(r"#[ \t]*([A-Za-z]+)[ \t]*=[ \t]*(\S*)[ \t]*$")
+_INSTRUCTION = lazy_pattern(r"[A-Za-z]+")
+_HEREDOC = lazy_pattern(r"<<-?[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
+_ENV_NAME = lazy_pattern(r"[^\s=\"'$\\`]+=")
+_JSON_STRING = lazy_pattern(r'"(?:[^"\\\r\n]|\\.)*"')
+_JSON_GAP = lazy_pattern(r"(?:\s|\\(?=\r?\n|\r))*")
 
 
 class _Instruction:

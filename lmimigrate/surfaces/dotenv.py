@@ -3,17 +3,17 @@ per file. Values containing `$X`, `${X}`, `$(...)` are non-literal."""
 
 from __future__ import annotations
 
-import re
 
 from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.surfaces.common import add_env_setting
 from lmimigrate.surfaces.shell.env import EnvScope
 from lmimigrate.surfaces.text import next_line
+from lmimigrate.core.patterns import lazy_pattern
 
-_EXPANSION = re.compile(r"\$(?:\{|\(|[A-Za-z_])")
+_EXPANSION = lazy_pattern(r"\$(?:\{|\(|[A-Za-z_])")
 
-_DOTENV_KEY = re.compile(r"(export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
-_DOTENV_BARE = re.compile(r"(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*[ \t]*(?:#[^\r\n]*)?(?=\r|\n|$)")
+_DOTENV_KEY = lazy_pattern(r"(export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*")
+_DOTENV_BARE = lazy_pattern(r"(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*[ \t]*(?:#[^\r\n]*)?(?=\r|\n|$)")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 

@@ -24,12 +24,13 @@ import re
 from typing import Callable, Sequence
 
 from lmimigrate.core.ftypes import ParseError, Unit
+from lmimigrate.core.patterns import lazy_pattern
 
 Encode = Callable[[str], str]
 ToHost = Callable[[int], int]
 
 #: Placeholders that make embedded text opaque where they occur.
-PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\n]*\}|\{[A-Za-z_][\w.\[\]'\"]*(?:![rsa])?(?::[^{}\n]*)?\}")
+PLACEHOLDER = lazy_pattern(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\n]*\}|\{[A-Za-z_][\w.\[\]'\"]*(?:![rsa])?(?::[^{}\n]*)?\}")
 
 
 def placeholders(text: str, pattern: re.Pattern[str] = PLACEHOLDER) -> tuple[tuple[int, int], ...]:

@@ -13,10 +13,11 @@ import re
 from lmimigrate.core.record import field, record
 
 from lmimigrate.core.ftypes import ParseError
+from lmimigrate.core.patterns import lazy_pattern
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?:\r\n|\r|\n)")
+_IDENT = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_-]*")
+_NUMBER = lazy_pattern(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_HEREDOC = lazy_pattern(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?:\r\n|\r|\n)")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 MAX_DEPTH = 200

@@ -11,20 +11,20 @@ hostile input can neither overflow the C stack here nor in the recursive walkers
 
 from __future__ import annotations
 
-import re
 from lmimigrate.core.record import record
 from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import ParseError
+from lmimigrate.core.patterns import lazy_pattern
 
 MAX_DEPTH = 256
 CONTAINERS = ("object", "array")
 
 _WS = " \t\n\r"
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+_NUMBER = lazy_pattern(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_PLAIN = lazy_pattern(r'[^"\\\x00-\x1f]*')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_HEX4 = lazy_pattern(r"[0-9a-fA-F]{4}")
 _LITERALS: dict[str, tuple[str, Any]] = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
 
 

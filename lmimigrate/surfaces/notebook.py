@@ -20,7 +20,6 @@ or not); all other bytes, escapes included, stay as they were (surfaces/notebook
 from __future__ import annotations
 
 import importlib
-import re
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -28,14 +27,15 @@ from typing import TYPE_CHECKING
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Unit
 from lmimigrate.surfaces import jsonpos
 from lmimigrate.surfaces.notebook_source import Source, edits, list_layout, raw_offset
+from lmimigrate.core.patterns import lazy_pattern
 
 _raw_offset = raw_offset  # the name tests and older callers use
 
 if TYPE_CHECKING:
     from lmimigrate.core.ftypes import Finding
 
-_ASSIGN_MAGIC = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*(?=[!%])")
-_HELP = re.compile(r"[ \t]*[A-Za-z_][\w.]*[ \t]*(\?\??)[ \t]*$")
+_ASSIGN_MAGIC = lazy_pattern(r"[ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*(?=[!%])")
+_HELP = lazy_pattern(r"[ \t]*[A-Za-z_][\w.]*[ \t]*(\?\??)[ \t]*$")
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 _SHELL_CELL_MAGICS = frozenset({"bash", "sh"})
 

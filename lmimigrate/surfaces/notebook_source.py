@@ -10,11 +10,11 @@ Python decodes as is) are always written as escapes, since they cannot be encode
 from __future__ import annotations
 
 import json
-import re
 
 from lmimigrate.surfaces.jsonpos import JNode
+from lmimigrate.core.patterns import lazy_pattern
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = lazy_pattern("[\ud800-\udfff]")
 
 
 class Source:

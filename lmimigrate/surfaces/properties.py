@@ -10,16 +10,16 @@ is one `{{ placeholder }}`) are not settings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
+from lmimigrate.core.patterns import lazy_pattern
 
 _SEPARATORS = "=:"
 _WS = " \t\f"
 _TEMPLATE_LINE = ("{%", "{#", "{{")
-_PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{|\{[A-Za-z_][A-Za-z0-9_.]*\}")
+_PLACEHOLDER = lazy_pattern(r"\{\{|\{%|\$\{|\{[A-Za-z_][A-Za-z0-9_.]*\}")
 
 
 class PropertiesScope(Scope):

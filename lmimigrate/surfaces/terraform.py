@@ -13,18 +13,18 @@ is still reported, its value never rewritten. Edits are splices into the origina
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces import hcl
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.text import line_start, next_line
+from lmimigrate.core.patterns import lazy_pattern
 
 ENV_OWNERS = frozenset({"environment", "env", "environment_variables", "environmentvariables"})
-_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
-_BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_PLAIN_SCALAR = re.compile(r"-?\d+(?:\.\d+)?|true|false")
+_ENV_NAME = lazy_pattern(r"[A-Z_][A-Z0-9_]*")
+_BARE_KEY = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_-]*")
+_PLAIN_SCALAR = lazy_pattern(r"-?\d+(?:\.\d+)?|true|false")
 
 
 class TerraformScope(Scope):

@@ -5,11 +5,11 @@ Every line break is `\\n`, `\\r\\n` or a lone `\\r`: files keep whatever they us
 
 from __future__ import annotations
 
-import re
 from typing import Any
+from lmimigrate.core.patterns import lazy_pattern
 
 _HSPACE = " \t"
-EOL = re.compile(r"\r\n|\r|\n")
+EOL = lazy_pattern(r"\r\n|\r|\n")
 
 
 def line_start(text: str, i: int) -> int:

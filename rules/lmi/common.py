@@ -8,6 +8,7 @@ from typing import Iterator
 from lmimigrate.core.ftypes import Scope, Setting
 from lmimigrate.core.rule import cited
 from lmimigrate.stacks.lmi.env import is_lmi_scope
+from lmimigrate.core.patterns import lazy_pattern
 
 #: The djl-serving files the reference (lmi_ground_truth.md) quotes most, for evidence entries.
 BREAKING = "serving/docs/lmi/announcements/breaking_changes.md"
@@ -112,12 +113,12 @@ def model_id(scope: Scope, ctx=None) -> str | None:
 #: T5 family: t5, flan-t5 / flant5, ul2 / flan-ul2, mt5, mt0 (mT5 fine-tunes), byt5, t5gemma, codet5.
 #: The name must stand alone (`codegen-t5ish`, `t5x-team` are not T5): bounded by a separator or the end;
 #: matched anywhere in an id or path (`s3://bucket/flant5-xxl/`, `/opt/ml/model/t5-large`).
-_T5 = re.compile(
+_T5 = lazy_pattern(
     r"(?<![a-z0-9])(?:flan[-_]?t5|flan[-_]?ul2|ul2|mt5|mt0|byt5|t5gemma|codet5p?|t5(?:[-_]v1[._]1)?)(?=$|[-_./\\\s\"'])",
     re.I,
 )
 #: MLlama: Llama 3.2 Vision (11B, 90B), Llama Guard 3 11B Vision, and the architecture name itself.
-_MLLAMA = re.compile(r"llama[-_]?3[._]?2[-_]?\d+b[-_]?vision|llama[-_]guard[-_]3[-_]11b[-_]vision|mllama", re.I)
+_MLLAMA = lazy_pattern(r"llama[-_]?3[._]?2[-_]?\d+b[-_]?vision|llama[-_]guard[-_]3[-_]11b[-_]vision|mllama", re.I)
 
 
 def t5_in(text: str | None) -> str | None:

@@ -13,15 +13,15 @@ variable or module constant (`MODEL = "google/flan-t5-xxl"`), in a markdown cell
 
 from __future__ import annotations
 
-import re
 from lmimigrate.core.record import record
 
 from lmimigrate.core.ftypes import Scope
 
 from .common import get, mllama_in, t5_in
+from lmimigrate.core.patterns import lazy_pattern
 
 #: A Hugging Face hub id: `org/name`, no scheme, no leading `/` or `.`.
-_HF_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+_HF_ID = lazy_pattern(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
 @record(frozen=True)

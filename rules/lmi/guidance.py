@@ -16,6 +16,7 @@ from lmimigrate.core.rule import Rule
 
 from .async_mode import ASYNC_ENTRY, async_path
 from .common import BREAKING, PROPS, RELEASE_NOTES, entry_point, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, value
+from lmimigrate.core.patterns import lazy_pattern
 
 SCHEMA = "serving/docs/lmi/user_guides/lmi_input_output_schema.md"
 V10_NOTES = "serving/docs/lmi/user_guides/release_notes.md (branch 0.29.0-dlc, titled LMI V10)"
@@ -238,7 +239,7 @@ class OutputFormatterSignature(Rule):
                                  "`RequestOutput` (the legacy signature shim is gone from 0.29.0)")
 
 
-_OUTPUT_DECORATOR = re.compile(r"^[ \t]*@(?:[\w.]+\.)?output_formatter\b", re.M)
+_OUTPUT_DECORATOR = lazy_pattern(r"^[ \t]*@(?:[\w.]+\.)?output_formatter\b", re.M)
 
 
 class OutputFormatterFinal(Rule):

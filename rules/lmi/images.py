@@ -12,6 +12,7 @@ from lmimigrate.core.versions import VersionError
 from lmimigrate.stacks.lmi.versions import LMI_RELEASES, lmi_major
 
 from .common import ev
+from lmimigrate.core.patterns import lazy_pattern
 
 #: TensorRT-LLM companion tags by DJL version (§1.2). 0.31.0 has none; 0.35.0/0.36.0 none published.
 TRT_TAGS = {
@@ -30,10 +31,10 @@ HUB_FLAVOURS = ("lmi", "deepspeed", "tensorrt-llm", "pytorch-inf2")
 # The account and region may be placeholders (CloudFormation `!Sub "${AWS::AccountId}..${AWS::Region}.."`, a
 # Python f-string's `{region}`): the tag is still literal.
 _PLACEHOLDER = r"\$\{[^}\s]+\}|\{[A-Za-z_][\w.]*\}"
-_ECR = re.compile(rf"(?:\b\d{{12}}|{_PLACEHOLDER})\.dkr\.ecr\.(?:[a-z0-9-]+|{_PLACEHOLDER})\.amazonaws\.com(?:\.cn)?"
+_ECR = lazy_pattern(rf"(?:\b\d{{12}}|{_PLACEHOLDER})\.dkr\.ecr\.(?:[a-z0-9-]+|{_PLACEHOLDER})\.amazonaws\.com(?:\.cn)?"
                   r"/djl-inference:([A-Za-z0-9][A-Za-z0-9._-]*)")
-_HUB = re.compile(r"(?<![\w./-])(?:docker\.io/)?deepjavalibrary/djl-serving:([A-Za-z0-9][A-Za-z0-9._-]*)")
-_DJL = re.compile(r"^(\d+\.\d+\.\d+)-(.+)$")
+_HUB = lazy_pattern(r"(?<![\w./-])(?:docker\.io/)?deepjavalibrary/djl-serving:([A-Za-z0-9][A-Za-z0-9._-]*)")
+_DJL = lazy_pattern(r"^(\d+\.\d+\.\d+)-(.+)$")
 
 
 def _major_of_djl(djl: str) -> int | None:

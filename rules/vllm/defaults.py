@@ -7,12 +7,12 @@ finding sits on it. None of these has a fix unless keeping the old behaviour is 
 
 from __future__ import annotations
 
-import re
 from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import MODEL, VllmRule, as_bool, dict_value, ev
 from .env import LLM_CALLS
+from lmimigrate.core.patterns import lazy_pattern
 
 LAUNCH_KINDS = ("cli", "vllm-config", "python-call")
 
@@ -218,7 +218,7 @@ ROWS = (
 
 
 #: Words naming a non-CUDA vLLM build or device (an image, `--device`, a Habana/TPU runtime variable).
-_NOT_CUDA = re.compile(r"(?<![a-z0-9])(?:rocm|tpu|hpu|gaudi|habana\w*|neuron\w*|xpu|vllm-cpu|openvino)(?![a-z0-9])")
+_NOT_CUDA = lazy_pattern(r"(?<![a-z0-9])(?:rocm|tpu|hpu|gaudi|habana\w*|neuron\w*|xpu|vllm-cpu|openvino)(?![a-z0-9])")
 
 
 def not_cuda(scope) -> bool:

@@ -16,6 +16,7 @@ from lmimigrate.stacks.vllm.inventory import for_version, last_release_with, sug
 from lmimigrate.core.rule import Rule
 
 from .common import ev as _ev
+from lmimigrate.core.patterns import lazy_pattern
 
 LLM_QUALNAMES = ("vllm.LLM", "vllm.entrypoints.llm.LLM")
 ENGINE_ARGS_QUALNAMES = ("vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs")
@@ -33,7 +34,7 @@ GAUDI_ENV_PREFIXES = (
     "VLLM_GC_THR_", "VLLM_PT_PROFILE", "VLLM_PROFILE_PROMPT", "VLLM_PROFILE_DECODE", "VLLM_MULTIMODAL_BUCKETS",
     "VLLM_DEVELOPER_MODE", "VLLM_DEFRAG", "VLLM_HPU_", "VLLM_USE_HPU_",
 )
-_GAUDI_WORDS = re.compile(r"habana|gaudi|\bhpu\b|vllm-fork|vllm_gaudi|vllm-gaudi", re.I)
+_GAUDI_WORDS = lazy_pattern(r"habana|gaudi|\bhpu\b|vllm-fork|vllm_gaudi|vllm-gaudi", re.I)
 
 
 def _gaudi_name(key: str) -> bool:

@@ -4,7 +4,6 @@ quantization.py, nested config keys (D2-D5, K1) in nested.py."""
 
 from __future__ import annotations
 
-import re
 
 from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
@@ -13,6 +12,7 @@ from lmimigrate.core.rule import spelled
 from .common import VllmRule
 
 from .common import MODEL, PY_VLLM, as_bool, ev, settings
+from lmimigrate.core.patterns import lazy_pattern
 
 # ---- T1 ------------------------------------------------------------------------------------------------
 
@@ -225,7 +225,7 @@ class RequestLoggingDefaultOff(VllmRule):
 
 # ---- G3 ------------------------------------------------------------------------------------------------
 
-_GUIDED_FIELD = re.compile(r"""(["'])(guided_(?:json|regex|choice|grammar|decoding_backend|whitespace_pattern))\1\s*:""")
+_GUIDED_FIELD = lazy_pattern(r"""(["'])(guided_(?:json|regex|choice|grammar|decoding_backend|whitespace_pattern))\1\s*:""")
 
 
 class GuidedRequestFieldsIgnored(VllmRule):

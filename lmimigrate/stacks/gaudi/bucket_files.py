@@ -14,6 +14,7 @@ import shlex
 from packaging.version import Version
 
 from lmimigrate.stacks.gaudi.buckets import CODE, FORK_EXP_FLAG, GAUDI_QUERY
+from lmimigrate.core.patterns import lazy_pattern
 
 #: Calculated, but read by no serving process: said in a comment, never written as a variable.
 NOT_READ = ("MAX_MODEL_LEN",)
@@ -50,7 +51,7 @@ def render_dotenv(report: dict) -> str:
 
 # ---------------------------------------------------------------------------------------------------- check
 
-_ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+_ASSIGN = lazy_pattern(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
 def read_env_assignments(text: str) -> dict[str, tuple[str, int]]:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import re
 
 from packaging.version import Version
 
 from lmimigrate.core.versions import StackInfo, VersionError, register
+from lmimigrate.core.patterns import lazy_pattern
 
-_FORK_TAG = re.compile(r"^v?[\d.]+(?:\.post\d+)?\+Gaudi-(\d+\.\d+\.\d+)$")
+_FORK_TAG = lazy_pattern(r"^v?[\d.]+(?:\.post\d+)?\+Gaudi-(\d+\.\d+\.\d+)$")
 
 
 def _parse_fork(text: str) -> Version:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 
 from lmimigrate.surfaces.knowledge import EnvView, register_env_view
+from lmimigrate.core.patterns import lazy_pattern
 
-_ALL_CAPS = re.compile(r"[A-Z_\d]+")
+_ALL_CAPS = lazy_pattern(r"[A-Z_\d]+")
 
 # §4.1 entrypoint translations and §4.4 documented shortcuts: env name -> the LMI key it ends up setting.
 ENV_ALIASES: dict[str, str] = {

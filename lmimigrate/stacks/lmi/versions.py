@@ -8,6 +8,7 @@ from lmimigrate.core.record import record
 from packaging.version import Version
 
 from lmimigrate.core.versions import StackInfo, VersionError, VersionPair, register
+from lmimigrate.core.patterns import lazy_pattern
 
 
 @record(frozen=True)
@@ -52,7 +53,7 @@ _LMI_BY_DJL = {r.djl: r.major for r in LMI_RELEASES.values() if r.djl != "0.36.0
 
 # Every image flavour the reference lists (lmi_ground_truth.md §1.2-§1.3): the DJL version gives the LMI line,
 # except `-lmiNN`, which names it (v18-v27 share DJL 0.36.0).
-_LMI_TAG = re.compile(
+_LMI_TAG = lazy_pattern(
     r"^v?(\d+\.\d+\.\d+)-(?:lmi(\d+)\.\d+\.\d+|deepspeed[\d.]+|tensorrtllm[\d.]+|neuronx-sdk[\d.]+|"
     r"fastertransformer[\d.]+|cpu-full|lmi|tensorrt-llm|pytorch-inf2|pytorch-gpu|aarch64)(?:-.*)?$"
 )

@@ -14,7 +14,7 @@ release into the existing data (`--add`) without extracting the others again.
 from __future__ import annotations
 
 import json
-import re
+from lmimigrate.core.patterns import lazy_pattern
 
 FORMAT = 2
 
@@ -33,7 +33,7 @@ SET_KINDS = (
 )
 DICT_KINDS = ("flag_aliases", "parser_rewritten_flags", "deprecated_env_vars", "parser")
 
-_VERSION_AT_START = re.compile(r'\{"version":\s*"([^"]+)"')
+_VERSION_AT_START = lazy_pattern(r'\{"version":\s*"([^"]+)"')
 
 
 def _key(version: str):

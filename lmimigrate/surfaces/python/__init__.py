@@ -20,8 +20,6 @@ Offsets: ast columns are UTF-8 byte offsets in a line; `Offsets` turns them into
 
 from __future__ import annotations
 
-import re
-
 from lmimigrate.core.ftypes import ParsedFile, ParseError, TextEdit, Unit
 from lmimigrate.surfaces.python.builder import ENV_KWARGS, SAMPLING_CALLS, VLLM_ENGINE_CALLS, _Builder, _mostly_upper
 from lmimigrate.surfaces.python.carriers import launch_scopes, string_units
@@ -29,6 +27,7 @@ from lmimigrate.surfaces.python.containers import engine_arg_dicts, environment_
 from lmimigrate.surfaces.python.literals import Items, Offsets, py_literal, py_str, quote_of
 from lmimigrate.surfaces.python.model import Arg, Call, Import, ImportedName, Keyword, PyModule, Reference, build_module
 from lmimigrate.surfaces.python.scopes import PyCallScope, PyEnvScope
+from lmimigrate.core.patterns import lazy_pattern
 
 __all__ = [
     "ENV_KWARGS", "PREFILTER", "SAMPLING_CALLS", "VLLM_ENGINE_CALLS", "Arg", "Call", "Import", "ImportedName", "Items",
@@ -51,7 +50,7 @@ def carried(qualname: str) -> bool:
 
 
 #: A quoted environment variable name of the serving stacks (LMI, vLLM, Gaudi, SageMaker, Hugging Face).
-_SERVING_ENV = re.compile(r"[\"'](?:OPTION|VLLM|HF|SM|SAGEMAKER|TENSOR_PARALLEL|SERVING|HABANA|PT_HPU|HUGGING)[A-Z0-9_]*[\"']")
+_SERVING_ENV = lazy_pattern(r"[\"'](?:OPTION|VLLM|HF|SM|SAGEMAKER|TENSOR_PARALLEL|SERVING|HABANA|PT_HPU|HUGGING)[A-Z0-9_]*[\"']")
 
 
 def containers(b: _Builder, text: str) -> None:

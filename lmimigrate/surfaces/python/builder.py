@@ -12,6 +12,7 @@ from lmimigrate.surfaces.common import add_env_setting
 from lmimigrate.surfaces.python.literals import Items, _delete_span, _significant, quote_of
 from lmimigrate.surfaces.python.model import PyModule
 from lmimigrate.surfaces.python.scopes import PyCallScope, PyEnvScope, _statement_delete
+from lmimigrate.core.patterns import lazy_pattern
 
 VLLM_ENGINE_CALLS = frozenset({
     "vllm.LLM", "vllm.entrypoints.llm.LLM", "vllm.EngineArgs", "vllm.AsyncEngineArgs",
@@ -20,8 +21,8 @@ VLLM_ENGINE_CALLS = frozenset({
 SAMPLING_CALLS = frozenset({"vllm.SamplingParams", "vllm.sampling_params.SamplingParams"})
 ENV_KWARGS = ("env", "environment", "env_vars")
 
-_UPPER_KEY = re.compile(r"[A-Z_][A-Z0-9_]*")
-_ENV_NAME = re.compile(r"env", re.I)
+_UPPER_KEY = lazy_pattern(r"[A-Z_][A-Z0-9_]*")
+_ENV_NAME = lazy_pattern(r"env", re.I)
 
 
 def _env_value(node: ast.AST | None) -> tuple[Any, bool]:

@@ -25,14 +25,15 @@ from lmimigrate.surfaces.embed import embed, placeholders
 from lmimigrate.surfaces.python.literals import py_str, quote_of
 from lmimigrate.surfaces.python.model import PyModule
 from lmimigrate.surfaces.python.strings import Literal, read_literal
+from lmimigrate.core.patterns import lazy_pattern
 
 #: A file needs one of these to hold embedded configuration (the engine's prefilter uses the same hints).
 HINTS = tuple(h.decode() for h in EMBED_HINTS["python"])
 _ENV_PREFIXES = ("OPTION_", "VLLM_", "HF_MODEL_ID", "TENSOR_PARALLEL_DEGREE", "SERVING_")
-_PROP_LINE = re.compile(r"[ \t]*([A-Za-z_][\w.\-]*)[ \t]*[=:]")
-_ENV_LINE = re.compile(r"[ \t]*(export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
-_LAUNCH = re.compile(r"(?:\bvllm[ \t]+serve\b|\bvllm\.entrypoints\.)")
-_FLAG = re.compile(r"(?:^|\s)--[a-z]")
+_PROP_LINE = lazy_pattern(r"[ \t]*([A-Za-z_][\w.\-]*)[ \t]*[=:]")
+_ENV_LINE = lazy_pattern(r"[ \t]*(export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
+_LAUNCH = lazy_pattern(r"(?:\bvllm[ \t]+serve\b|\bvllm\.entrypoints\.)")
+_FLAG = lazy_pattern(r"(?:^|\s)--[a-z]")
 _NAMES = {"properties": "serving.properties", "env": ".env", "shell": "run.sh", "launch": "run.sh"}
 
 

@@ -4,13 +4,13 @@ and bracketed item lists (`Items`) that delete and insert arguments or dict entr
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
 from lmimigrate.core.ftypes import TextEdit
 from lmimigrate.surfaces.text import line_end, line_start, next_line
+from lmimigrate.core.patterns import lazy_pattern
 
-_STR_PREFIX = re.compile(r"[rRbBuUfF]{0,2}(['\"])")
+_STR_PREFIX = lazy_pattern(r"[rRbBuUfF]{0,2}(['\"])")
 
 
 # ---- offsets ------------------------------------------------------------------------------------------

@@ -6,15 +6,15 @@ never matches."""
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import ParseError
 from lmimigrate.surfaces.python.edits import ImportedNameEdits, KeywordEdits, ModuleEdits
 from lmimigrate.surfaces.python.literals import Items, Offsets, _delete_span, _literal, _significant
+from lmimigrate.core.patterns import lazy_pattern
 
-_DOTTED = re.compile(r"\w+(?:(?:[ \t]|\\\r?\n|\\\r)*\.(?:[ \t]|\\\r?\n|\\\r)*\w+)*")
-_FROM_HEAD = re.compile(r"from(?:[ \t]|\\\r?\n|\\\r)+((?:\.|[ \t]|\\\r?\n|\\\r)*)")
+_DOTTED = lazy_pattern(r"\w+(?:(?:[ \t]|\\\r?\n|\\\r)*\.(?:[ \t]|\\\r?\n|\\\r)*\w+)*")
+_FROM_HEAD = lazy_pattern(r"from(?:[ \t]|\\\r?\n|\\\r)+((?:\.|[ \t]|\\\r?\n|\\\r)*)")
 
 
 class ImportedName(ImportedNameEdits):

@@ -11,13 +11,13 @@ backslash before its quote, an f-string whose fields would change, non-ASCII in 
 
 from __future__ import annotations
 
-import re
+from lmimigrate.core.patterns import lazy_pattern
 
-_PREFIX = re.compile(r"([rRbBuUfF]{0,2})('''|\"\"\"|'|\")")
+_PREFIX = lazy_pattern(r"([rRbBuUfF]{0,2})('''|\"\"\"|'|\")")
 _SIMPLE = {"\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _HEX = {"x": 2, "u": 4, "U": 8}
-_OCTAL = re.compile(r"[0-7]{1,3}")
-_NAMED = re.compile(r"N\{([^}\n]*)\}")
+_OCTAL = lazy_pattern(r"[0-7]{1,3}")
+_NAMED = lazy_pattern(r"N\{([^}\n]*)\}")
 
 
 class Literal:

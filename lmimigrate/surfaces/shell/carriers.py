@@ -16,8 +16,9 @@ from lmimigrate.core.record import record
 from typing import Callable
 
 from lmimigrate.surfaces.shell.lexer import Heredoc, Word
+from lmimigrate.core.patterns import lazy_pattern
 
-_SIMPLE_ESCAPE = re.compile(r"\\(?:\r\n|\n|\r)")
+_SIMPLE_ESCAPE = lazy_pattern(r"\\(?:\r\n|\n|\r)")
 
 
 @record

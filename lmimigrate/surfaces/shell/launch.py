@@ -24,11 +24,12 @@ from lmimigrate.surfaces.knowledge import command_line_facts, config_flag_names
 from lmimigrate.surfaces.shell.cli import CliScope, is_bool_flag
 from lmimigrate.surfaces.shell.lexer import ASSIGN_PREFIX, Word, char_spans
 from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax
+from lmimigrate.core.patterns import lazy_pattern
 
 
 _BOOL_WORDS = frozenset({"true", "false"})
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)?)?")
+_NUMBER = lazy_pattern(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_PYTHON = lazy_pattern(r"python(?:\d+(?:\.\d+)?)?")
 # Wrappers that run the rest of the words as a command, and how many option values each option takes.
 _WRAPPER_OPTS_WITH_VALUE = {
     "env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},

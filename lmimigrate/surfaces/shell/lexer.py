@@ -8,11 +8,11 @@ written; a word holding one is not literal.
 
 from __future__ import annotations
 
-import re
 from lmimigrate.core.record import field, record
 
 from lmimigrate.core.ftypes import ParseError
 from lmimigrate.surfaces.text import EOL
+from lmimigrate.core.patterns import lazy_pattern
 
 
 @record(frozen=True)
@@ -22,9 +22,9 @@ class Word:
     literal: bool = True  # False when the word holds a $-expansion or a command substitution
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-ASSIGN_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
-_REDIRECT = re.compile(r"\d*(?:&>>|&>|<<<|<<-|<<|>>|>&|<&|<>|>\||>|<)")
+_NAME = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_]*")
+ASSIGN_PREFIX = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+_REDIRECT = lazy_pattern(r"\d*(?:&>>|&>|<<<|<<-|<<|>>|>&|<&|<>|>\||>|<)")
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
 _ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b",
            "f": "\f", "v": "\v", "?": "?"}

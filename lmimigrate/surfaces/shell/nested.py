@@ -23,14 +23,15 @@ from lmimigrate.surfaces.shell.carriers import Carried, heredoc_body
 from lmimigrate.surfaces.shell.launch import _base, _skip_wrappers, vllm_args_scope, vllm_scope
 from lmimigrate.surfaces.shell.lexer import Command, Word
 from lmimigrate.surfaces.shell.words import WordSyntax
+from lmimigrate.core.patterns import lazy_pattern
 
 Decoder = Callable[[str, Word], "Carried | None"]
 
 # What a shell script must contain to hold a setting: an assignment, a vLLM or Python launch, a nested carrier.
-_HINT = re.compile(r"=|vllm|python|<<|docker|podman", re.IGNORECASE)
+_HINT = lazy_pattern(r"=|vllm|python|<<|docker|podman", re.IGNORECASE)
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "busybox"})
-_C_OPTION = re.compile(r"-[a-zA-Z]*c[a-zA-Z]*")
+_C_OPTION = lazy_pattern(r"-[a-zA-Z]*c[a-zA-Z]*")
 _CONTAINER_TOOLS = frozenset({"docker", "podman", "nerdctl"})
 # `docker run` / `docker exec` options that take a value as the next word (the rest are switches).
 _DOCKER_VALUE_OPTS = frozenset("""

@@ -22,11 +22,12 @@ from lmimigrate.surfaces.shell.lexer import Command, Word, shell_commands
 from lmimigrate.surfaces.shell.nested import parse_hosting, read_hosting, Decoder, Nest, command_scopes_nested, heredoc_units
 from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax
 from lmimigrate.surfaces.text import line_start, next_line
+from lmimigrate.core.patterns import lazy_pattern
 
 SHELL = ShellSyntax()
-_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGN = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_KEYWORDS = frozenset({"{", "then", "do", "else", "if", "elif", "while", "until", "!"})
-_REST_OF_LINE = re.compile(r"[ \t;]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
+_REST_OF_LINE = lazy_pattern(r"[ \t;]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
 
 
 def own_lines(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -82,8 +83,8 @@ def _command_delete_span(text: str, c: Command, start: int) -> tuple[int, int]:
 
 
 # Words that open a compound command's body, and words that end one (or start its next part).
-_BODY_OPENED = re.compile(r"(?:^|[\s;&|()])(?:then|do|else|\{)[ \t]*$|\([ \t]*$")
-_BODY_CLOSED = re.compile(r"[ \t]*;?(?:\s|#[^\r\n]*)*(?:\)|(?:fi|done|else|elif|esac|\})(?![\w.-]))")
+_BODY_OPENED = lazy_pattern(r"(?:^|[\s;&|()])(?:then|do|else|\{)[ \t]*$|\([ \t]*$")
+_BODY_CLOSED = lazy_pattern(r"[ \t]*;?(?:\s|#[^\r\n]*)*(?:\)|(?:fi|done|else|elif|esac|\})(?![\w.-]))")
 _LISTS = frozenset({"&&", "||", "|", "|&", "&"})
 _KEEP = "it is part of a pipeline, a background job or an `&&`/`||` list: removing it changes what runs"
 

@@ -9,6 +9,7 @@ import re
 
 from lmimigrate.core.ftypes import TextEdit
 from lmimigrate.surfaces.shell.lexer import Word
+from lmimigrate.core.patterns import lazy_pattern
 
 
 
@@ -48,8 +49,8 @@ class WordSyntax(abc.ABC):
         return TextEdit(words[i].span[0], words[j - 1].span[1], "")
 
 
-_SHELL_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
-_DQ_UNSAFE = re.compile(r'[$`"\\!]')
+_SHELL_SAFE = lazy_pattern(r"[A-Za-z0-9_@%+=:,./-]+")
+_DQ_UNSAFE = lazy_pattern(r'[$`"\\!]')
 
 
 def shell_quote(value: str) -> str:

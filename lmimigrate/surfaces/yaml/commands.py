@@ -15,9 +15,10 @@ from lmimigrate.surfaces.text import first_on_line, line_start, next_line
 from lmimigrate.surfaces.yaml.codec import decode
 from lmimigrate.surfaces.yaml.scalars import spell_string
 from lmimigrate.surfaces.yaml.tree import YNode, dash_of, emptied_edit, is_scalar, owner_key
+from lmimigrate.core.patterns import lazy_pattern
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash", "ksh"})
-_K8S_VAR = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expands $(VAR) in command and args
+_K8S_VAR = lazy_pattern(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expands $(VAR) in command and args
 
 
 class YamlSeqSyntax(WordSyntax):

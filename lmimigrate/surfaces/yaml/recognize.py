@@ -3,7 +3,6 @@ maps of containers and compose services, and their command lines."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
@@ -19,10 +18,11 @@ from lmimigrate.surfaces.yaml.scope import (
     typed_map_scope,
 )
 from lmimigrate.surfaces.yaml.tree import YNode, compose_span, document_spans, is_scalar, owner_key, walk
+from lmimigrate.core.patterns import lazy_pattern
 
 # `Environment`: CloudFormation AWS::SageMaker::Model and SageMaker operator specs in YAML.
 ENV_KEYS = frozenset({"env", "environment", "extraEnv", "envVars", "envs", "Environment"})
-_UPPER_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_UPPER_NAME = lazy_pattern(r"[A-Z_][A-Z0-9_]*")
 
 #: Flag names that unrelated YAML configs use just as often; they never identify a vLLM config on their own.
 _GENERIC_KEYS = frozenset(

@@ -3,20 +3,20 @@ spell a string or typed value so that it reads back the same."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lmimigrate.surfaces.yaml.tree import YNode
+from lmimigrate.core.patterns import lazy_pattern
 
 # vLLM loads --config files with PyYAML (YAML 1.1): its resolver decides what a plain scalar means.
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 _NULL = {"", "~", "null", "Null", "NULL"}
-_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
-_HEX = re.compile(r"[-+]?0x[0-9a-fA-F_]+")
-_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?")
+_INT = lazy_pattern(r"[-+]?(?:0|[1-9][0-9_]*)")
+_HEX = lazy_pattern(r"[-+]?0x[0-9a-fA-F_]+")
+_FLOAT = lazy_pattern(r"[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?")
 _SPECIAL_FLOAT = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 # Anything either YAML 1.1 or 1.2 might read as a non-string must be quoted when written as a string.
-_NUMBERISH = re.compile(r"[-+]?(?:[0-9][0-9_:]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?|[-+]?0[xob][0-9a-fA-F_]+")
+_NUMBERISH = lazy_pattern(r"[-+]?(?:[0-9][0-9_:]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?|[-+]?0[xob][0-9a-fA-F_]+")
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".inf", "-.inf", "+.inf", ".nan"}
 
 

@@ -13,10 +13,11 @@ from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.text import first_on_line, flow_element_delete_span, line_start, next_line, own_line
 from lmimigrate.surfaces.yaml.scalars import plain_ok, quote, scalar_value, spell_string, spell_typed
 from lmimigrate.surfaces.yaml.tree import YNode, after_entry, dash_of, emptied_edit, is_scalar
+from lmimigrate.core.patterns import lazy_pattern
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_ENV_ITEM = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)(=|$)", re.S)
-_NON_LITERAL = re.compile(r"\{\{|\{%|\$\{|\$[A-Za-z_]")
+ENV_NAME = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_ENV_ITEM = lazy_pattern(r"([A-Za-z_][A-Za-z0-9_.\-]*)(=|$)", re.S)
+_NON_LITERAL = lazy_pattern(r"\{\{|\{%|\$\{|\$[A-Za-z_]")
 
 
 def _env_text(value: Any) -> str:

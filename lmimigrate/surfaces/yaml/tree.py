@@ -13,6 +13,7 @@ from typing import Any, TypeGuard
 
 from lmimigrate.core.ftypes import ParseError, TextEdit
 from lmimigrate.surfaces.text import next_line
+from lmimigrate.core.patterns import lazy_pattern
 
 MAX_DEPTH = 100  # nesting of collections; real configs use < 15
 MAX_FLOW_DEPTH = 64  # ruamel's scanner looks ahead over every open flow bracket: bound it before parsing
@@ -185,7 +186,7 @@ def compose(text: str) -> list[YNode]:
     return docs
 
 
-_BLANK_OR_COMMENT = re.compile(r"(?:[ \t]*(?:#[^\r\n]*|%[^\r\n]*)?(?:\r\n|\r|\n))*[ \t]*(?:#[^\r\n]*)?")
+_BLANK_OR_COMMENT = lazy_pattern(r"(?:[ \t]*(?:#[^\r\n]*|%[^\r\n]*)?(?:\r\n|\r|\n))*[ \t]*(?:#[^\r\n]*)?")
 
 
 def document_spans(text: str) -> list[tuple[int, int]]:
