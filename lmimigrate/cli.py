@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from lmimigrate import __version__
@@ -10,42 +11,83 @@ from lmimigrate import check_command
 from lmimigrate.check_command import EXIT_ERROR, UsageError, cmd_check
 
 
-def build_parser(hpu_arguments: bool = True) -> argparse.ArgumentParser:
-    """`hpu_arguments=False` leaves out the hpu-buckets options (and the import of that module) when the
-    command line does not use them: a pre-commit `check` run starts faster."""
+COMMANDS = ("check", "rules", "explain", "plan", "hpu-buckets")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, with the terminal width read without `shutil`: argparse makes a formatter for
+    every `add_argument`, and its default one imports `shutil` (and with it bz2, lzma, fnmatch) to ask."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        if width is None:
+            width = _columns() - 2  # as argparse does
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    """`shutil.get_terminal_size().columns`: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line parser. `only` builds just that subcommand (what `main` does when the command line
+    names one): a pre-commit `check` run does not pay for the other commands' arguments."""
     p = argparse.ArgumentParser(
         prog="lmimigrate",
         description="Find and fix what breaks when you upgrade AWS LMI (DJL Serving), vLLM or Intel Gaudi deployments.",
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("-V", "--version", action="version", version=f"lmimigrate {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    c = sub.add_parser("check", help="check files (and fix them with --fix)")
-    check_command.add_arguments(c)
+    def wanted(name: str) -> bool:
+        return only is None or only == name
 
-    r = sub.add_parser("rules", help="list the rules")
-    r.add_argument("--stack", choices=("lmi", "vllm", "vllm-fork", "vllm-gaudi", "tool"))
-    r.add_argument("--output-format", choices=("text", "json"), default="text")
-
-    e = sub.add_parser("explain", help="explain a rule: what, why, example, fix safety, evidence")
-    e.add_argument("code")
-
-    pl = sub.add_parser("plan", help="list every change between two versions of a stack")
-    pl.add_argument("--from", dest="from_", required=True, metavar="STACK==VERSION")
-    pl.add_argument("--to", required=True, metavar="STACK==VERSION")
-    pl.add_argument("--output-format", choices=("text", "markdown", "json"), default="text")
-
-    h = sub.add_parser("hpu-buckets", help="compute Gaudi linear warm-up bucket variables")
-    if hpu_arguments:
+    if wanted("check"):
+        c = sub.add_parser("check", help="check files (and fix them with --fix)", formatter_class=_HelpFormatter)
+        check_command.add_arguments(c)
+    if wanted("rules"):
+        r = sub.add_parser("rules", help="list the rules", formatter_class=_HelpFormatter)
+        r.add_argument("--stack", choices=("lmi", "vllm", "vllm-fork", "vllm-gaudi", "tool"))
+        r.add_argument("--output-format", choices=("text", "json"), default="text")
+    if wanted("explain"):
+        e = sub.add_parser("explain", help="explain a rule: what, why, example, fix safety, evidence", formatter_class=_HelpFormatter)
+        e.add_argument("code")
+    if wanted("plan"):
+        pl = sub.add_parser("plan", help="list every change between two versions of a stack", formatter_class=_HelpFormatter)
+        pl.add_argument("--from", dest="from_", required=True, metavar="STACK==VERSION")
+        pl.add_argument("--to", required=True, metavar="STACK==VERSION")
+        pl.add_argument("--output-format", choices=("text", "markdown", "json"), default="text")
+    if wanted("hpu-buckets"):
         from lmimigrate.stacks.gaudi import buckets as hpu_buckets
 
+        h = sub.add_parser("hpu-buckets", help="compute Gaudi linear warm-up bucket variables", formatter_class=_HelpFormatter)
         hpu_buckets.add_arguments(h)
     return p
 
 
+def _command(words: list[str]) -> str | None:
+    """The subcommand a command line names, when it names one before any other positional word."""
+    for w in words:
+        if w == "--":
+            return None
+        if not w.startswith("-"):
+            return w if w in COMMANDS else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
-    parser = build_parser(hpu_arguments="hpu-buckets" in words or not any(w in words for w in ("check", "rules", "explain", "plan")))
+    parser = build_parser(only=_command(words))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -16,6 +16,7 @@ import textwrap
 import pytest
 from packaging.version import Version
 
+from lmimigrate.stacks.vllm import inventory_codec as codec
 from lmimigrate.stacks.vllm import inventory as inv_mod
 from lmimigrate.stacks.vllm.inventory import (
     first_release_with,
@@ -328,7 +329,7 @@ def test_import_does_not_read_json():
         sys.addaudithook(lambda ev, args: opened.append(str(args[0])) if ev == "open" and str(args[0]).endswith("inventory.jsonl") else None)
         import lmimigrate.stacks.vllm.inventory as inv
         assert len(opened) <= 1, opened  # at most the vllm stack's version range, read from the lines
-        assert inv._load.cache_info().currsize == 0
+        assert inv._chain.cache_info().currsize == 0
         before = len(opened)
         inv.releases(); inv.for_version("0.11.0"); inv.first_release_with("env_vars", "VLLM_USE_V1")
         assert len(opened) == before + 1, opened
@@ -343,9 +344,25 @@ def test_loader_caches_one_read(monkeypatch):
     calls = []
     real = inv_mod._read_text
     monkeypatch.setattr(inv_mod, "_read_text", lambda: calls.append(1) or real())
-    inv_mod._load.cache_clear()
+    caches = (inv_mod._chain, inv_mod._releases, inv_mod._inventory, inv_mod._load)
+    for cache in caches:
+        cache.cache_clear()
     try:
         for_version("0.11.0"), releases(), last_release_with("cli_flags", "--port")
         assert calls == [1]
     finally:
-        inv_mod._load.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
+
+
+def test_one_release_is_decoded_without_the_others_and_equals_the_full_decoding():
+    text = inv_mod._read_text()
+    whole = codec.Chain(text).all()
+    for version in ("0.5.5", "0.11.0", codec.Chain(text).versions[-1]):
+        chain = codec.Chain(text)
+        assert chain.release(version) == whole[version]
+        assert list(chain._decoded) == [version]  # only what was asked
+    chain = codec.Chain(text)
+    for kind in codec.SET_KINDS:
+        assert chain.union(kind) == frozenset().union(*(rel[kind] for rel in whole.values()))
+    assert not chain._decoded

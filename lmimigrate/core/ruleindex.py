@@ -33,9 +33,9 @@ def window_active(stack: str, trigger: str, changed_in: str | None, removed_in: 
     pair = pairs.get(stack)
     if pair is None:
         return False
-    from packaging.version import Version
+    from lmimigrate.core.versions import release
 
-    if until is not None and pair.to >= Version(until):
+    if until is not None and pair.to >= release(until):
         return False
     if changed_in is None:
         return True

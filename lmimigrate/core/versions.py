@@ -24,6 +24,19 @@ class VersionError(ValueError):
     """A version string that cannot be understood for its stack."""
 
 
+_PARSED: dict[str, Version] = {}
+
+
+def release(text: Version | str) -> Version:
+    """`Version(text)`, memoized: planning asks each rule's window (a few release strings) for every rule."""
+    if isinstance(text, Version):
+        return text
+    found = _PARSED.get(text)
+    if found is None:
+        found = _PARSED[text] = Version(text)
+    return found
+
+
 @record(frozen=True)
 class VersionPair:
     """The migration for one stack. `from_` is None when it is unknown (not given, not detected)."""
@@ -35,7 +48,7 @@ class VersionPair:
 
     def crosses(self, changed_in: Version | str) -> bool:
         """from < changed <= to. With an unknown `from_`, true when the target is past the change."""
-        changed = Version(str(changed_in))
+        changed = release(changed_in)
         if changed > self.to:
             return False
         return self.from_ is None or self.from_ < changed
@@ -45,7 +58,7 @@ class VersionPair:
         return self.from_ is not None and self.crosses(changed_in)
 
     def target_at_least(self, version: Version | str) -> bool:
-        return self.to >= Version(str(version))
+        return self.to >= release(version)
 
 
 def _plain_parse(stack: str, text: str) -> Version:

@@ -29,12 +29,16 @@ LARGE_OUTPUT = 20
 
 # Control characters (ESC starts terminal escape sequences) and lone surrogates from file names, contents or
 # a cache are shown escaped, never written raw: a repository must not be able to drive the user's terminal.
-_ESCAPES = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x09}
-_ESCAPES.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
+_ESCAPES: dict[int, str] = {}  # filled on first use (2,000 entries: not at start-up)
 
 
 def clean(text: str) -> str:
-    return text.translate(_ESCAPES) if not text.isprintable() else text
+    if text.isprintable():
+        return text
+    if not _ESCAPES:
+        _ESCAPES.update({c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x09})
+        _ESCAPES.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
+    return text.translate(_ESCAPES)
 
 
 def _line(f: Finding, n: int) -> str:

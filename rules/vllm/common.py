@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from typing import Any, Iterator
 
@@ -52,6 +51,8 @@ def dict_value(s: Setting) -> tuple[dict | None, str]:
         try:
             d = json.loads(text)
         except ValueError:
+            import ast  # rarely needed: not at start-up
+
             try:
                 d = ast.literal_eval(text)  # vLLM <= 0.8 read --speculative-config with ast.literal_eval
             except (ValueError, SyntaxError, MemoryError, RecursionError):

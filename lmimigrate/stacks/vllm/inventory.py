@@ -177,32 +177,47 @@ def _read_text() -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def _chain() -> inventory_codec.Chain:
+    return inventory_codec.Chain(_read_text())
+
+
+@functools.lru_cache(maxsize=1)
+def _releases() -> tuple[tuple[Version, str], ...]:
+    """(release, its spelling in the file), oldest first."""
+    return tuple(sorted((Version(v), v) for v in _chain().versions))
+
+
+@functools.lru_cache(maxsize=None)
+def _inventory(spelled: str) -> Inventory:
+    rel = _chain().release(spelled)
+    parser = rel.get("parser") or {}
+    return Inventory(
+        version=Version(spelled),
+        cli_flags=frozenset(rel["cli_flags"]),
+        flag_aliases=dict(rel.get("flag_aliases") or {}),
+        engine_args_fields=frozenset(rel["engine_args_fields"]),
+        env_vars=frozenset(rel["env_vars"]),
+        sampling_params_fields=frozenset(rel["sampling_params_fields"]),
+        llm_init_params=frozenset(rel["llm_init_params"]),
+        llm_generate_params=frozenset(rel["llm_generate_params"]),
+        serve_only_flags=frozenset(rel["serve_only_flags"]),
+        deprecated_flags=frozenset(rel["deprecated_flags"]),
+        boolean_optional_flags=frozenset(rel["boolean_optional_flags"]),
+        switch_flags=frozenset(rel["switch_flags"]),
+        async_engine_args_extra_fields=frozenset(rel["async_engine_args_extra_fields"]),
+        deprecated_env_vars={k: tuple(v) for k, v in (rel.get("deprecated_env_vars") or {}).items()},
+        parser_rewritten_flags=dict(rel.get("parser_rewritten_flags") or {}),
+        dotted_flags=bool(parser.get("dotted")),
+        enable_disable_inverse=bool(parser.get("enable_disable_inverse")),
+        wheel_version=rel.get("wheel_version"),
+    )
+
+
+@functools.lru_cache(maxsize=1)
 def _load() -> tuple[Inventory, ...]:
-    _, data = inventory_codec.decode_sets(_read_text())
-    out: list[Inventory] = []
-    for ver, rel in sorted(data.items(), key=lambda kv: Version(kv[0])):
-        parser = rel.get("parser") or {}
-        out.append(Inventory(
-            version=Version(ver),
-            cli_flags=frozenset(rel["cli_flags"]),
-            flag_aliases=dict(rel.get("flag_aliases") or {}),
-            engine_args_fields=frozenset(rel["engine_args_fields"]),
-            env_vars=frozenset(rel["env_vars"]),
-            sampling_params_fields=frozenset(rel["sampling_params_fields"]),
-            llm_init_params=frozenset(rel["llm_init_params"]),
-            llm_generate_params=frozenset(rel["llm_generate_params"]),
-            serve_only_flags=frozenset(rel["serve_only_flags"]),
-            deprecated_flags=frozenset(rel["deprecated_flags"]),
-            boolean_optional_flags=frozenset(rel["boolean_optional_flags"]),
-            switch_flags=frozenset(rel["switch_flags"]),
-            async_engine_args_extra_fields=frozenset(rel["async_engine_args_extra_fields"]),
-            deprecated_env_vars={k: tuple(v) for k, v in (rel.get("deprecated_env_vars") or {}).items()},
-            parser_rewritten_flags=dict(rel.get("parser_rewritten_flags") or {}),
-            dotted_flags=bool(parser.get("dotted")),
-            enable_disable_inverse=bool(parser.get("enable_disable_inverse")),
-            wheel_version=rel.get("wheel_version"),
-        ))
-    return tuple(out)
+    """Every release's inventory, oldest first (decodes them all: for questions across releases)."""
+    _chain().all()  # one pass over the deltas, sharing unchanged sets
+    return tuple(_inventory(spelled) for _, spelled in _releases())
 
 
 def _as_version(v: Version | str) -> Version:
@@ -211,7 +226,7 @@ def _as_version(v: Version | str) -> Version:
 
 def releases() -> list[Version]:
     """The scanned releases, oldest first."""
-    return [inv.version for inv in _load()]
+    return [v for v, _ in _releases()]
 
 
 def for_version(v: Version | str) -> Inventory | None:
@@ -220,12 +235,12 @@ def for_version(v: Version | str) -> Inventory | None:
     Raises packaging.version.InvalidVersion (a ValueError) for a non-version string."""
     ver = _as_version(v)
     best = None
-    for inv in _load():
-        if inv.version <= ver:
-            best = inv
+    for release, spelled in _releases():
+        if release <= ver:
+            best = spelled
         else:
             break
-    return best
+    return _inventory(best) if best is not None else None
 
 
 @functools.lru_cache(maxsize=None)
@@ -233,7 +248,7 @@ def in_any_release(kind: str) -> frozenset[str]:
     """Every name of `kind` (one of KINDS) in some scanned release, e.g. all the switch options ever accepted."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
-    return frozenset().union(*(inv.names(kind) for inv in _load()))
+    return _chain().union(kind)
 
 
 def _has(inv: Inventory, kind: str, name: str) -> bool:

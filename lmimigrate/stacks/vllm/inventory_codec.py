@@ -84,34 +84,76 @@ def decode(text: str) -> tuple[dict, dict[str, dict]]:
 def decode_sets(text: str) -> tuple[dict, dict[str, dict]]:
     """As `decode`, with set kinds as frozensets that releases share while unchanged (what the reader needs:
     rebuilding ~10 sets of hundreds of names for each of ~50 releases was most of a one-file run's load)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise ValueError("empty inventory")
-    header = json.loads(lines[0])
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ValueError(f"inventory format {header.get('format') if isinstance(header, dict) else '?'}, "
-                         f"expected {FORMAT}")
-    state: dict[str, frozenset[str]] = {k: frozenset() for k in SET_KINDS}
-    releases: dict[str, dict] = {}
-    previous: dict = {}
-    for i, line in enumerate(lines[1:]):
-        rel = json.loads(line)
-        version = rel.pop("version")
-        full: dict = {}
+    chain = Chain(text)
+    return chain.header, chain.all()
+
+
+class Chain:
+    """The releases of an inventory text, each decoded when asked: a run reads one or two releases (its
+    version pair's), and applying every delta to every set of every release cost more than the rest of a
+    one-file check. Raises ValueError for a file not in this format."""
+
+    def __init__(self, text: str):
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not lines:
+            raise ValueError("empty inventory")
+        header = json.loads(lines[0])
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ValueError(f"inventory format {header.get('format') if isinstance(header, dict) else '?'}, "
+                             f"expected {FORMAT}")
+        self.header: dict = header
+        self._rows: list[dict] = [json.loads(line) for line in lines[1:]]
+        self.versions: list[str] = [str(row["version"]) for row in self._rows]  # file order, oldest first
         for kind in SET_KINDS:
-            value = rel.pop(kind, None)
-            if isinstance(value, list):
-                state[kind] = frozenset(value)
-            elif isinstance(value, dict):
-                if i == 0:
-                    raise ValueError(f"first release {version} holds a delta for {kind}")
-                state[kind] = (state[kind] - frozenset(value.get("-", ()))) | frozenset(value.get("+", ()))
-            full[kind] = state[kind]
-        for kind in DICT_KINDS:
-            full[kind] = rel.pop(kind) if kind in rel else dict(previous.get(kind, {}))
-        full.update(rel)
-        releases[version] = previous = full
-    return header, releases
+            if self._rows and isinstance(self._rows[0].get(kind), dict):
+                raise ValueError(f"first release {self.versions[0]} holds a delta for {kind}")
+        self._decoded: dict[str, dict] = {}
+
+    def release(self, version: str) -> dict:
+        """One release, whole (set kinds as frozensets). KeyError for a release not in the file."""
+        found = self._decoded.get(version)
+        if found is None:
+            found = self._decoded[version] = self._walk(self.versions.index(version) + 1)[-1]
+        return found
+
+    def all(self) -> dict[str, dict]:
+        """Every release, whole, in file order; unchanged sets are shared between releases."""
+        if len(self._decoded) < len(self.versions):
+            self._decoded = dict(zip(self.versions, self._walk(len(self.versions))))
+        return {v: self._decoded[v] for v in self.versions}
+
+    def union(self, kind: str) -> frozenset[str]:
+        """Every name of the set kind `kind` in some release, without decoding the releases: a name is in a
+        release only if a full list or an addition brought it."""
+        out: set[str] = set()
+        for row in self._rows:
+            value = row.get(kind)
+            out.update(value if isinstance(value, list) else value.get("+", ()) if isinstance(value, dict) else ())
+        return frozenset(out)
+
+    def _walk(self, count: int) -> list[dict]:
+        """The first `count` releases, whole; a set kind gets a new frozenset only where a release changes it."""
+        state: dict[str, frozenset[str]] = {k: frozenset() for k in SET_KINDS}
+        out: list[dict] = []
+        previous: dict = {}
+        for row in self._rows[:count]:
+            full: dict = {}
+            for kind in SET_KINDS:
+                value = row.get(kind)
+                if isinstance(value, list):
+                    state[kind] = frozenset(value)
+                elif isinstance(value, dict):
+                    names = set(state[kind])
+                    names.difference_update(value.get("-", ()))
+                    names.update(value.get("+", ()))
+                    state[kind] = frozenset(names)
+                full[kind] = state[kind]
+            for kind in DICT_KINDS:
+                full[kind] = row[kind] if kind in row else dict(previous.get(kind, {}))
+            full.update((k, v) for k, v in row.items() if k != "version" and k not in SET_KINDS and k not in DICT_KINDS)
+            out.append(full)
+            previous = full
+        return out
 
 
 def versions(text: str) -> list[str]:
