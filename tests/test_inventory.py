@@ -366,3 +366,26 @@ def test_one_release_is_decoded_without_the_others_and_equals_the_full_decoding(
     for kind in codec.SET_KINDS:
         assert chain.union(kind) == frozenset().union(*(rel[kind] for rel in whole.values()))
     assert not chain._decoded
+
+
+def test_suggestions_rank_as_difflib_does():
+    """The did-you-mean matcher counts characters once per candidate list; its answers are difflib's."""
+    import difflib
+    import random
+
+    from lmimigrate.stacks.vllm.inventory import _norm, suggestions
+
+    names = sorted(for_version("0.11.0").cli_flags)
+    rng = random.Random(7)
+    probes = ["--max_num_seq", "--tensor-paralel-size", "--enable-prefix-cachin", "--gpu-memory", "x", "--model"]
+    for name in rng.sample(names, 40):  # typos: a dropped, a doubled and a swapped character
+        i = rng.randrange(2, len(name))
+        probes += [name[:i] + name[i + 1:], name[:i] + name[i] + name[i:], name[:i - 1] + name[i] + name[i - 1] + name[i + 1:]]
+    for probe in probes:
+        for n, cutoff in ((1, 0.75), (3, 0.6), (3, 0.8)):
+            by_norm: dict[str, str] = {}
+            for c in names:
+                by_norm.setdefault(_norm(c), c)
+            key = _norm(probe)
+            expected = [] if not key or key in by_norm else [by_norm[m] for m in difflib.get_close_matches(key, list(by_norm), n=n, cutoff=cutoff)]
+            assert suggestions(probe, names, n=n, cutoff=cutoff) == expected, probe

@@ -305,12 +305,62 @@ def suggest(name: str, candidates: Iterable[str], n: int = 1, cutoff: float = 0.
 
 
 def suggestions(name: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.75) -> list[str]:
-    by_norm: dict[str, str] = {}
-    for c in candidates:
-        by_norm.setdefault(_norm(c), c)
-    key = _norm(name)
-    if not key or key in by_norm:
-        return []
-    import difflib
+    return list(_suggestions(_norm(name), _Candidates.of(tuple(candidates)), n, cutoff))
 
-    return [by_norm[m] for m in difflib.get_close_matches(key, list(by_norm), n=n, cutoff=cutoff)]
+
+class _Candidates:
+    """A candidate list, normalized once, with each name's character counts (for `quick_ratio`)."""
+
+    _cache: dict[tuple[str, ...], _Candidates] = {}
+
+    def __init__(self, names: tuple[str, ...]):
+        by_norm: dict[str, str] = {}
+        for c in names:
+            by_norm.setdefault(_norm(c), c)
+        self.by_norm = by_norm
+        self.counts = [(key, _char_counts(key)) for key in by_norm]
+
+    @classmethod
+    def of(cls, names: tuple[str, ...]) -> _Candidates:
+        found = cls._cache.get(names)
+        if found is None:
+            found = cls._cache[names] = cls(names)
+        return found
+
+
+def _char_counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    return counts
+
+
+@functools.lru_cache(maxsize=1024)
+def _suggestions(key: str, candidates: _Candidates, n: int, cutoff: float) -> tuple[str, ...]:
+    """`difflib.get_close_matches(key, candidates, n, cutoff)`, mapped back to the candidates' spellings.
+    The same three tests in the same order (real_quick_ratio, quick_ratio, ratio), the same ranking; the
+    quick ratio is counted from counts made once per candidate list, not once per comparison (a Python file
+    with a dozen unknown keyword arguments spent a third of its check here), and results are kept: a fix
+    preview checks the file again after each round of fixes."""
+    if not key or key in candidates.by_norm:
+        return ()
+    import difflib
+    import heapq
+
+    own = _char_counts(key)
+    size = len(key)
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(key)
+    scored: list[tuple[float, str]] = []
+    for other, counts in candidates.counts:
+        total = size + len(other)
+        if 2.0 * min(size, len(other)) / total < cutoff:  # real_quick_ratio
+            continue
+        common = sum(min(k, own.get(ch, 0)) for ch, k in counts.items())
+        if 2.0 * common / total < cutoff:  # quick_ratio
+            continue
+        matcher.set_seq1(other)
+        score = matcher.ratio()
+        if score >= cutoff:
+            scored.append((score, other))
+    return tuple(candidates.by_norm[m] for _, m in heapq.nlargest(n, scored))
