@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core import registry
 from lmimigrate.explain import _fix_word

@@ -31,7 +31,7 @@ __all__ = ["check_examples", "check_invalid", "check_valid", "run_example", "ver
 
 def versions_for(rule: type[Rule], ex: Example) -> tuple[dict, dict]:
     """The --from/--to of an example: its own, else the rule's release (or the newest) as the target."""
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     frm, to = {}, {}
     if ex.from_:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.versions import VersionError, parse_version
 from lmimigrate.core.detection import oldest_per_stack

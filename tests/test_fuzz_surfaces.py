@@ -27,7 +27,7 @@ import re
 import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core import api, registry
 from lmimigrate import surfaces

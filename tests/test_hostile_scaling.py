@@ -17,7 +17,7 @@ from lmimigrate.core.engine import Engine
 from lmimigrate.core.ftypes import Applicability, Finding, Fix, ParsedFile, Severity, TextEdit, Unit
 from bench.scaling import _big_properties, _notebook
 from lmimigrate.core.versions import VersionPair
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 LINEAR_4X = 8.0  # the largest ratio accepted between 4n and n (linear: about 4; quadratic: about 16)
 

@@ -14,11 +14,12 @@ import sys
 import textwrap
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.stacks.vllm import inventory_codec as codec
 from lmimigrate.stacks.vllm import inventory as inv_mod
 from lmimigrate.stacks.vllm.inventory import (
+    FlagRef,
     first_release_with,
     for_version,
     last_release_with,
@@ -233,7 +234,7 @@ def test_boolean_negations():
     assert not inv.accepts_flag("--no-model")
     # EnableDisableAction (newest releases): --disable-x pairs with --enable-x
     assert inv.enable_disable_inverse
-    assert inv.resolve_flag("--disable-prefix-caching") == ("--enable-prefix-caching", True, None)
+    assert inv.resolve_flag("--disable-prefix-caching") == FlagRef("--enable-prefix-caching", True, None)
     # v0.5.5 has no BooleanOptionalAction at all
     old = for_version("0.5.5")
     assert not old.boolean_optional_flags

@@ -8,7 +8,7 @@ import pytest
 
 from lmimigrate.cli import main
 from lmimigrate.plan import changes
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 
 def codes(frm: int, to: int) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core import api, registry
 

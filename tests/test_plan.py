@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core import registry
 from lmimigrate.cli import main

@@ -50,7 +50,7 @@ def test_a_plain_python_file_does_not_inherit_anything():
 # ---- configuration text in string literals ------------------------------------------------------------------
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.engine import Engine
 from lmimigrate.core.ftypes import Applicability

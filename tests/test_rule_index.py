@@ -43,7 +43,7 @@ def test_index_has_nothing_else():
 
 
 def test_window_matches_the_class_for_every_rule_and_pair():
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     from lmimigrate.core.versions import NEWEST, OLDEST, VersionPair
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.engine import Engine
 from lmimigrate.core.ftypes import Applicability

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core import api, registry
 from lmimigrate.core.ftypes import Applicability, TextEdit

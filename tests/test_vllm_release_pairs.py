@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.stacks.vllm import inventory
 from lmimigrate.cli import main

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from lmimigrate.core.record import field, record
-from typing import TYPE_CHECKING, Callable
 
 from lmimigrate.core import detection as detect_mod
 from lmimigrate.core import named, writer
@@ -27,9 +25,11 @@ from lmimigrate.core.rule import Rule
 from lmimigrate.core.ruleindex import activate, materialize
 from lmimigrate.core.pairs import TargetError, version_pairs  # noqa: F401  (part of the API)
 from lmimigrate.core.versions import VersionPair
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Callable
     from lmimigrate.core.ruleindex import Problem, RuleEntry
 
 
@@ -95,6 +95,8 @@ def _per_file_ignored(path: str, codes_by_glob: dict[str, list[str]]) -> list[st
     norm = path.replace(os.sep, "/")
     out: list[str] = []
     for glob, codes in codes_by_glob.items():
+        import fnmatch  # only with per-file ignores
+
         if fnmatch.fnmatchcase(norm, glob) or fnmatch.fnmatchcase(os.path.basename(norm), glob):
             out.extend(codes)
     return out

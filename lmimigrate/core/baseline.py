@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from lmimigrate.core import writer
 from lmimigrate.core.patterns import lazy_pattern
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     from lmimigrate.core.api import Report
 

@@ -16,11 +16,12 @@ import json
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable
 
 from lmimigrate.core import cachedir as cachedir  # (also the run's way to the per-user secret)
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any, Callable
     from lmimigrate.core.ftypes import Finding
 
 DIRNAME = cachedir.DIRNAME

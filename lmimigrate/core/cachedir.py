@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Literal, overload
 from lmimigrate.core.patterns import lazy_pattern
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Literal, overload
 
 DIRNAME = ".lmimigrate_cache"
 #: Kinds of files the cache writes, each `<kind>-<32 hex>.json` starting with HEADER.
@@ -42,10 +45,12 @@ def own_name(name: str) -> bool:
     return m is not None and m.group("kind") in KINDS
 
 
-@overload
-def open_dir(root: str, create: Literal[True]) -> int: ...
-@overload
-def open_dir(root: str, create: bool) -> int | None: ...
+if TYPE_CHECKING:
+
+    @overload
+    def open_dir(root: str, create: Literal[True]) -> int: ...
+    @overload
+    def open_dir(root: str, create: bool) -> int | None: ...
 
 
 def open_dir(root: str, create: bool) -> int | None:

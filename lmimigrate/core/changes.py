@@ -13,9 +13,11 @@ Adding a change is adding a row; a hand-written class is left only where a chang
 from __future__ import annotations
 
 from lmimigrate.core.record import KW_ONLY, field, record
-from typing import Any, Iterable, Mapping
 
 from lmimigrate.core.ftypes import Applicability, Evidence, Example, Severity
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Mapping
 
 #: What happened to a row's keys:
 #: - "delete": the setting is gone (the fix deletes it; `fix=None`: report only);

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 from lmimigrate.core.record import field, record
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from types import ModuleType
 

@@ -5,9 +5,9 @@ today in a file's bytes (for a missing --from); the core asks all of them. A det
 from __future__ import annotations
 
 from lmimigrate.core.record import record
-from typing import Callable
+from collections.abc import Callable
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.versions import stacks
 

@@ -14,10 +14,12 @@ import os
 import re
 import stat
 from lmimigrate.core.record import record
-from typing import TYPE_CHECKING, Iterator
 
 from lmimigrate.core import gitfiles
 from lmimigrate.surfaces import PIN_GLOBS, SNIFF_BYTES, classify, classify_content, is_pin_file, sniffable
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Iterator
 
 if TYPE_CHECKING:
     from lmimigrate.core.runmemo import Deps

@@ -7,7 +7,6 @@ import gc
 import os
 from bisect import bisect_left, insort
 from lmimigrate.core.record import field, record
-from typing import Any, Sequence
 
 from lmimigrate import surfaces
 from lmimigrate.core import foresight, references  # noqa: F401  (references registers its fix guard)
@@ -18,6 +17,10 @@ from lmimigrate.core.prefilter import TokenIndex, pieces
 from lmimigrate.core.rule import Context, Rule
 from lmimigrate.core.ruleindex import LazyRule, materialize
 from lmimigrate.core.versions import VersionPair
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 MAX_ITERATIONS = 10
 

@@ -19,11 +19,12 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core import cachedir
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
     from lmimigrate.core.detection import Detection
 
 KIND = "files"
@@ -130,7 +131,7 @@ class FileMemo:
 
 
 def _detection(path: str, d: list[Any]) -> Detection:
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     from lmimigrate.core.detection import Detection
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from typing import TYPE_CHECKING
 
 from lmimigrate.core.ftypes import Applicability, Finding, TextEdit, Unit
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from lmimigrate.core.engine import Engine
     from lmimigrate.core.ftypes import ParsedFile

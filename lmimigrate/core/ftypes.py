@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import enum
 from lmimigrate.core.record import field, record
-from typing import Any, Callable, Iterable, Sequence
 
 from lmimigrate.core.scopeops import ScopeOps
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Sequence
 
 
 class Applicability(str, enum.Enum):

@@ -14,10 +14,12 @@ import os
 import stat
 import sys
 import zlib
-from typing import Any, Callable
 
 from lmimigrate.core import usercache
 from lmimigrate.core.ruleindex import Problem, RuleIndex, decode_entry, encode_entry
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 FORMAT = 2
 KEEP = 16  # index files kept side by side (worktrees, virtual environments)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator
 
 from lmimigrate.core.discovery import Candidate
 from lmimigrate.core.engine import NOT_READ, NOT_READ_MESSAGE, FileOutcome, tool_finding
 from lmimigrate.core.ftypes import Severity
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
 def stdin_candidates(stdin: tuple[str, bytes]) -> Iterator[Candidate]:

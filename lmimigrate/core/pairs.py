@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.detection import Detection
 from lmimigrate.core.versions import VersionPair, stacks
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from lmimigrate.core.api import Options
 

@@ -11,7 +11,9 @@ thing: `p.sub(...)`.
 from __future__ import annotations
 
 import re
-from typing import Any, AnyStr, cast
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, AnyStr
 
 
 class _LazyPattern:
@@ -32,4 +34,4 @@ class _LazyPattern:
 
 def lazy_pattern(pattern: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
     """`re.compile(pattern, flags)`, deferred to the first use."""
-    return cast("re.Pattern[AnyStr]", _LazyPattern(pattern, flags))
+    return _LazyPattern(pattern, flags)  # type: ignore[return-value]  # it stands in for the compiled pattern

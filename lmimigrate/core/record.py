@@ -10,19 +10,19 @@ kw_only=)`, the `KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `
 
 from __future__ import annotations
 
-import sys
 from operator import attrgetter, ge, gt, le, lt
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, TypeVar, overload
 
-if sys.version_info >= (3, 11):
-    from typing import dataclass_transform
-else:  # pragma: no cover - the decorator only informs type checkers
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
-    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+    T = TypeVar("T")
+else:
+
+    def dataclass_transform(**_: object) -> object:  # only type checkers read it
         return lambda f: f
 
 
-T = TypeVar("T")
 _MISSING: Any = object()
 _FIELDS = "__record_fields__"
 
@@ -72,7 +72,7 @@ def _fields_of(cls: type, kw_only_default: bool) -> list[_Field]:
         if annotation is KW_ONLY or annotation == "KW_ONLY":
             kw_only = True
             continue
-        if getattr(annotation, "__origin__", None) is ClassVar or str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+        if str(annotation).startswith(("ClassVar", "typing.ClassVar")):  # a string under `from __future__ import annotations`
             continue
         value = cls.__dict__.get(name, _MISSING)
         if not name.isidentifier():  # the generated source below holds field names verbatim
@@ -199,20 +199,20 @@ def _slotted(cls: type[T], fields: list[_Field]) -> Any:
     return metaclass(cls.__name__, cls.__bases__, body)
 
 
-@overload
-def record(cls: type[T], /) -> type[T]: ...
+if TYPE_CHECKING:
 
-
-@overload
-def record(
-    *,
-    frozen: bool = False,
-    eq: bool = True,
-    order: bool = False,
-    repr: bool = True,
-    slots: bool = False,
-    kw_only: bool = False,
-) -> Callable[[type[T]], type[T]]: ...
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+    @overload
+    def record(
+        *,
+        frozen: bool = False,
+        eq: bool = True,
+        order: bool = False,
+        repr: bool = True,
+        slots: bool = False,
+        kw_only: bool = False,
+    ) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(field_specifiers=(field,))

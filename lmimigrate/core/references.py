@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from lmimigrate.core.ftypes import Setting, TextEdit
 from lmimigrate.core.rule import fix_guard
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from lmimigrate.core.rule import At, Context
 

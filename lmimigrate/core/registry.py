@@ -15,11 +15,13 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 from types import ModuleType
-from typing import TypeGuard
 
 from lmimigrate.core.indexstore import load
 from lmimigrate.core.rule import Rule
 from lmimigrate.core.ruleindex import Problem, RuleEntry, RuleIndex, entry_of
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import TypeGuard
 
 BUILTIN = "lmimigrate.rules"
 GROUP = "lmimigrate.rules"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
-
 from lmimigrate import DOCS_URL
 from lmimigrate.core.ftypes import (
     Applicability,
@@ -21,10 +19,12 @@ from lmimigrate.core.ftypes import (
 from lmimigrate.core.ruleindex import tokens_for, window_active
 from lmimigrate.core.versions import VersionPair
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any, Callable, ClassVar, Iterable, Iterator
     from re import Pattern
 
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     #: What a finding is reported at, and a fix guard: `(ctx, at, edits) -> str`.
     At = Setting | Scope | tuple[Unit, int, int]
@@ -102,7 +102,7 @@ class Rule:
 
 
 def _v(text: str) -> Version:
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     return Version(text)
 

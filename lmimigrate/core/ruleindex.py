@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core.ftypes import Severity
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
     from collections.abc import Iterable
     from typing import TypeGuard
 

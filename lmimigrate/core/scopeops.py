@@ -8,9 +8,9 @@ ValueError, which `Context.edits` turns into "no fix".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
-
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any, Iterator, Sequence
     from lmimigrate.core.ftypes import Setting, TextEdit, Unit
 
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import os
 from lmimigrate.core.record import field, record
-from typing import TYPE_CHECKING
 
 from lmimigrate.core import detection as detect_mod
 from lmimigrate.core.detection import Detection
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     from lmimigrate.core.discovery import View
     from lmimigrate.core.filememo import FileMemo
@@ -291,7 +291,7 @@ def _note(res: Resolution, stack: str, fs: str, notes: list[str], noted: set[tup
 def skipped_checks(rules: Sequence[type[Rule] | RuleEntry],
                    all_pairs: list[dict[str, VersionPair]]) -> dict[str, list[str]]:
     """Default-change rules that would run with a known --from, per stack whose --from is unknown somewhere."""
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     from lmimigrate.core.ruleindex import window_active
     from lmimigrate.core.versions import VersionPair

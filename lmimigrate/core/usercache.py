@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-from typing import Any
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def directory() -> str:

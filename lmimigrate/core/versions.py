@@ -5,16 +5,18 @@ its oldest and newest known release, how users spell a version, how to display o
 opt-in (vllm-gaudi replaces the fork; a fork user must not hear about plugin renames). The built-in stacks
 are loaded by name on first use, so importing this module loads none of them.
 
-Every version is a `packaging.version.Version` in the stack's own numbering (``Version("12")`` for LMI v12).
+Every version is a `lmimigrate.core.pep440.Version` (PEP 440, as `packaging` orders it) in the stack's own numbering (``Version("12")`` for LMI v12).
 """
 
 from __future__ import annotations
 
 import importlib
 from lmimigrate.core.record import record
-from typing import Callable
 
-from packaging.version import InvalidVersion, Version
+from lmimigrate.core.pep440 import InvalidVersion, Version
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Callable
 
 #: Imported on first use to register the built-in stacks.
 BUILTIN_STACKS = "lmimigrate.stacks"

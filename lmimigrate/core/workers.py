@@ -19,9 +19,11 @@ import selectors
 import signal
 import struct
 import traceback
-from typing import Any, Callable
 
 from lmimigrate.core import interrupt
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 _LEN = struct.Struct(">Q")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from packaging.version import InvalidVersion, Version
+from lmimigrate.core.pep440 import InvalidVersion, Version
 
 from lmimigrate.core.detection import Detection, register_detector
 from lmimigrate.core.versions import VersionError

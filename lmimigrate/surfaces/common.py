@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lmimigrate.core.ftypes import Scope, Setting
 from lmimigrate.surfaces.knowledge import env_views
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def env_name_for(ns: str, key: str) -> str:

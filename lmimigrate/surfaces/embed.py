@@ -21,7 +21,7 @@ The host provides, with the decoded `text`:
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from lmimigrate.core.ftypes import ParseError, Unit
 from lmimigrate.core.patterns import lazy_pattern

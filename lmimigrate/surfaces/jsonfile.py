@@ -12,13 +12,15 @@ Edits are splices into the original text (jsonpos keeps every span), so formatti
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces import jsonpos
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.jsonpos import JNode
 from lmimigrate.surfaces.text import flow_element_delete_span, indent_of, own_line
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_MEMBER_NAMES = frozenset({"environment", "env", "environmentvariables"})
 _SCALARS = ("string", "number", "true", "false", "null")

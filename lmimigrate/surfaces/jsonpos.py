@@ -12,10 +12,12 @@ hostile input can neither overflow the C stack here nor in the recursive walkers
 from __future__ import annotations
 
 from lmimigrate.core.record import record
-from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import ParseError
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 MAX_DEPTH = 256
 CONTAINERS = ("object", "array")

@@ -7,9 +7,11 @@ vLLM `--config` file reach them through these hooks. The built-in stacks registe
 from __future__ import annotations
 
 from lmimigrate.core.record import record
-from typing import Callable
 
 from lmimigrate.core.versions import stacks
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Callable
 
 
 @record(frozen=True)

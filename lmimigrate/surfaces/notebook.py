@@ -22,12 +22,12 @@ from __future__ import annotations
 import importlib
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Unit
 from lmimigrate.surfaces import jsonpos
 from lmimigrate.surfaces.notebook_source import Source, edits, list_layout, raw_offset
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 
 _raw_offset = raw_offset  # the name tests and older callers use
 

@@ -11,10 +11,12 @@ is one `{{ placeholder }}`) are not settings.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _SEPARATORS = "=:"
 _WS = " \t\f"

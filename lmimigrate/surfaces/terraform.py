@@ -13,13 +13,14 @@ is still reported, its value never rewritten. Edits are splices into the origina
 
 from __future__ import annotations
 
-from typing import Any
-
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces import hcl
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
 from lmimigrate.surfaces.text import line_start, next_line
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_OWNERS = frozenset({"environment", "env", "environment_variables", "environmentvariables"})
 _ENV_NAME = lazy_pattern(r"[A-Z_][A-Z0-9_]*")

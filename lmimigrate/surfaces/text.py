@@ -5,8 +5,10 @@ Every line break is `\\n`, `\\r\\n` or a lone `\\r`: files keep whatever they us
 
 from __future__ import annotations
 
-from typing import Any
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _HSPACE = " \t"
 EOL = lazy_pattern(r"\r\n|\r|\n")

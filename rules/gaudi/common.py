@@ -13,11 +13,12 @@ reports it (`fork_reports`), so one variable never gets two findings.
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from lmimigrate.core.ftypes import Scope, Setting
 from lmimigrate.core.rule import Context, Rule, cited
 from lmimigrate.core.versions import VersionPair
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Iterator
 
 FORK = "vllm-fork"
 PLUGIN = "vllm-gaudi"
@@ -100,7 +101,7 @@ def fork_flag_true(value: str | None, version) -> bool:
 
 
 def _lt(version, other: str) -> bool:
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     return Version(str(version)) < Version(other)
 
@@ -240,7 +241,7 @@ class PluginRule(Rule):
 
 
 def _version(text: str):
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     return Version(text)
 

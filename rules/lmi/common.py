@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 from lmimigrate.core.ftypes import Scope, Setting
 from lmimigrate.core.rule import cited
 from lmimigrate.stacks.lmi.env import is_lmi_scope
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Iterator
 
 #: The djl-serving files the reference (lmi_ground_truth.md) quotes most, for evidence entries.
 BREAKING = "serving/docs/lmi/announcements/breaking_changes.md"

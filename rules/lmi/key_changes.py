@@ -6,7 +6,7 @@ spelling. A rename is fixed where the new key is not already set; a delete remov
 
 from __future__ import annotations
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.changes import KeyChange, rule_classes
 from lmimigrate.core.ftypes import Applicability, Example, Severity

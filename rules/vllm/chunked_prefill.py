@@ -105,7 +105,7 @@ class ChunkedPrefillFalseHonoured(VllmRule):
     valid = (Example("run.sh", f"vllm serve {MODEL} --no-enable-chunked-prefill\n", from_="vllm==0.7.3", to="vllm==0.11.1"),)
 
     def check(self, ctx):
-        from packaging.version import Version
+        from lmimigrate.core.pep440 import Version
 
         pair = ctx.pair()
         if pair is None or pair.from_ is None or pair.from_ < Version("0.8.0"):

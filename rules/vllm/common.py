@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import Setting
 from lmimigrate.core.rule import cited
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 MODEL = "facebook/opt-125m"  # the model every example serves
 

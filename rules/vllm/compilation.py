@@ -13,12 +13,14 @@ from __future__ import annotations
 import abc
 
 import json
-from typing import Any
 
 from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
 from .common import MODEL, VllmRule, as_bool, dict_edits, dict_value, ev, settings
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 CC = "compilation_config"
 

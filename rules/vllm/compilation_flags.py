@@ -216,7 +216,7 @@ class CudaGraphSizesRenamed(VllmRule):
 
 
 def _v(text):
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     return Version(text)
 

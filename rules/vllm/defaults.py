@@ -340,7 +340,7 @@ class EnforceEagerSemantics(VllmRule):
              Example("run.sh", f"vllm serve {MODEL} --enforce-eager\n", from_="vllm==0.10.2", to="vllm==0.17.0"))
 
     def check(self, ctx):
-        from packaging.version import Version
+        from lmimigrate.core.pep440 import Version
 
         pair = ctx.pair()
         if pair is None or pair.from_ is None or pair.from_ < Version("0.12.0"):

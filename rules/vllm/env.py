@@ -15,7 +15,6 @@ deleting the variable alone would drop the setting.
 from __future__ import annotations
 
 from lmimigrate.core.record import record
-from typing import Any
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 
@@ -23,6 +22,9 @@ from .common import VllmRule
 
 from .common import MODEL, dict_value, ev, flag
 from .env_truth import truth
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 LLM_CALLS = ("vllm.LLM", "vllm.entrypoints.llm.LLM", "vllm.EngineArgs", "vllm.engine.arg_utils.EngineArgs",
              "vllm.AsyncEngineArgs", "vllm.engine.arg_utils.AsyncEngineArgs")

@@ -5,7 +5,7 @@ as true: `VLLM_DISABLE_FLASHINFER_PREFILL` and, from 0.13.0, the profiler switch
 
 from __future__ import annotations
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 
 # How vLLM read a boolean variable, verified per release in the wheels (vllm/envs.py; from 0.13.0 the profiler

@@ -58,7 +58,7 @@ def _examples(row: KeyChange) -> tuple[tuple[Example, ...], tuple[Example, ...]]
 
 def _before(version: str) -> str | None:
     """A release before `version` to show the rule stays quiet there (None when none is in range)."""
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     v = Version(version)
     if v <= Version("0.5.5"):

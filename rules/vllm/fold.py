@@ -10,9 +10,7 @@ On a command line the new value is written as JSON (`json.dumps` defaults, then 
 
 from __future__ import annotations
 
-from typing import Any
-
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.changes import key_tokens
 from lmimigrate.core.ftypes import Applicability, Example, Severity
@@ -21,6 +19,9 @@ from lmimigrate.core.rule import spelled
 from .common import VllmRule
 
 from .common import MODEL, as_bool, as_number, dict_value, ev, flag
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _NO = object()  # a value the fold cannot carry: report without a fix
 

@@ -8,15 +8,17 @@ through the file's own imports are looked at (the Python surface's resolver, see
 from __future__ import annotations
 
 import ast
-from typing import Iterator
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule
 
 from .common import ev
 from .python_program import PyProgram, program
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
 def _rename_class(prog: PyProgram, modules: tuple[str, ...], old: str, new: str,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lmimigrate.core.record import record
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.changes import KeyChange
 from lmimigrate.core.ftypes import Applicability, Severity

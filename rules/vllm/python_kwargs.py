@@ -6,9 +6,8 @@ imports are looked at (see python_program). Class renames are in python_api.py.
 from __future__ import annotations
 
 import ast
-from typing import Any
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule
@@ -16,6 +15,9 @@ from lmimigrate.surfaces.python import Call
 
 from .common import ev
 from .python_program import PyProgram, program
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 SAMPLING_PARAMS = ("vllm.SamplingParams", "vllm.sampling_params.SamplingParams")
 LLM_CLASS = ("vllm.LLM", "vllm.entrypoints.llm.LLM")

@@ -163,7 +163,7 @@ class DeprecatedQuantizationHardFail(VllmRule):
     )
 
     def check(self, ctx):
-        from packaging.version import Version
+        from lmimigrate.core.pep440 import Version
 
         pair = ctx.pair()
         for s in settings(ctx, "quantization"):

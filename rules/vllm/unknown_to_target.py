@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.stacks.vllm.inventory import for_version, last_release_with, suggest

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.stacks.gaudi.buckets import CODE, FORK_EXP_FLAG, GAUDI_QUERY
 from lmimigrate.core.patterns import lazy_pattern

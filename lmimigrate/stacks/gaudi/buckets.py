@@ -17,11 +17,13 @@ import re
 import sys
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Sequence
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.versions import NEWEST, OLDEST, VersionError, parse_spec
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Sequence
 
 PROG = "lmimigrate hpu-buckets"
 DEFAULT_TARGET = "vllm-fork==1.21.2"
@@ -265,8 +267,6 @@ def for_target(result: dict, stack: str, version: Version, max_num_batched_token
 
 
 # --------------------------------------------------------------------------------------------------- output
-
-
 
 
 def render_json(report: dict) -> str:

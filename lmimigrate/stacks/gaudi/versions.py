@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.versions import StackInfo, VersionError, register
 from lmimigrate.core.patterns import lazy_pattern

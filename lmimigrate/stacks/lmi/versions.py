@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from lmimigrate.core.record import record
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.versions import StackInfo, VersionError, VersionPair, register
 from lmimigrate.core.patterns import lazy_pattern

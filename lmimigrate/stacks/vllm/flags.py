@@ -78,7 +78,7 @@ FOREIGN_FLAGS = frozenset(
 @functools.lru_cache(maxsize=1)
 def config_flag_names() -> frozenset[str]:
     """vLLM flag names (underscored): the newest release in the inventory, plus the builtin common ones."""
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     from lmimigrate.stacks.vllm.inventory import for_version, releases
 

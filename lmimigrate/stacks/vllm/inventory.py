@@ -36,11 +36,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterable
+from lmimigrate.core.pep440 import Version
 from lmimigrate.core.record import field, record
-from typing import NamedTuple
-
-from packaging.version import Version
-
 from lmimigrate.stacks.vllm import inventory_codec
 
 DATA_PATH = "inventory.jsonl"
@@ -49,7 +46,8 @@ DATA_PATH = "inventory.jsonl"
 KINDS = inventory_codec.SET_KINDS
 
 
-class FlagRef(NamedTuple):
+@record(frozen=True)
+class FlagRef:
     """How one command-line word resolves against a release's parser."""
 
     canonical: str  # listed canonical option, e.g. "--tensor-parallel-size"
@@ -232,7 +230,7 @@ def releases() -> list[Version]:
 def for_version(v: Version | str) -> Inventory | None:
     """The inventory of release `v`, else of the newest scanned release <= v (0.16.1 -> 0.16.0,
     0.17.0rc1 -> 0.16.0). None when v is older than the oldest scanned release (0.5.5).
-    Raises packaging.version.InvalidVersion (a ValueError) for a non-version string."""
+    Raises lmimigrate.core.pep440.InvalidVersion (a ValueError) for a non-version string."""
     ver = _as_version(v)
     best = None
     for release, spelled in _releases():

@@ -37,7 +37,7 @@ _VERSION_AT_START = lazy_pattern(r'\{"version":\s*"([^"]+)"')
 
 
 def _key(version: str):
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     return Version(version)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from packaging.version import Version
+from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.versions import StackInfo, register
 from lmimigrate.stacks.vllm import inventory_codec

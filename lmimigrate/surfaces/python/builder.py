@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, TypeGuard
 
 from lmimigrate.core.ftypes import Scope, Setting, Unit
 from lmimigrate.surfaces.common import add_env_setting
@@ -13,6 +12,9 @@ from lmimigrate.surfaces.python.literals import Items, _delete_span, _significan
 from lmimigrate.surfaces.python.model import PyModule
 from lmimigrate.surfaces.python.scopes import PyCallScope, PyEnvScope, _statement_delete
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
 VLLM_ENGINE_CALLS = frozenset({
     "vllm.LLM", "vllm.entrypoints.llm.LLM", "vllm.EngineArgs", "vllm.AsyncEngineArgs",

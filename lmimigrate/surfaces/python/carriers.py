@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
 
 from lmimigrate.core.ftypes import Scope, TextEdit, Unit
 from lmimigrate.surfaces import EMBED_HINTS
@@ -26,6 +25,9 @@ from lmimigrate.surfaces.python.literals import py_str, quote_of
 from lmimigrate.surfaces.python.model import PyModule
 from lmimigrate.surfaces.python.strings import Literal, read_literal
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A file needs one of these to hold embedded configuration (the engine's prefilter uses the same hints).
 HINTS = tuple(h.decode() for h in EMBED_HINTS["python"])

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Container
-from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core.ftypes import Setting
 from lmimigrate.surfaces.python.literals import Items, _delete_span, _literal, quote_of
 from lmimigrate.surfaces.python.scopes import PyDictScope
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
     from lmimigrate.surfaces.python.builder import _Builder
 
 _ENV_KEYS = frozenset({"Environment", "environment", "env", "Env", "environment_variables", "env_vars"})

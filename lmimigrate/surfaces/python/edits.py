@@ -5,12 +5,13 @@ model classes of `lmimigrate.surfaces.python.model`; every edit is in the offset
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core.ftypes import TextEdit
 from lmimigrate.surfaces.python.literals import Offsets, py_literal
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
     from lmimigrate.surfaces.python.model import Import
 
 

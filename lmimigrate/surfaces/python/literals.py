@@ -4,11 +4,13 @@ and bracketed item lists (`Items`) that delete and insert arguments or dict entr
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 from lmimigrate.core.ftypes import TextEdit
 from lmimigrate.surfaces.text import line_end, line_start, next_line
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _STR_PREFIX = lazy_pattern(r"[rRbBuUfF]{0,2}(['\"])")
 
@@ -212,7 +214,6 @@ class Items:
         if comma is not None:
             return [TextEdit(comma + 1, comma + 1, " " + entry + ",")]
         return [TextEdit(e, e, ", " + entry)]
-
 
 
 def _span_of(edits: list[TextEdit]) -> tuple[int, int]:

@@ -6,12 +6,14 @@ never matches."""
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import ParseError
 from lmimigrate.surfaces.python.edits import ImportedNameEdits, KeywordEdits, ModuleEdits
 from lmimigrate.surfaces.python.literals import Items, Offsets, _delete_span, _literal, _significant
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 _DOTTED = lazy_pattern(r"\w+(?:(?:[ \t]|\\\r?\n|\\\r)*\.(?:[ \t]|\\\r?\n|\\\r)*\w+)*")
 _FROM_HEAD = lazy_pattern(r"from(?:[ \t]|\\\r?\n|\\\r)+((?:\.|[ \t]|\\\r?\n|\\\r)*)")

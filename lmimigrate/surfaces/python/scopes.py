@@ -4,14 +4,15 @@ keeping the quote style of their neighbours."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.common import env_name_for
 from lmimigrate.surfaces.python.literals import (
     _STR_PREFIX, Items, _after_eol, _line_end, _line_start, _significant, py_literal, py_str, quote_of,
 )
 from lmimigrate.surfaces.python.model import Call
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _identifier(key: str) -> str:
@@ -167,7 +168,6 @@ def _statement_delete(text: str, start: int, end: int) -> tuple[int, int]:
     if j > ls and text[j - 1] == ";":
         return j - 1, end
     return start, end
-
 
 
 class PyDictScope(Scope):

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import re
 from lmimigrate.core.record import record
-from typing import Callable
 
 from lmimigrate.surfaces.shell.lexer import Heredoc, Word
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Callable
 
 _SIMPLE_ESCAPE = lazy_pattern(r"\\(?:\r\n|\n|\r)")
 

@@ -9,12 +9,14 @@ any other value writes that value after the flag (rules rename a switch into a v
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
 
 from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.knowledge import command_line_facts
 from lmimigrate.surfaces.shell.lexer import Word
 from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax, shell_quote_like
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 
 def is_bool_flag(key: str) -> bool:

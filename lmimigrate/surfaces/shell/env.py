@@ -4,12 +4,14 @@ and Dockerfile stages. It holds `env` settings plus the views stacks derive from
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.common import env_name_for
 from lmimigrate.surfaces.shell.cli import render_value
 from lmimigrate.surfaces.shell.words import shell_quote, shell_quote_like
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class EnvScope(Scope):

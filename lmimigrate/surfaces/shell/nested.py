@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from lmimigrate.core.record import replace
-from typing import Callable
+from collections.abc import Callable
 
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
 from lmimigrate.surfaces.embed import embed

@@ -12,7 +12,6 @@ Values containing `$X`, `${X}`, `$(...)` are non-literal.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from lmimigrate.core.ftypes import ParsedFile, Scope, Unit
 from lmimigrate.surfaces.common import add_env_setting
@@ -23,6 +22,9 @@ from lmimigrate.surfaces.shell.nested import parse_hosting, read_hosting, Decode
 from lmimigrate.surfaces.shell.words import ShellSyntax, WordSyntax
 from lmimigrate.surfaces.text import line_start, next_line
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 SHELL = ShellSyntax()
 _ASSIGN = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_]*=")

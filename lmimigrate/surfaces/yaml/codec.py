@@ -15,12 +15,13 @@ not the value's) and multi-line flow scalars (folded too).
 
 from __future__ import annotations
 
-from typing import Callable
-
 from lmimigrate.core.ftypes import ParseError
 from lmimigrate.surfaces.text import next_line
 from lmimigrate.surfaces.yaml.scalars import quote
 from lmimigrate.surfaces.yaml.tree import YNode, compose_span, walk
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Callable
 
 _SIMPLE_ESCAPES = {
     "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",

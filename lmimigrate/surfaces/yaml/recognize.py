@@ -3,8 +3,6 @@ maps of containers and compose services, and their command lines."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from lmimigrate.core.ftypes import ParsedFile, ParseError, Scope, Unit
 from lmimigrate.surfaces.knowledge import config_flag_names
 from lmimigrate.surfaces.yaml.carriers import carriers, embed_scalar
@@ -19,6 +17,9 @@ from lmimigrate.surfaces.yaml.scope import (
 )
 from lmimigrate.surfaces.yaml.tree import YNode, compose_span, document_spans, is_scalar, owner_key, walk
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 # `Environment`: CloudFormation AWS::SageMaker::Model and SageMaker operator specs in YAML.
 ENV_KEYS = frozenset({"env", "environment", "extraEnv", "envVars", "envs", "Environment"})
@@ -29,7 +30,6 @@ _GENERIC_KEYS = frozenset(
     """model task host port seed dtype revision tokenizer device runner api_key block_size download_dir
     load_format served_model_name config trust_remote_code tokenizer_mode quantization""".split()
 )
-
 
 
 def _is_vllm_config(root: YNode, path: str) -> bool:

@@ -3,10 +3,11 @@ spell a string or typed value so that it reads back the same."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from lmimigrate.surfaces.yaml.tree import YNode
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 # vLLM loads --config files with PyYAML (YAML 1.1): its resolver decides what a plain scalar means.
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from lmimigrate.core.ftypes import Scope, Setting, TextEdit, Unit
 from lmimigrate.surfaces.common import add_env_setting, env_name_for
@@ -14,6 +13,9 @@ from lmimigrate.surfaces.text import first_on_line, flow_element_delete_span, li
 from lmimigrate.surfaces.yaml.scalars import plain_ok, quote, scalar_value, spell_string, spell_typed
 from lmimigrate.surfaces.yaml.tree import YNode, after_entry, dash_of, emptied_edit, is_scalar
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_NAME = lazy_pattern(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _ENV_ITEM = lazy_pattern(r"([A-Za-z_][A-Za-z0-9_.\-]*)(=|$)", re.S)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from lmimigrate.core.record import field, record
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeGuard
 
 from lmimigrate.core.ftypes import ParseError, TextEdit
 from lmimigrate.surfaces.text import next_line
 from lmimigrate.core.patterns import lazy_pattern
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
 MAX_DEPTH = 100  # nesting of collections; real configs use < 15
 MAX_FLOW_DEPTH = 64  # ruamel's scanner looks ahead over every open flow bracket: bound it before parsing
@@ -242,8 +244,6 @@ def walk(root: YNode) -> Iterator[tuple[YNode, YNode | None, str | None]]:
             stack.extend((v, node, k.value if k.kind == "scalar" else None) for k, v in reversed(node.pairs))
         elif node.kind == "seq":
             stack.extend((c, node, None) for c in reversed(node.children))
-
-
 
 
 def is_scalar(node: YNode | None) -> TypeGuard[YNode]:
