@@ -109,10 +109,10 @@ def test_a_damaged_or_planted_index_is_rebuilt(tmp_path, monkeypatch, damage):
     if damage == "garbage":
         path.write_text("{[")
     elif damage == "foreign-module":
-        data["rules"][0]["module"] = "os"  # an index must only name modules its own build imported
+        data["rules"][0][ruleindex.FIELDS.index("module")] = "os"  # an index must only name modules its own build imported
         path.write_text(json.dumps(data))
     elif damage == "wrong-types":
-        data["rules"][0]["tokens"] = 5
+        data["rules"][0][ruleindex.FIELDS.index("tokens")] = 5
         path.write_text(json.dumps(data))
     else:
         elsewhere = tmp_path / "elsewhere.json"
@@ -194,3 +194,13 @@ def test_index_entries_and_classes_find_the_same(case):
     by_entry = found(registry.select(None, None))
     assert all(isinstance(e, RuleEntry) for e in registry.select(None, None))
     assert by_entry == found(list(registry.all_rules()))
+
+
+def test_index_entries_pickle_and_copy_as_themselves():
+    import copy
+    import pickle
+
+    entry = registry.index().entries[0]
+    assert pickle.loads(pickle.dumps(entry)) == entry and copy.deepcopy(entry) == entry
+    assert type(pickle.loads(pickle.dumps(entry))) is RuleEntry
+    assert entry != tuple(entry)  # an entry equals entries only

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from operator import itemgetter
 
 from lmimigrate.core.ftypes import Severity
 
@@ -61,58 +62,63 @@ FIELDS = ("code", "name", "stack", "summary", "severity", "module", "attr", "plu
           "changed_in", "removed_in", "until", "generic", "checks", "own_active", "introduces", "file", "docs")
 
 
-class RuleEntry:
+class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read through the properties below
     """One rule as the index knows it; the attribute names are the class's, so the engine reads either.
-    (A plain class: a dataclass's creation costs a few milliseconds of start-up.)
+    A tuple of `FIELDS` (with properties of those names): a run reads ~200 of them from the index file, and
+    making one is a single allocation, not twenty attribute stores.
 
     `module`/`attr`: where to import the class from; `plugin`: "" for the built-in packs, else the entry
     point's name; `checks`: False for a documentation-only rule (the tool's own diagnostics), which `check`
     never runs; `own_active`: the class overrides `active`, so only the class can say whether a version pair
     wakes it; `file`: the module's file when the index was built (the result cache's key covers it)."""
 
-    __slots__ = FIELDS
+    __slots__ = ()
 
-    code: str
-    name: str
-    stack: str
-    summary: str
-    severity: Severity
-    module: str
-    attr: str
-    plugin: str
-    surfaces: tuple[str, ...]
-    tokens: Any  # tuple[bytes, ...] | dict[str, tuple[bytes, ...]]
-    trigger: str
-    changed_in: str | None
-    removed_in: str | None
-    until: str | None
-    generic: bool
-    checks: bool
-    own_active: bool
-    introduces: tuple[str, ...]
-    file: str
-    docs: str  # the documentation URL (`Rule.url()`)
+    if TYPE_CHECKING:
+        code: str
+        name: str
+        stack: str
+        summary: str
+        severity: Severity
+        module: str
+        attr: str
+        plugin: str
+        surfaces: tuple[str, ...]
+        tokens: Any  # tuple[bytes, ...] | dict[str, tuple[bytes, ...]]
+        trigger: str
+        changed_in: str | None
+        removed_in: str | None
+        until: str | None
+        generic: bool
+        checks: bool
+        own_active: bool
+        introduces: tuple[str, ...]
+        file: str
+        docs: str  # the documentation URL (`Rule.url()`)
 
-    def __init__(self, **values: Any):
+    def __new__(cls, **values: Any) -> RuleEntry:
         values.setdefault("introduces", ())
         values.setdefault("file", "")
         values.setdefault("docs", "")
-        for name in FIELDS:
-            object.__setattr__(self, name, values.pop(name))
+        row = [values.pop(name) for name in FIELDS]
         if values:
             raise TypeError(f"unknown index fields: {', '.join(values)}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("index entries are read-only")
+        return tuple.__new__(cls, row)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, RuleEntry) and all(getattr(self, f) == getattr(other, f) for f in FIELDS)
+        return isinstance(other, RuleEntry) and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
 
     def __hash__(self) -> int:
         return hash(self.code)
 
     def __repr__(self) -> str:
         return f"<RuleEntry {self.code} in {self.module}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle and copy: the row, not `__new__`'s keywords
+        return _entry_of_row, (tuple(self),)
 
     def tokens_for(self, surface: str) -> tuple[bytes, ...]:
         return tokens_for(self.tokens, surface)
@@ -134,6 +140,14 @@ class RuleEntry:
                 if _is_rule_class(candidate) and candidate.code == self.code:
                     return candidate
         raise LookupError(f"rule {self.code} is no longer in {self.module}")
+
+
+def _entry_of_row(row: tuple[Any, ...]) -> RuleEntry:
+    return tuple.__new__(RuleEntry, row)
+
+
+for _i, _name in enumerate(FIELDS):
+    setattr(RuleEntry, _name, property(itemgetter(_i), doc=f"index field `{_name}`"))
 
 
 def _is_rule_class(obj: object) -> TypeGuard[type[Rule]]:
@@ -251,27 +265,39 @@ def _enc_tokens(tokens: tuple[bytes, ...] | dict[str, tuple[bytes, ...]]) -> Any
 
 def _dec_tokens(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): tuple(str(t).encode("latin-1") for t in v) for k, v in value.items()}
-    return tuple(str(t).encode("latin-1") for t in value)
+        return {str(k): _dec_token_list(v) for k, v in value.items()}
+    return _dec_token_list(value)
 
 
-def encode_entry(e: RuleEntry) -> dict[str, Any]:
-    d = {k: getattr(e, k) for k in FIELDS}
-    d["tokens"] = _enc_tokens(e.tokens)
-    d["severity"] = e.severity.value
-    d["surfaces"] = list(e.surfaces)
-    d["introduces"] = list(e.introduces)
-    return d
+def _dec_token_list(value: list[str]) -> tuple[bytes, ...]:
+    return tuple([t.encode("latin-1") for t in value])  # (a non-str token: AttributeError, a damaged index)
 
 
-def decode_entry(d: dict[str, Any]) -> RuleEntry:
-    d = dict(d)
-    d["tokens"] = _dec_tokens(d["tokens"])
-    d["severity"] = Severity(d["severity"])
-    d["surfaces"] = tuple(d["surfaces"])
-    d["introduces"] = tuple(d.get("introduces", ()))
-    entry = RuleEntry(**d)
-    for name in ("code", "name", "stack", "module", "attr", "trigger"):
-        if not isinstance(getattr(entry, name), str):
-            raise ValueError(name)
-    return entry
+_TOKENS, _SEVERITY, _SURFACES, _INTRODUCES = (FIELDS.index(f) for f in ("tokens", "severity", "surfaces", "introduces"))
+_SEVERITIES = {s.value: s for s in Severity}
+_TEXT_FIELDS = tuple(FIELDS.index(f) for f in ("code", "name", "stack", "module", "attr", "trigger"))
+
+
+def encode_entry(e: RuleEntry) -> list[Any]:
+    """An entry as a JSON row: its FIELDS in order (tokens as latin-1 text, the severity as its value)."""
+    row = list(e)
+    row[_TOKENS] = _enc_tokens(e.tokens)
+    row[_SEVERITY] = e.severity.value
+    row[_SURFACES] = list(e.surfaces)
+    row[_INTRODUCES] = list(e.introduces)
+    return row
+
+
+def decode_entry(row: Any) -> RuleEntry:
+    """The entry of a JSON row (`encode_entry`). Raises ValueError (or TypeError) for a row it did not write."""
+    if not isinstance(row, list) or len(row) != len(FIELDS):
+        raise ValueError("not an index row")
+    row = row.copy()
+    row[_TOKENS] = _dec_tokens(row[_TOKENS])
+    row[_SEVERITY] = _SEVERITIES[row[_SEVERITY]]
+    row[_SURFACES] = tuple(row[_SURFACES])
+    row[_INTRODUCES] = tuple(row[_INTRODUCES])
+    for i in _TEXT_FIELDS:
+        if not isinstance(row[i], str):
+            raise ValueError(FIELDS[i])
+    return _entry_of_row(tuple(row))
