@@ -118,11 +118,17 @@ def test_every_package_of_the_source_tree_is_declared():
     assert set(_pyproject()["tool"]["setuptools"]["packages"]) == _source_packages()
 
 
-def test_the_wheel_ships_every_module(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
                          capture_output=True, text=True, timeout=600, check=False)
     assert res.returncode == 0, res.stderr[-2000:]
-    (wheel,) = tmp_path.glob("lmimigrate-*.whl")
+    (built,) = out.glob("lmimigrate-*.whl")
+    return built
+
+
+def test_the_wheel_ships_every_module(wheel):
     import zipfile
 
     shipped = set(zipfile.ZipFile(wheel).namelist())
@@ -130,3 +136,34 @@ def test_the_wheel_ships_every_module(tmp_path):
     want |= {f"lmimigrate/rules/{p.relative_to(ROOT / 'rules').as_posix()}" for p in (ROOT / "rules").rglob("*.py")}
     want.add("lmimigrate/stacks/vllm/inventory.jsonl")
     assert not {w for w in want if "__pycache__" not in w} - shipped
+
+
+#: What a one-file check must not import: each costs start-up time on every pre-commit run (issue 14).
+NOT_AT_START_UP = ("typing", "dataclasses", "inspect", "packaging", "shutil", "ast", "difflib", "rich", "libcst",
+                   "ruamel", "importlib.metadata", "tomllib", "subprocess", "hashlib")
+
+
+def test_a_one_file_check_from_the_wheel_imports_nothing_it_does_not_need(wheel, tmp_path):
+    """Installed as pre-commit installs it (the wheel, no editable finder importing things at start-up) and
+    run with `-S`, so that only lmimigrate's own imports show."""
+    import zipfile
+
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "serving.properties").write_text("engine=Python\noption.rolling_batch=scheduler\noption.dtype=fp16\n")
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from lmimigrate.cli import main\n"
+        "main(['check', '--no-cache', 'serving.properties'])\n"
+        f"print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in {NOT_AT_START_UP!r} "
+        f"or m in {NOT_AT_START_UP!r}))"
+    )
+    env = {"PYTHONPATH": str(site), "LMIMIGRATE_INDEX_DIR": str(tmp_path / "index"), "PATH": os.environ.get("PATH", "")}
+    first = subprocess.run([sys.executable, "-S", "-c", code], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert "LMI015" in first.stdout, first.stderr  # the first run builds the rule index (and may import more)
+    again = subprocess.run([sys.executable, "-S", "-c", code], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert "LMI015" in again.stdout, again.stderr
+    assert again.stdout.strip().splitlines()[-1] == "[]"

@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from typing import TYPE_CHECKING
 
 from lmimigrate.core.ignorefile import IgnoreRules, compile_lines
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from lmimigrate.core.runmemo import Deps
 

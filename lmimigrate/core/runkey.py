@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from lmimigrate.core.ruleindex import LazyRule
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from lmimigrate.core.api import Options
     from lmimigrate.core.rule import Rule

@@ -27,11 +27,12 @@ import os
 import stat
 import sys
 import time
-from typing import TYPE_CHECKING, Any
 
 from lmimigrate.core import cachedir, filememo
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
     from lmimigrate.core.api import Report
 
 KIND = "run"
@@ -334,7 +335,7 @@ def encode_report(report: Report) -> dict[str, Any]:
 
 
 def decode_report(value: dict[str, Any]) -> Report:
-    from packaging.version import Version
+    from lmimigrate.core.pep440 import Version
 
     from lmimigrate.core import cache
     from lmimigrate.core.api import Report
