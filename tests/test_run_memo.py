@@ -349,3 +349,14 @@ def test_a_rewritten_git_index_with_the_same_paths_is_a_hit_and_a_newly_tracked_
     assert walks[0] == before + 1
     assert any("ignored" in o.path for o in report.outcomes if o.findings)
     assert _summary(report) == _fresh(root)
+
+
+def test_a_file_whose_stat_changed_between_two_reads_of_one_run_spoils_the_record(tmp_path):
+    f = _write(tmp_path, "start", "#!/bin/sh\n")
+    deps = runmemo.Deps()
+    deps.stat(str(f))  # sniffed for a shebang
+    deps.file(str(f), os.stat(f))  # stat again before the check: the same
+    assert deps.usable
+    _write(tmp_path, "start", "#!/bin/sh\nexit 1\n", when=OLD + 10)
+    deps.file(str(f), os.stat(f))
+    assert not deps.usable

@@ -5,7 +5,7 @@ named like ours, a `.gitignore` symlink. So:
 
 - the directory is opened with O_NOFOLLOW and must be a real directory owned by the user, not writable by
   others; every file in it is reached through that directory's descriptor, never by path, with O_NOFOLLOW;
-- it may hold only `.gitignore` and files named exactly like ours (`results-<32 hex>.json`, their `.tmp`
+- it may hold only `.gitignore` and files named exactly like ours (`results-`, `files-`, `run-<32 hex>.json`, their `.tmp`
   siblings) that are regular files owned by the user; anything else, or a file with our name but without our
   header, makes the whole cache unused for the run, with a note: nothing is read, written or deleted there;
 - FIFOs and devices are never opened (checked with lstat first, and opened O_NONBLOCK then fstat-ed);

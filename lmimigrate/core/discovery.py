@@ -4,6 +4,10 @@ Directories are walked (inside a git work tree, honouring .gitignore, info/exclu
 `git ls-files` would, read by `gitfiles` without running git; iteratively, so any depth works); files named
 on the command line are always read, once however they are spelled. Symlinks are read only when they resolve inside the tree they were found
 in, and are never written through. FIFOs, sockets and devices are skipped.
+
+A run's `View` lists each directory once (the repository-wide version detection of core/scoping.py reads the
+same listing) and classifies each path once; when the run memo (core/runmemo.py) is recorded, the listings
+and sniffs report what they read to it.
 """
 
 from __future__ import annotations

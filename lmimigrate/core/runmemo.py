@@ -6,17 +6,18 @@ A run (report mode, with the cache, on directories) records what its report depe
 it read or looked for (stat, or absence: the checked files, the files read for versions, `.gitignore` files,
 `info/exclude`, git's config and index, the `.git` it found), and the code that made the report (the
 lmimigrate package, the rule modules, the `sys.path` directories). `.lmimigrate_cache/run-<keyed name>.json`
-keeps that record and the report under a key of the options (core/api.py `_run_key`). The next run with the
+keeps that record and the report under a key of the options (core/runkey.py). The next run with the
 same key stats the same paths; when every one is as recorded, the report is reused. A directory whose stat
 moved is listed again and matches when its names did not change (creating `.lmimigrate_cache/` changes the
 root's mtime, not its relevant names). Anything else (a new, deleted or edited file, a changed `.gitignore`,
 another version of a rule module) is a miss, and the run takes the normal path, which writes a new memo.
 
 A file modified within `RACY_NS` of the run that recorded it could change again without changing its stat
-(see core/filememo.py): such a run writes no memo. The stat compared includes the change time (ctime), which a
-tool that restores a file's mtime after writing it cannot set back. A run that meets a symlink among the files it checks
-writes none either: its target could move without the link's stat changing. The memo's name is keyed with
-the per-user secret and the directory is handled by core/cachedir.py, so a repository cannot plant one.
+(see core/filememo.py): such a run writes no memo. The stat compared includes the change time (ctime), which
+a tool that restores a file's mtime after writing it cannot set back. A run that meets a symlink among the
+files it checks writes none either (its target could move while the link's stat stays), nor one that saw a
+file's stat change between two of its reads. The memo's name is keyed with the per-user secret and the
+directory is handled by core/cachedir.py, so a repository cannot plant one.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class Deps:
         self._skip = skip_dirs()
 
     def file(self, path: str, st: os.stat_result | None, follow: bool = True) -> None:
+        seen = self.files.get(path)
+        if seen is not None and (seen[0] != follow or _stat_text(seen[1]) != _stat_text(st)):
+            self.usable = False  # it changed between two reads (a sniff and the check): what was learnt is mixed
         self.files[path] = (follow, st)
 
     def stat(self, path: str, follow: bool = True) -> os.stat_result | None:
