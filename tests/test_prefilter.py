@@ -160,6 +160,13 @@ _PY_FINDINGS = [
     ("VLLM112", "launch.py", 'import subprocess\n\nsubprocess.run(["vllm", "serve", "m", "--device", "cuda"])\n', "vllm==0.10.0"),
     ("LMI074", "deploy.py", 'from sagemaker import image_uris\n\nuri = image_uris.retrieve(framework="djl-lmi", '
      'version="latest", region="us-west-2")\n', "lmi==v20"),
+    ("LMI009", "deploy.py", 'import sagemaker\n\nenv = {"HF_MODEL_ID": "google/flan-t5-xxl", "OPTION_ROLLING_BATCH": '
+     '"lmi-dist"}\nmodel = sagemaker.Model(image_uri=IMAGE, env=env)\n', "lmi==v15"),
+    ("LMI009", "props.py", 'import sagemaker\n\nmodel = sagemaker.Model(image_uri=IMAGE, env={"HF_MODEL_ID": "google/flan-t5-xxl", '
+     '"TENSOR_PARALLEL_DEGREE": "4"})\nIMAGE = "763104351884.dkr.ecr.us-west-2.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124"\n',
+     "lmi==v15"),
+    ("LMI037", "deploy.py", 'import sagemaker\n\nenv = {"HF_MODEL_ID": "meta-llama/Llama-3.2-11B-Vision-Instruct", '
+     '"OPTION_ROLLING_BATCH": "vllm"}\nmodel = sagemaker.Model(image_uri=IMAGE, env=env)\n', "lmi==v17"),
 ]
 
 
@@ -183,4 +190,6 @@ def test_ordinary_modules_with_flag_words_are_not_checked_for_vllm_settings():
             b'task = p.parse_args().task\ndevice = "latest"\n')
     codes = [r.code for r in _ENGINE.rules_for("python", text, "cli.py")]
     assert not {"VLLM140", "VLLM141", "VLLM070", "VLLM112", "LMI074"} & set(codes)
+    sympy = b"from sympy import symbols\n\nt5, ul2 = symbols('t5 ul2')\nmodel_id = 3\n"
+    assert not {"LMI009", "LMI037"} & {r.code for r in _ENGINE.rules_for("python", sympy, "test_symbol.py")}
     assert codes == _reference(_RULES, "python", text, "cli.py")

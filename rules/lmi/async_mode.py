@@ -7,7 +7,7 @@ from __future__ import annotations
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule, spelled
 
-from .common import RECOMMENDER, RELEASE_NOTES, ev, entry_point, get, is_mllama, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, set_to, value
+from .common import PY_LMI, RECOMMENDER, RELEASE_NOTES, ev, entry_point, get, is_mllama, is_neuron, is_t5, is_trt, lmi_scopes, model_id, rolling_batch, set_to, value
 
 EV_DEFAULT = ev(
     "djl-serving 0.35.0 (LMI v17)", RECOMMENDER,
@@ -204,7 +204,7 @@ class MllamaV17(Rule):
     summary = "MLlama (Llama 3.2 Vision) is not supported by the vLLM V1 engine bundled from LMI v17 (0.35.0)"
     looks_at = ("lmi:option.model_id",)
     # In Python the model comes from an env dict or a `model_id=` argument.
-    tokens = {"python": (b"HF_MODEL_ID", b"OPTION_MODEL_ID", b"model_id"), "*": (b"Vision", b"vision", b"mllama", b"MLlama")}
+    tokens = PY_LMI | {"*": (b"Vision", b"vision", b"mllama", b"MLlama")}
     what = (
         "Reports a Llama-3.2-*-Vision (`mllama`) model served by vLLM or lmi-dist (explicit, `auto` or unset rolling "
         "batch; not TensorRT-LLM) when the target is LMI v17 or later. It is never rewritten to another backend."

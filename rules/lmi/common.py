@@ -26,6 +26,12 @@ ENTRYPOINT_SH = "serving/docker/dockerd-entrypoint-with-cuda-compat.sh"
 ev = cited("lmi")
 
 
+#: Prefilter tokens, in a Python file, of a rule that reports only in LMI scopes (`lmi_scopes`): the Python surface
+#: gives an `option.*` dict ("lmi-map") or an env dict, which is LMI's when it sets an `OPTION_*` variable or its
+#: file names a `djl-*` image (`is_lmi_scope`); embedded serving.properties text counts by the rule's other tokens.
+PY_LMI: dict[str, tuple[bytes, ...]] = {"python": (b"OPTION_", b"option.", b"djl")}
+
+
 def lmi_scopes(ctx) -> Iterator[Scope]:
     for scope in ctx.scopes():
         if is_lmi_scope(scope):

@@ -13,7 +13,7 @@ from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.core.rule import Rule, spelled
 
 from .family import family
-from .common import BREAKING, MODEL_INFO, PROPS, RECOMMENDER, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, set_to, value
+from .common import BREAKING, MODEL_INFO, PROPS, PY_LMI, RECOMMENDER, ev, get, is_neuron, is_trt, lmi_scopes, rolling_batch, set_to, value
 
 EV_BREAKING = ev(
     "djl-serving 0.33.0 (LMI v15)", BREAKING,
@@ -169,7 +169,7 @@ class T5NoVllm(Rule):
     severity = Severity.ERROR
     summary = "A T5-family model on lmi-dist or the default backend: LMI v15+ routes it to vLLM, which cannot load T5"
     looks_at = ("lmi:option.model_id", "lmi:option.rolling_batch")
-    tokens = (b"t5", b"T5", b"ul2", b"UL2", b"mt0", b"MT0")
+    tokens = PY_LMI | {"*": (b"t5", b"T5", b"ul2", b"UL2", b"mt0", b"MT0")}  # (`t5` is a common Python name)
     what = (
         "Reports a T5-family model (`t5-*`, `flan-t5` / `flant5`, `ul2` / `flan-ul2`, `mt5`, `mt0`, `byt5`, "
         "`t5gemma`, `codet5`, matched case-insensitively in `option.model_id` / `HF_MODEL_ID`, S3 and local paths "
