@@ -131,6 +131,14 @@ class Engine:
             got = self._plans[("introduces",)] = frozenset(k for r in self.rules for k in r.introduces)
         return got
 
+    def _codes(self, kind: str) -> frozenset[str]:
+        """The codes of the run's generic rules ("generic") or default-change rules ("default"), once per run."""
+        got = self._plans.get(("codes", kind))
+        if got is None:
+            got = self._plans[("codes", kind)] = frozenset(
+                r.code for r in self.rules if (r.generic if kind == "generic" else r.trigger == "default"))
+        return got
+
     def plan(self, surface: str) -> list[tuple[Rule, frozenset[bytes]]]:
         """The rules that can read a file of this surface, each with its prefilter tokens (empty: always)."""
         plan = self._plans.get(surface)
@@ -167,6 +175,8 @@ class Engine:
             else:
                 own_index, via_index = TokenIndex((i, ts) for i, (_, ts) in enumerate(plan)), None
             self._plans[surface, "index"] = (own_index, via_index)
+            hints = surfaces.EMBED_HINTS.get(surface, ())  # (none: a file never holds the text its host may hold)
+            self._plans[surface, "hints"] = TokenIndex([(0, hints)] if hints else [])
         return plan
 
     def rules_for(self, surface: str, data: bytes, path: str = "") -> list[Rule]:
@@ -181,7 +191,7 @@ class Engine:
         hay = pieces(data, name)
         found: dict[bytes, bool] = {}
         wanted = own.members(data, name, hay, found)
-        if via is not None and any(h in data or h in name for h in surfaces.EMBED_HINTS[surface]):
+        if via is not None and self._plans[surface, "hints"].members(data, name, hay, found):
             wanted |= via.members(data, name, hay, found)
         return materialize(plan[i][0] for i in sorted(wanted))
 
@@ -205,7 +215,7 @@ class Engine:
 
                     msg += "\n" + traceback.format_exc()
                 findings.append(tool_finding(INTERNAL_ERROR, msg, path))
-        findings = _drop_generic_duplicates(findings, {r.code for r in self.rules if r.generic})
+        findings = _drop_generic_duplicates(findings, set(self._codes("generic")))
         tables = {id(u): suppressions(u) for u in parsed.units}
         kept = [f for f in findings if f.unit is None or not _suppressed(f, tables[id(f.unit)])]
         return _dedupe(_ordered(kept)), crashed
@@ -280,7 +290,7 @@ class Engine:
     def _only_original_default_notes(self, findings: list[Finding], first_codes: set[str]) -> list[Finding]:
         """Default-change notes describe the source configuration. One that appears only after our own
         fixes (deleting `--disable-log-requests` hides that logging was already off) is not about it."""
-        default = {r.code for r in self.rules if r.trigger == "default"}
+        default = self._codes("default")
         return [f for f in findings if f.code not in default or f.code in first_codes]
 
 
