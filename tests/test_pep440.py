@@ -88,3 +88,11 @@ def test_packaging_versions_compare_with_ours_and_ours_pickle():
     assert pickle.loads(pickle.dumps(Version("1.0rc1+local"))) == Version("1.0rc1+local")
     with pytest.raises(TypeError):
         Version("1.0") < "1.1"  # noqa: B015
+
+
+def test_version_pairs_take_a_packaging_version_from_a_plugin():
+    from lmimigrate.core.versions import VersionPair
+
+    pair = VersionPair("vllm", Version("0.8.5"), Version("0.11.0"))
+    assert pair.crosses(pv.Version("0.10.0")) and not pair.crosses(pv.Version("0.12.0"))
+    assert pair.target_at_least(pv.Version("0.11.0")) and pair.to >= pv.Version("0.11")

@@ -33,6 +33,7 @@ def release(text: Version | str) -> Version:
     """`Version(text)`, memoized: planning asks each rule's window (a few release strings) for every rule."""
     if isinstance(text, Version):
         return text
+    text = str(text)  # a plugin may hand in a `packaging` Version
     found = _PARSED.get(text)
     if found is None:
         found = _PARSED[text] = Version(text)
