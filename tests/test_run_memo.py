@@ -264,8 +264,8 @@ def test_a_damaged_memo_is_a_miss(tmp_path, walks):
     assert _hit(root, walks)
     (memo,) = (root / ".lmimigrate_cache").glob("run-*.json")
     data = json.loads(memo.read_bytes())
-    first = next(iter(data["report"]["findings"]))
-    data["report"]["findings"][first][0] = [["not", "findings"]]
+    first = next(iter(data["value"]["findings"]))
+    data["value"]["findings"][first][0] = [["not", "findings"]]
     memo.write_bytes(b'{"lmimigrate-cache":"3",' + json.dumps(data).encode()[1:])
     before = walks[0]
     report = _run(root)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 DIRNAME = ".lmimigrate_cache"
 #: Kinds of files the cache writes, each `<kind>-<32 hex>.json` starting with HEADER.
-KINDS = ("results", "files", "run")  # files: the stat memo (filememo.py); run: the run memo (runmemo.py)
+KINDS = ("results", "files", "run", "tree")  # files: the stat memo (filememo.py); run: the run memo (runmemo.py); tree: repository-wide detections (treememo.py)
 HEADER = b'{"lmimigrate-cache":"3",'
 GITIGNORE = b"# Created by lmimigrate: a cache, never commit it.\n*\n"
 MAX_FILE = 1 << 30  # a results file larger than this is not ours

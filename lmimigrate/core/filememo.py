@@ -53,6 +53,7 @@ def _valid_detections(found: object) -> bool:
 class FileMemo:
     def __init__(self, root: str, secret: bytes):
         self.root = root
+        self.secret = secret  # (the tree memo's name is keyed with it too)
         self.name = _name(secret)
         self.started = time.time_ns()
         self.saved = 0  # when the run that wrote the memo started

@@ -35,9 +35,10 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs star
 if TYPE_CHECKING:
     from typing import Any
     from lmimigrate.core.api import Report
+    from lmimigrate.core.detection import Detection
 
 KIND = "run"
-FORMAT = "1"
+FORMAT = "2"  # 2: the report under "value" (load_value)
 KEEP = 8  # memos of other option sets (formats do not matter: the report is memoized, not the output)
 
 
@@ -250,9 +251,9 @@ def _unchanged(deps: dict[str, Any], saved: int) -> bool:
     return True
 
 
-def _name(secret: bytes, key: str) -> str:
+def _name(secret: bytes, key: str, kind: str = KIND) -> str:
     digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), key=secret, digest_size=16).hexdigest()
-    return f"{KIND}-{digest}.json"
+    return f"{kind}-{digest}.json"
 
 
 def key(parts: list[str]) -> str:
@@ -264,6 +265,27 @@ def key(parts: list[str]) -> str:
 
 def load(root: str, secret: bytes, run_key: str) -> Report | None:
     """The memoized report of this key when nothing it depended on changed, else None. Never raises."""
+    value = load_value(root, secret, run_key, KIND)
+    try:
+        return None if value is None else decode_report(value)
+    except Exception:  # a damaged or foreign memo: the normal path
+        return None
+
+
+def save(root: str, secret: bytes, run_key: str, deps: Deps, report: Report) -> None:
+    """Keep the report for the next run with this key, unless something it read was too fresh. Never raises."""
+    if report.internal_error:
+        return
+    try:
+        value = encode_report(report)
+    except (ValueError, TypeError):
+        return
+    save_value(root, secret, run_key, KIND, deps, value, KEEP)
+
+
+def load_value(root: str, secret: bytes, memo_key: str, kind: str) -> Any:
+    """The value a memo of `kind` keeps under this key when nothing it depended on changed, else None (the tree
+    memo, core/treememo.py, keeps its detections this way). Never raises."""
     try:
         fd = cachedir.open_dir(root, create=False)
     except (cachedir.Unusable, OSError):
@@ -272,7 +294,7 @@ def load(root: str, secret: bytes, run_key: str) -> Report | None:
         return None
     try:
         cachedir.scan(fd)
-        data = cachedir.read(fd, _name(secret, run_key))
+        data = cachedir.read(fd, _name(secret, memo_key, kind))
     except (cachedir.Unusable, OSError):
         return None
     finally:
@@ -281,19 +303,19 @@ def load(root: str, secret: bytes, run_key: str) -> Report | None:
         return None
     try:
         value = json.loads(data)
-        if value["key"] != run_key or not _unchanged(value["deps"], value["saved"]):
+        if value["key"] != memo_key or not _unchanged(value["deps"], value["saved"]):
             return None
-        return decode_report(value["report"])
+        return value["value"]
     except Exception:  # a damaged or foreign memo: the normal path
         return None
 
 
-def save(root: str, secret: bytes, run_key: str, deps: Deps, report: Report) -> None:
-    """Keep the report for the next run with this key, unless something it read was too fresh. Never raises."""
-    if not deps.usable or report.internal_error or deps.racy():
+def save_value(root: str, secret: bytes, memo_key: str, kind: str, deps: Deps, value: Any, keep: int) -> None:
+    """Keep `value` under this key, unless something it was made from was too fresh. Never raises."""
+    if not deps.usable or deps.racy():
         return
     try:
-        body = json.dumps({"key": run_key, "saved": deps.started, "deps": deps.encode(), "report": encode_report(report)},
+        body = json.dumps({"key": memo_key, "saved": deps.started, "deps": deps.encode(), "value": value},
                           separators=(",", ":"))
         fd = cachedir.open_dir(root, create=True)
     except (cachedir.Unusable, OSError, ValueError, TypeError):
@@ -301,9 +323,9 @@ def save(root: str, secret: bytes, run_key: str, deps: Deps, report: Report) -> 
     try:
         ours = cachedir.scan(fd)
         cachedir.ensure_gitignore(fd)
-        name = _name(secret, run_key)
+        name = _name(secret, memo_key, kind)
         cachedir.write(fd, name, cachedir.HEADER + body[1:].encode("utf-8", "surrogatepass"))
-        cachedir.prune(fd, ours, KEEP, name)
+        cachedir.prune(fd, ours, keep, name)
     except (cachedir.Unusable, OSError):
         pass
     finally:
@@ -317,7 +339,15 @@ def _pair(p: Any) -> list[Any]:
     return [p.stack, None if p.from_ is None else str(p.from_), str(p.to), p.from_source]
 
 
-def _detection(d: Any) -> list[Any]:
+def decode_detection(item: list[Any]) -> Detection:
+    from lmimigrate.core.detection import Detection
+    from lmimigrate.core.pep440 import Version
+
+    s, v, p, line, text, note, refused = item
+    return Detection(s, None if v is None else Version(v), p, line, text, note, refused)
+
+
+def encode_detection(d: Any) -> list[Any]:
     return [d.stack, None if d.version is None else str(d.version), d.path, d.line, d.text, d.note, d.refused]
 
 
@@ -329,7 +359,7 @@ def encode_report(report: Report) -> dict[str, Any]:
         "findings": {str(i): [cache.encode(o.findings, None), [f.file_position for f in o.findings]]
                      for i, o in enumerate(report.outcomes) if o.findings},
         "pairs": [_pair(p) for p in report.pairs.values()],
-        "detections": [_detection(d) for d in report.detections],
+        "detections": [encode_detection(d) for d in report.detections],
         "skipped": [[s.display, s.reason] for s in report.skipped],
         "files_checked": report.files_checked,
         "notes": report.notes,
@@ -343,7 +373,6 @@ def decode_report(value: dict[str, Any]) -> Report:
 
     from lmimigrate.core import cache
     from lmimigrate.core.api import Report
-    from lmimigrate.core.detection import Detection
     from lmimigrate.core.discovery import Skipped
     from lmimigrate.core.engine import FileOutcome
     from lmimigrate.core.versions import VersionPair
@@ -358,8 +387,7 @@ def decode_report(value: dict[str, Any]) -> Report:
         decoded = outcomes[int(i)].findings = cache.decode(findings, None)
         for f, pos in zip(decoded, positions):
             f.file_position = None if pos is None else (pos[0], pos[1], pos[2], pos[3])
-    detections = [Detection(s, None if v is None else Version(v), p, line, text, note, refused)
-                  for s, v, p, line, text, note, refused in value["detections"]]
+    detections = [decode_detection(d) for d in value["detections"]]
     return Report(outcomes, pairs(value["pairs"]), detections, [Skipped(d, r) for d, r in value["skipped"]],
                   value["files_checked"], False, notes=list(value["notes"]),
                   version_groups=[(pairs(ps), n) for ps, n in value["groups"]],

@@ -239,11 +239,25 @@ def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[t
     found = list(found)
     if root is not None:
         all_excludes = tuple(excludes) + DEFAULT_EXCLUDES
-        for rel in tree_files(root, view):
-            fs = os.path.join(root, rel)
-            if view.abspath(fs) in scanned or _excluded(rel, all_excludes):
-                continue
-            found.extend((fs, d) for d in _detect_tree_file(fs, rel, memo, view))
+        tree_root_ = root
+
+        def scan(v: View, skip: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, list[Detection]]]:
+            out = []
+            for rel in tree_files(tree_root_, v):
+                fs = os.path.join(tree_root_, rel)
+                if not (v.abspath(fs) in skip or _excluded(rel, all_excludes)):
+                    out.append((fs, _detect_tree_file(fs, rel, memo, v)))
+            return out
+
+        if memo is not None and view.deps is None:  # a run on named files: the tree memo (treememo.py), of
+            from lmimigrate.core import treememo  # the whole tree (the next batch names other files)
+
+            tree = treememo.detections(memo.root, memo.secret, root, all_excludes, scan)
+        else:  # (a run on directories records its reads for the run memo, through `view`)
+            tree = scan(view, scanned)
+        for fs, ds in tree:
+            if view.abspath(fs) not in scanned:
+                found.extend((fs, d) for d in ds)
     anchors = Anchors(found, root)
     stacks = sorted(anchors.stacks() - given)
     groups: dict[tuple[tuple[str, str], ...], VersionGroup] = {}
