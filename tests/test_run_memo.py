@@ -360,3 +360,34 @@ def test_a_file_whose_stat_changed_between_two_reads_of_one_run_spoils_the_recor
     _write(tmp_path, "start", "#!/bin/sh\nexit 1\n", when=OLD + 10)
     deps.file(str(f), os.stat(f))
     assert not deps.usable
+
+
+def test_a_tree_outside_git_is_watched_too(tmp_path, walks, monkeypatch):
+    # No work tree: discovery walks the directories itself, and the repository-wide detection walks the
+    # configuration's directory (os.walk); both listings are recorded.
+    root = tmp_path / "plain"
+    _write(root, "pyproject.toml", "[tool.lmimigrate]\n")
+    _write(root, "serving.properties", "engine=MPI\noption.rolling_batch=lmi-dist\n")
+    _write(root, "k8s/deploy.yaml", "image: vllm/vllm-openai:v0.8.2\nargs: [--disable-log-requests]\n")
+    monkeypatch.chdir(root)  # (the cache directory goes to the current directory outside git)
+    opts = {"config_root": str(root)}
+    assert _hit(root, walks, **opts)
+    _run(root, **opts)
+    before = walks[0]
+    _write(root, "k8s/more/other.yaml", "args: [--disable-log-requests]\n")
+    report = _run(root, **opts)
+    assert walks[0] == before + 1
+    assert _summary(report) == _fresh(root, **opts)
+    assert _hit(root, walks, **opts)
+
+
+def test_a_subdirectory_run_watches_the_gitignore_files_above_it(tmp_path, walks):
+    root = _repo(tmp_path / "repo")
+    sub = root / "k8s"
+    assert _hit(sub, walks)
+    _run(sub)
+    before = walks[0]
+    _write(root, ".gitignore", "ignored/\nk8s/deploy.yaml\n")
+    report = _run(sub)
+    assert walks[0] == before + 1
+    assert not report.findings and _summary(report) == _fresh(sub)
