@@ -391,3 +391,15 @@ def test_a_subdirectory_run_watches_the_gitignore_files_above_it(tmp_path, walks
     report = _run(sub)
     assert walks[0] == before + 1
     assert not report.findings and _summary(report) == _fresh(sub)
+
+
+def test_the_memo_refers_to_a_files_text_instead_of_holding_it(tmp_path, walks):
+    root = _repo(tmp_path / "repo")
+    _write(root, "serving.properties", "# a comment only this file has: memo-marker-7f3a\nengine=MPI\n"
+                                       "option.rolling_batch=lmi-dist\n")
+    assert _hit(root, walks)
+    (memo,) = (root / ".lmimigrate_cache").glob("run-*.json")
+    assert b"memo-marker-7f3a" not in memo.read_bytes()
+    report = _run(root)
+    props = [o for o in report.outcomes if o.path.endswith("serving.properties")][0]
+    assert props.findings and "memo-marker-7f3a" in props.findings[0].unit.text

@@ -351,12 +351,27 @@ def encode_detection(d: Any) -> list[Any]:
     return [d.stack, None if d.version is None else str(d.version), d.path, d.line, d.text, d.note, d.refused]
 
 
+def _file_text(path: str) -> str | None:
+    """A checked file's text, as the result cache gives it to its units (None: not readable as text)."""
+    from lmimigrate.core.api import _text
+
+    try:
+        with open(path, "rb") as fh:
+            return _text(fh.read())
+    except OSError:
+        return None
+
+
 def encode_report(report: Report) -> dict[str, Any]:
+    """The report as JSON values. A unit whose text is its file's is stored as a reference to the file, read
+    again when the memo is used (its stat was just found unchanged): a memo of a tree with findings in many
+    large files would otherwise hold them all."""
     from lmimigrate.core import cache
 
     return {
         "paths": _pack([o.path for o in report.outcomes]),  # (most have no finding: only the others are encoded)
-        "findings": {str(i): [cache.encode(o.findings, None), [f.file_position for f in o.findings]]
+        "findings": {str(i): [cache.encode(o.findings, _file_text(o.path) if any(f.unit for f in o.findings) else None),
+                              [f.file_position for f in o.findings]]
                      for i, o in enumerate(report.outcomes) if o.findings},
         "pairs": [_pair(p) for p in report.pairs.values()],
         "detections": [encode_detection(d) for d in report.detections],
@@ -384,7 +399,13 @@ def decode_report(value: dict[str, Any]) -> Report:
     for i, (findings, positions) in value["findings"].items():
         if not cache._valid(findings) or len(positions) != len(findings) - 1:
             raise ValueError("not a memoized outcome")
-        decoded = outcomes[int(i)].findings = cache.decode(findings, None)
+        outcome = outcomes[int(i)]
+        text = None
+        if any(u[0] is None for u in findings[0]):  # a unit that is the whole file: read it
+            text = _file_text(outcome.path)
+            if text is None:
+                raise ValueError(f"{outcome.path}: not readable")
+        decoded = outcome.findings = cache.decode(findings, text)
         for f, pos in zip(decoded, positions):
             f.file_position = None if pos is None else (pos[0], pos[1], pos[2], pos[3])
     detections = [decode_detection(d) for d in value["detections"]]
