@@ -8,17 +8,8 @@ from lmimigrate.core.record import field, record
 from lmimigrate.core import detection as detect_mod
 from lmimigrate.core import named, writer
 from lmimigrate.core.discovery import Candidate, Skipped, View, discover, read_candidate
-from lmimigrate.core.engine import (
-    INTERNAL_ERROR,
-    PLUGIN_ERROR,
-    TOO_LARGE,
-    UNREADABLE,
-    WRITE_FAILED,
-    Engine,
-    FileOutcome,
-    decode,
-    tool_finding,
-)
+from lmimigrate.core.engine import (INTERNAL_ERROR, PLUGIN_ERROR, TOO_LARGE, UNREADABLE, WRITE_FAILED, Engine, FileOutcome,
+                                    decode, tool_finding)
 from lmimigrate.core.ftypes import Applicability, Finding, Severity
 from lmimigrate.core.registry import matches
 from lmimigrate.core.rule import Rule
@@ -118,13 +109,14 @@ def run(opts: Options) -> Report:
 
         secret = cache_mod.cachedir.secret()
         use_cache = secret is not None
+    named_files = opts.stdin is not None or not all(os.path.isdir(p) for p in opts.paths)
     memo = None
     deps = None
     if use_cache:
         from lmimigrate.core.filememo import FileMemo
 
         root = cache_mod.project_root(opts.paths)
-        if opts.paths and all(os.path.isdir(p) for p in opts.paths):  # (file lists change from run to run)
+        if opts.paths and not named_files:  # (the run memo is for directories: file lists change from run to run)
             from lmimigrate.core import runkey, runmemo
 
             run_key = runmemo.key(runkey.options_key(opts))
@@ -138,7 +130,6 @@ def run(opts: Options) -> Report:
     entries: list[str | None] = []
     kept = 0  # bytes of file contents held for the checks; past KEEP_BYTES a file is read again when checked
     discovered: set[str] = set()  # displays of every path discovery yielded (for LMM011)
-    named_files = opts.stdin is not None or not all(os.path.isdir(p) for p in opts.paths)
     for item in named.stdin_candidates(opts.stdin) if opts.stdin else discover(opts.paths, opts.excludes, view):
         discovered.add(item.display)
         if isinstance(item, Skipped):

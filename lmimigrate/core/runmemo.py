@@ -72,7 +72,7 @@ def _stat_text(st: os.stat_result | None) -> str:
     return "-" if st is None else f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
-def _pack(paths: list[str]) -> list[list[Any]]:
+def pack_paths(paths: list[str]) -> list[list[Any]]:
     """Paths as [directory part, [names]] runs: a memo of a large tree is mostly repeated directories."""
     out: list[list[Any]] = []
     for p in paths:
@@ -85,7 +85,7 @@ def _pack(paths: list[str]) -> list[list[Any]]:
     return out
 
 
-def _unpack(packed: list[list[Any]]) -> list[str]:
+def unpack_paths(packed: list[list[Any]]) -> list[str]:
     return [head + name for head, names in packed for name in names]
 
 
@@ -193,7 +193,7 @@ class Deps:
         """The files as their paths, a 0/1 per path for lstat/stat, and one digest of their stats (the memo of
         corpus A was 300 KB of stat numbers)."""
         stats = ";".join(_stat_text(st) for _, st in self.files.values())
-        files = {"paths": _pack(list(self.files)), "follow": "".join("1" if f else "0" for f, _ in self.files.values()),
+        files = {"paths": pack_paths(list(self.files)), "follow": "".join("1" if f else "0" for f, _ in self.files.values()),
                  "digest": hashlib.blake2b(stats.encode(), digest_size=16).hexdigest()}
         return {"files": files, "kinds": self.kinds, "dirs": self.dirs, "indexes": self.indexes}
 
@@ -201,7 +201,7 @@ class Deps:
 def _unchanged(deps: dict[str, Any], saved: int) -> bool:
     """Every recorded path is as it was (see the module's docstring)."""
     files, kinds, dirs = deps["files"], deps["kinds"], deps["dirs"]
-    paths, follow = _unpack(files["paths"]), files["follow"]
+    paths, follow = unpack_paths(files["paths"]), files["follow"]
     if len(paths) != len(follow):
         return False
     stat_ = os.stat
@@ -267,6 +267,8 @@ def load(root: str, secret: bytes, run_key: str) -> Report | None:
     """The memoized report of this key when nothing it depended on changed, else None. Never raises."""
     value = load_value(root, secret, run_key, KIND)
     try:
+        from lmimigrate.core.runreport import decode_report
+
         return None if value is None else decode_report(value)
     except Exception:  # a damaged or foreign memo: the normal path
         return None
@@ -277,6 +279,8 @@ def save(root: str, secret: bytes, run_key: str, deps: Deps, report: Report) -> 
     if report.internal_error:
         return
     try:
+        from lmimigrate.core.runreport import encode_report
+
         value = encode_report(report)
     except (ValueError, TypeError):
         return
@@ -332,13 +336,6 @@ def save_value(root: str, secret: bytes, memo_key: str, kind: str, deps: Deps, v
         os.close(fd)
 
 
-# ---- the report as JSON ----------------------------------------------------------------------------------
-
-
-def _pair(p: Any) -> list[Any]:
-    return [p.stack, None if p.from_ is None else str(p.from_), str(p.to), p.from_source]
-
-
 def decode_detection(item: list[Any]) -> Detection:
     from lmimigrate.core.detection import Detection
     from lmimigrate.core.pep440 import Version
@@ -349,67 +346,3 @@ def decode_detection(item: list[Any]) -> Detection:
 
 def encode_detection(d: Any) -> list[Any]:
     return [d.stack, None if d.version is None else str(d.version), d.path, d.line, d.text, d.note, d.refused]
-
-
-def _file_text(path: str) -> str | None:
-    """A checked file's text, as the result cache gives it to its units (None: not readable as text)."""
-    from lmimigrate.core.api import _text
-
-    try:
-        with open(path, "rb") as fh:
-            return _text(fh.read())
-    except OSError:
-        return None
-
-
-def encode_report(report: Report) -> dict[str, Any]:
-    """The report as JSON values. A unit whose text is its file's is stored as a reference to the file, read
-    again when the memo is used (its stat was just found unchanged): a memo of a tree with findings in many
-    large files would otherwise hold them all."""
-    from lmimigrate.core import cache
-
-    return {
-        "paths": _pack([o.path for o in report.outcomes]),  # (most have no finding: only the others are encoded)
-        "findings": {str(i): [cache.encode(o.findings, _file_text(o.path) if any(f.unit for f in o.findings) else None),
-                              [f.file_position for f in o.findings]]
-                     for i, o in enumerate(report.outcomes) if o.findings},
-        "pairs": [_pair(p) for p in report.pairs.values()],
-        "detections": [encode_detection(d) for d in report.detections],
-        "skipped": [[s.display, s.reason] for s in report.skipped],
-        "files_checked": report.files_checked,
-        "notes": report.notes,
-        "groups": [[[_pair(p) for p in pairs.values()], n] for pairs, n in report.version_groups],
-        "skipped_checks": report.skipped_checks,
-    }
-
-
-def decode_report(value: dict[str, Any]) -> Report:
-    from lmimigrate.core.pep440 import Version
-
-    from lmimigrate.core import cache
-    from lmimigrate.core.api import Report
-    from lmimigrate.core.discovery import Skipped
-    from lmimigrate.core.engine import FileOutcome
-    from lmimigrate.core.versions import VersionPair
-
-    def pairs(items: list[list[Any]]) -> dict[str, VersionPair]:
-        return {s: VersionPair(s, None if f is None else Version(f), Version(t), src) for s, f, t, src in items}
-
-    outcomes = [FileOutcome(path, []) for path in _unpack(value["paths"])]
-    for i, (findings, positions) in value["findings"].items():
-        if not cache._valid(findings) or len(positions) != len(findings) - 1:
-            raise ValueError("not a memoized outcome")
-        outcome = outcomes[int(i)]
-        text = None
-        if any(u[0] is None for u in findings[0]):  # a unit that is the whole file: read it
-            text = _file_text(outcome.path)
-            if text is None:
-                raise ValueError(f"{outcome.path}: not readable")
-        decoded = outcome.findings = cache.decode(findings, text)
-        for f, pos in zip(decoded, positions):
-            f.file_position = None if pos is None else (pos[0], pos[1], pos[2], pos[3])
-    detections = [decode_detection(d) for d in value["detections"]]
-    return Report(outcomes, pairs(value["pairs"]), detections, [Skipped(d, r) for d, r in value["skipped"]],
-                  value["files_checked"], False, notes=list(value["notes"]),
-                  version_groups=[(pairs(ps), n) for ps, n in value["groups"]],
-                  skipped_checks={k: list(v) for k, v in value["skipped_checks"].items()})
