@@ -35,6 +35,37 @@ def test_pieces_are_the_distinct_lower_cased_letter_and_digit_runs():
         b"0", b"awq", b"q", b"run", b"serve", b"sh", b"use", b"v1", b"vllm"]
 
 
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXT)
+def test_pieces_read_in_chunks_are_the_same(text):
+    from lmimigrate.core import prefilter
+
+    whole = set(pieces(text).split(b"\n"))
+    old = prefilter._CHUNK
+    prefilter._CHUNK = 7
+    try:
+        assert set(pieces(text).split(b"\n")) == whole
+    finally:
+        prefilter._CHUNK = old
+
+
+def test_pieces_of_a_large_file_take_bounded_memory():
+    """A megabyte at a time: the list of every run of the whole file was ~8x its size (issue 15's 10 MB file)."""
+    import tracemalloc
+
+    text = b"engine=MPI option.rolling_batch=lmi-dist option.tensor_parallel_degree=4\n" * 60_000
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        got = pieces(text)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert set(got.split(b"\n")) == {b"engine", b"mpi", b"option", b"rolling", b"batch", b"lmi", b"dist", b"tensor",
+                                       b"parallel", b"degree", b"4"}
+    assert peak < 4 * len(text), f"{peak / len(text):.1f}x the file"
+
+
 def test_a_token_inside_a_longer_word_is_found():
     """Substring semantics, as before: `vllm` in `myvllm_config`, `-q` glued to other punctuation."""
     index = TokenIndex([(0, [b"vllm"]), (1, [b"-q"]), (2, [b"latest"])])
