@@ -32,15 +32,14 @@ MAX_INDEX = 1 << 28
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
-def read_regular(path: str, limit: int, follow: bool = True, deps: Deps | None = None,
-                 absence: bool = True) -> bytes | None:
+def read_regular(path: str, limit: int, follow: bool = True, deps: Deps | None = None) -> bytes | None:
     """The bytes of a regular file (at most `limit`), or None; never blocks on a FIFO or opens a device.
-    `deps` (a run memo's record) gets the stat, or (with `absence`) the file's absence."""
+    `deps` (a run memo's record) gets the stat, or the file's absence."""
     try:
         st = os.stat(path, follow_symlinks=follow)
     except OSError:
         st = None
-    if deps is not None and (st is not None or absence):
+    if deps is not None:
         deps.file(path, st, follow)
     try:
         if st is None or not stat.S_ISREG(st.st_mode) or st.st_size > limit:
@@ -211,21 +210,22 @@ def list_files(directory: str, deps: Deps | None = None, skip: frozenset[str] = 
         abs_dir = os.path.join(root, rel_dir)
         try:
             st = os.stat(abs_dir) if deps is not None else None
-        except OSError:
-            st = None
-        # (a .gitignore created later shows in the directory's names, recorded with the stat taken before)
-        s = _spec(read_regular(os.path.join(abs_dir, ".gitignore"), MAX_IGNORE_FILE, follow=False, deps=deps,
-                               absence=False))
-        if s is not None:
-            dir_specs = dir_specs + [(rel_dir, s)]
-        try:
             entries = list(os.scandir(abs_dir))
         except OSError:
             if deps is not None:
                 deps.refuse()
             continue
+        names = {e.name for e in entries}  # (one listing answers what was an lstat and a stat per directory)
+        if rel_dir != base and ".git" in names:  # a nested repository is its own tree, until its `.git` goes
+            if deps is not None:
+                deps.kind(os.path.join(abs_dir, ".git"))
+            continue
         if deps is not None:
-            deps.listed(abs_dir, st, entries)
+            deps.listed(abs_dir, st, entries)  # (its digest shows a `.git` or `.gitignore` created later)
+        if ".gitignore" in names:
+            s = _spec(read_regular(os.path.join(abs_dir, ".gitignore"), MAX_IGNORE_FILE, follow=False, deps=deps))
+            if s is not None:
+                dir_specs = dir_specs + [(rel_dir, s)]
         for e in entries:
             if e.name == ".git":
                 continue
@@ -241,11 +241,7 @@ def list_files(directory: str, deps: Deps | None = None, skip: frozenset[str] = 
             if _ignored(rel + "/" if is_dir else rel, dir_specs):
                 continue
             if is_dir:
-                nested = os.path.join(e.path, ".git")
-                if not os.path.lexists(nested):
-                    stack.append((rel + "/", dir_specs))  # (its listing's digest shows a `.git` created there)
-                elif deps is not None:
-                    deps.kind(nested)  # a nested repository is its own tree, until its `.git` goes
+                stack.append((rel + "/", dir_specs))
             elif rel not in index:
                 out.append(rel[len(base):])
     for p in index:
