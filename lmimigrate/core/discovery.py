@@ -52,20 +52,31 @@ class Skipped:
 
 
 @functools.lru_cache(maxsize=16)
-def _exclude_regexes(excludes: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(any path part matches a pattern, the whole path matches `pat` or `pat/*`), as two compiled regexes."""
+def _exclude_matchers(excludes: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str] | None, re.Pattern[str] | None]:
+    """(plain names: a path with such a part is excluded; any path part matches a pattern; the whole path
+    matches `pat` or `pat/*`). A plain name (no glob character, no `/`) needs no regex: `build` excludes a path
+    exactly when one of its parts is `build` (the default excludes are all plain, and they are asked of every
+    file of a tree)."""
     pats = [p.rstrip("/") for p in excludes]
-    part = "|".join(fnmatch.translate(p) for p in pats) or "(?!x)x"
-    whole = "|".join(fnmatch.translate(p) + "|" + fnmatch.translate(p + "/*") for p in pats) or "(?!x)x"
-    return re.compile(part), re.compile(whole)
+    plain = frozenset(p for p in pats if p and not any(c in p for c in "*?[/"))
+    rest = [p for p in pats if p not in plain]
+    if not rest:
+        return plain, None, None
+    part = "|".join(fnmatch.translate(p) for p in rest)
+    whole = "|".join(fnmatch.translate(p) + "|" + fnmatch.translate(p + "/*") for p in rest)
+    return plain, re.compile(part), re.compile(whole)
 
 
 def _excluded(rel: str, excludes: tuple[str, ...]) -> bool:
-    norm = rel.replace(os.sep, "/")
-    part_rx, whole_rx = _exclude_regexes(tuple(excludes))
-    if whole_rx.match(norm):
+    parts = rel.replace(os.sep, "/").split("/")
+    plain, part_rx, whole_rx = _exclude_matchers(tuple(excludes))
+    if not plain.isdisjoint(parts):
         return True
-    return any(part_rx.match(p) for p in norm.split("/"))
+    if part_rx is None or whole_rx is None:
+        return False
+    if whole_rx.match("/".join(parts)):
+        return True
+    return any(part_rx.match(p) for p in parts)
 
 
 def _is_pin_file(rel: str) -> bool:
