@@ -137,10 +137,10 @@ def run(opts: Options) -> Report:
             continue
         if named_files:
             discovered.add(os.path.realpath(item.fs_path))  # another spelling of a named file is the same file
-        st = None
+        st = view.stats.pop(item.fs_path, None)  # (taken by discovery)
         if memo is not None:
-            try:
-                st = os.stat(item.fs_path)  # before reading: a later change shows as another stat next time
+            try:  # before reading: a later change shows as another stat next time
+                st = st or os.stat(item.fs_path)
             except OSError:
                 st = None
             if deps is not None:
