@@ -56,8 +56,10 @@ class Version:
     def __init__(self, version: str) -> None:
         text = version.strip() if isinstance(version, str) else ""
         plain = text[1:] if text[:1] in ("v", "V") else text
-        if plain and plain.replace(".", "").isdigit() and plain.isascii() and ".." not in plain and plain[0] != "." and plain[-1] != ".":
-            self.epoch, self.release, self.pre, self.post, self.dev, self.local = 0, tuple(map(int, plain.split("."))), None, None, None, None
+        parts = plain.split(".")
+        if all(p.isdigit() and p.isascii() for p in parts):  # the usual spelling, without the regex
+            self.epoch, self.release = 0, tuple(map(int, parts))
+            self.pre = self.post = self.dev = self.local = None
         else:
             self._parse(version, text)
         self._key = _key(self.epoch, self.release, self.pre, self.post, self.dev, self.local)
@@ -74,7 +76,10 @@ class Version:
         self.post = int(post) if post else (0 if m.group("post_l") else None)
         self.dev = int(m.group("dev_n") or 0) if m.group("dev_l") else None
         local = m.group("local")
-        self.local = ".".join(str(int(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower())) if local else None
+        if local:  # separators become dots, number parts lose their leading zeros (as packaging prints them)
+            self.local = ".".join(str(int(p)) if p.isdigit() else p for p in re.split(r"[-_.]", local.lower()))
+        else:
+            self.local = None
 
     @property
     def major(self) -> int:

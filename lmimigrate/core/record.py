@@ -2,10 +2,11 @@
 
 pre-commit starts lmimigrate on every commit, so import time is most of a one-file run. `dataclasses`
 imports `inspect` and builds each class with a dozen `exec` calls plus a signature for its docstring: for
-our ~36 record types that was a third of a one-file check. `record` builds the comparison and repr methods from
-closures and writes a class's `__init__` (one `exec`) when it is first instantiated. Type checkers see it as a dataclass (`dataclass_transform`); the semantics kept are the ones used
-here: `frozen`, `eq`, `order`, `repr`, `slots`, `field(default=, default_factory=, repr=, compare=,
-kw_only=)`, the `KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `replace`.
+our ~36 record types that was a third of a one-file check. `record` builds the comparison and repr methods
+from closures and writes a class's `__init__` (one `exec` of generated code, as dataclasses does) when the
+class is first instantiated. Type checkers see it as a dataclass (`dataclass_transform`). The semantics kept
+are the ones used here: `frozen`, `eq`, `order`, `repr`, `slots`, `field(default=, default_factory=, repr=,
+compare=, kw_only=)`, the `KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `replace`.
 """
 
 from __future__ import annotations
