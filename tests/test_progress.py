@@ -105,3 +105,32 @@ def test_pooled_runs_report_progress_as_chunks_arrive(tmp_path):
     assert done == sorted(done) and done[0] == 0 and done[-1] == n
     while_pooled = {d for d, _, pooled in calls if pooled}
     assert len(while_pooled) > 2 and max(while_pooled) == n  # reported while the workers ran, up to the end
+
+
+def test_the_bar_is_one_line_redrawn_at_most_ten_times_a_second_and_erased(clean_env):
+    stream = io.StringIO()
+    clock = _Clock()
+    bar = ProgressBar(stream=stream, delay=1.0, clock=clock)
+    clock.now = 2.0
+    bar(100, 1000)
+    first = stream.getvalue()
+    assert first.startswith("\r") and "checking" in first and "100/1000" in first and "0:18 left" in first
+    assert "\n" not in first
+    for i in range(101, 200):  # many files in the same tenth of a second: no redraw
+        bar(i, 1000)
+    assert stream.getvalue() == first
+    clock.now = 2.2
+    bar(200, 1000)
+    assert stream.getvalue().count("\r") == 2 and "200/1000" in stream.getvalue()
+    bar.close()
+    assert stream.getvalue().endswith("\r\x1b[K") and not bar.shown
+
+
+def test_the_bar_does_not_import_rich(clean_env):
+    import subprocess
+    import sys
+
+    code = ("import io, sys\nfrom lmimigrate.output.progress import ProgressBar\n"
+            "b = ProgressBar(stream=io.StringIO(), delay=0.0)\nb(1, 2); b.close()\nprint('rich' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
