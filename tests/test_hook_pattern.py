@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import yaml
 
 from lmimigrate import surfaces
@@ -69,3 +71,17 @@ def test_extensionless_scripts_are_read_by_their_shebang(tmp_path):
     assert {os.path.basename(k): v for k, v in walked.items()} == {"start": "shell", "entry": "shell"}
     named = [c for c in discover([str(tmp_path / "start"), str(tmp_path / "LICENSE")]) if hasattr(c, "surface")]
     assert [(os.path.basename(c.display), c.surface) for c in named] == [("start", "shell")]
+
+
+@given(st.text(alphabet="ab*/.x", max_size=8), st.lists(st.text(alphabet="ab/.x", max_size=3), min_size=9, max_size=9),
+       st.integers(min_value=-1, max_value=14), st.text(alphabet="ab/.x", max_size=12))
+def test_the_pin_file_glob_matcher_is_fnmatch(glob, fills, flip, other):
+    import fnmatch
+
+    # A text made from the glob (each `*` filled in), then perhaps one character changed; and an unrelated one.
+    pieces = glob.split("*")
+    text = "".join(p + (fills[i] if i < len(pieces) - 1 else "") for i, p in enumerate(pieces))
+    if 0 <= flip < len(text):
+        text = text[:flip] + ("b" if text[flip] != "b" else "a") + text[flip + 1:]
+    for candidate in (text, other):
+        assert surfaces._star_match(candidate, glob) == fnmatch.fnmatchcase(candidate, glob), (candidate, glob)
