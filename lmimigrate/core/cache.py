@@ -148,25 +148,11 @@ class Cache:
         self.note: str | None = None
         self.usable = True
         try:
-            fd = cachedir.open_dir(root, create=False)
+            data = cachedir.load(root, self.name)
         except cachedir.Unusable as e:
             self._refuse(e)
             return
-        except OSError:
-            return
-        if fd is None:
-            return
-        try:
-            cachedir.scan(fd)
-            data = cachedir.read(fd, self.name)
-        except cachedir.Unusable as e:
-            self._refuse(e)
-            return
-        except OSError:
-            return
-        finally:
-            os.close(fd)
-        if data is None or not data.startswith(cachedir.HEADER):
+        if data is None:
             return
         try:
             known = json.loads(data)

@@ -111,6 +111,26 @@ def scan(fd: int) -> dict[str, os.stat_result]:
     return ours
 
 
+def load(root: str, name: str) -> bytes | None:
+    """One of our files in root/.lmimigrate_cache (beginning with HEADER), or None when there is none or it
+    cannot be read. Raises Unusable when the directory cannot be trusted (each reader decides what that means:
+    the result cache refuses itself with a note, the memos are simply missed)."""
+    try:
+        fd = open_dir(root, create=False)
+    except OSError:
+        return None
+    if fd is None:
+        return None
+    try:
+        scan(fd)
+        data = read(fd, name)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if data is not None and data.startswith(HEADER) else None
+
+
 def read(fd: int, name: str, limit: int = MAX_FILE) -> bytes | None:
     """Up to `limit` bytes of a regular file in the directory, never following links nor opening FIFOs."""
     try:

@@ -60,19 +60,10 @@ class FileMemo:
         self.known: dict[str, list[Any]] = {}
         self.new: dict[str, list[Any]] = {}
         try:
-            fd = cachedir.open_dir(root, create=False)
-        except (cachedir.Unusable, OSError):
+            data = cachedir.load(root, self.name)
+        except cachedir.Unusable:
             return
-        if fd is None:
-            return
-        try:
-            cachedir.scan(fd)
-            data = cachedir.read(fd, self.name)
-        except (cachedir.Unusable, OSError):
-            return
-        finally:
-            os.close(fd)
-        if data is None or not data.startswith(cachedir.HEADER):
+        if data is None:
             return
         try:
             value = json.loads(data)

@@ -291,19 +291,10 @@ def load_value(root: str, secret: bytes, memo_key: str, kind: str) -> Any:
     """The value a memo of `kind` keeps under this key when nothing it depended on changed, else None (the tree
     memo, core/treememo.py, keeps its detections this way). Never raises."""
     try:
-        fd = cachedir.open_dir(root, create=False)
-    except (cachedir.Unusable, OSError):
+        data = cachedir.load(root, _name(secret, memo_key, kind))
+    except cachedir.Unusable:
         return None
-    if fd is None:
-        return None
-    try:
-        cachedir.scan(fd)
-        data = cachedir.read(fd, _name(secret, memo_key, kind))
-    except (cachedir.Unusable, OSError):
-        return None
-    finally:
-        os.close(fd)
-    if data is None or not data.startswith(cachedir.HEADER):
+    if data is None:
         return None
     try:
         value = json.loads(data)
