@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 
 from lmimigrate import __version__
@@ -21,22 +20,10 @@ class _HelpFormatter(argparse.HelpFormatter):
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
         if width is None:
-            width = _columns() - 2  # as argparse does
+            from lmimigrate.output.terminal import width as columns
+
+            width = (columns(sys.__stdout__) or 80) - 2  # shutil.get_terminal_size's answer, less 2 as argparse does
         super().__init__(prog, indent_increment, max_help_position, width)
-
-
-def _columns() -> int:
-    """`shutil.get_terminal_size().columns`: $COLUMNS, else the terminal's, else 80."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -239,12 +239,11 @@ def plan(paths: list[str], given: set[str], cand_paths: list[str], found: list[t
     found = list(found)
     if root is not None:
         all_excludes = tuple(excludes) + DEFAULT_EXCLUDES
-        tree_root_ = root
 
         def scan(v: View, skip: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, list[Detection]]]:
             out = []
-            for rel in tree_files(tree_root_, v):
-                fs = os.path.join(tree_root_, rel)
+            for rel in tree_files(root, v):
+                fs = os.path.join(root, rel)
                 if not (v.abspath(fs) in skip or _excluded(rel, all_excludes)):
                     out.append((fs, _detect_tree_file(fs, rel, memo, v)))
             return out

@@ -7,6 +7,8 @@ import os
 import sys
 import time
 
+from lmimigrate.output import terminal
+
 #: Seconds before the bar appears: a pre-commit batch or a small repository finishes before it would.
 DELAY = 1.0
 #: Set by CI services (GitHub Actions, GitLab, Jenkins ...) and by pre-commit for its hooks.
@@ -56,7 +58,7 @@ class ProgressBar:
         if 0 < done < total and elapsed > 0:
             seconds = int((total - done) * elapsed / done)
             left = f" {seconds // 60}:{seconds % 60:02d} left"
-        width = _columns(self.stream)
+        width = terminal.width(self.stream) or 80
         room = width - len("checking [") - len("]") - len(counts) - len(left) - 1
         size = max(0, min(40, room))
         filled = size * done // total if total else size
@@ -74,9 +76,3 @@ class ProgressBar:
             self.stream.flush()
             self._shown = False
 
-
-def _columns(stream) -> int:
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80
-    except (AttributeError, ValueError, OSError):
-        return 80
