@@ -61,6 +61,34 @@ def test_window_matches_the_class_for_every_rule_and_pair():
             assert entry.window_active(pairs) == rule.active(pairs), (entry.code, pairs)
 
 
+@pytest.mark.parametrize("code, woken, quiet", [
+    # The default changed again in 0.8.4: a known source crossing only that release is told.
+    ("VLLM102", [("0.8.2", "0.8.4")], [("0.7.0", "0.8.3"), (None, "0.8.4")]),
+    # `--enable-prompt-adapter` outlived the row's 0.10.0 removal until 0.10.2.
+    ("VLLM153", [("0.10.1", "0.10.2"), ("0.9.2", "0.10.0")], [("0.10.2", "0.11.0"), ("0.9.0", "0.9.2")]),
+])
+def test_a_second_window_is_in_the_index(code, woken, quiet):
+    """A rule woken by a second release declares it (`also_in`), so the index tells without its module."""
+    from lmimigrate.core.pep440 import Version
+    from lmimigrate.core.versions import VersionPair
+
+    entry = registry.index().by_code(code)
+    assert entry is not None and not entry.own_active and entry.also_in
+
+    def pairs(frm, to):
+        return {"vllm": VersionPair("vllm", None if frm is None else Version(frm), Version(to))}
+
+    assert [entry.window_active(pairs(f, t)) for f, t in woken] == [True] * len(woken)
+    assert [entry.window_active(pairs(f, t)) for f, t in quiet] == [False] * len(quiet)
+
+
+def test_only_gaudi_rules_need_their_module_to_say_whether_they_run():
+    """A rule overriding `active` is imported wherever its tokens occur, whatever the versions: keep that to
+    the Gaudi rules (the fork/plugin hand-over), whose windows the index cannot express."""
+    own = sorted(e.code for e in registry.index().entries if e.own_active and e.stack not in ("vllm-fork", "vllm-gaudi"))
+    assert own in ([], ["HPU900"]), own  # HPU900: documentation only, never active
+
+
 def test_entries_round_trip_through_json():
     for entry in registry.index().entries:
         assert ruleindex.decode_entry(json.loads(json.dumps(ruleindex.encode_entry(entry)))) == entry
@@ -177,6 +205,25 @@ def test_a_properties_check_imports_only_the_rules_it_needs(tmp_path):
     assert not [m for m in modules if m.startswith(("lmimigrate.rules.gaudi", "lmimigrate.rules.vllm.python_imports",
                                                     "lmimigrate.surfaces.python", "lmimigrate.surfaces.yaml",
                                                     "libcst", "ruamel", "importlib.metadata"))], modules
+
+
+def test_a_fix_preview_into_vllm_imports_no_default_change_rules(tmp_path):
+    """`rolling_batch=scheduler` previews as `vllm`, which wakes the vLLM rules' tokens; with no vLLM version
+    pair, the default-change rules are out of their window, and the index says so without their module."""
+    (tmp_path / "serving.properties").write_text("engine=Python\noption.rolling_batch=scheduler\n")
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from lmimigrate.cli import main\n"
+        "for _ in range(2):  # the first run builds the index, the second reads it\n"
+        "    for name in [m for m in sys.modules if m.startswith('lmimigrate.rules')]:\n"
+        "        del sys.modules[name]\n"
+        "    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()):\n"
+        "        rc = main(['check', '--no-cache', 'serving.properties'])\n"
+        "print(json.dumps([rc, out.getvalue(), sorted(m for m in sys.modules if m.startswith('lmimigrate.'))]))"
+    )
+    rc, out, modules = _fresh_python(code, tmp_path)
+    assert rc == 1 and "LMI015" in out
+    assert "lmimigrate.rules.vllm.defaults" not in modules and "lmimigrate.rules.vllm.flags" not in modules, modules
 
 
 @pytest.mark.parametrize("case", sorted(p for p in FIXTURES.iterdir() if (p / "before").is_dir()), ids=lambda p: p.name)

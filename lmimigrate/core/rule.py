@@ -47,6 +47,9 @@ class Rule:
     changed_in: ClassVar[str | None] = None  # version in the stack's numbering ("12" for LMI v12)
     removed_in: ClassVar[str | None] = None  # for deprecations: the release that removed it
     until: ClassVar[str | None] = None  # the rule stops applying from this target version (exclusive)
+    #: Further releases whose crossing also wakes the rule (see `ruleindex.window_active`): declared here, not
+    #: in an `active` override, so the rule index can tell without importing the rule's module.
+    also_in: ClassVar[tuple[str, ...]] = ()
     trigger: ClassVar[str] = "crossing"
     severity: ClassVar[Severity] = Severity.WARNING
     fix_applicability: ClassVar[Applicability | None] = None  # the strongest fix it offers
@@ -79,7 +82,8 @@ class Rule:
     valid: ClassVar[tuple[Example, ...]] = ()
 
     def active(self, pairs: dict[str, VersionPair]) -> bool:
-        return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs)
+        return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs,
+                             self.also_in)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         """The rule's findings in one file (a generator, usually); the base class finds nothing."""

@@ -28,13 +28,24 @@ if TYPE_CHECKING:
 
 
 def window_active(stack: str, trigger: str, changed_in: str | None, removed_in: str | None, until: str | None,
-                  pairs: dict[str, VersionPair]) -> bool:
-    """`Rule.active` for the class attributes alone (a rule that overrides `active` is asked itself)."""
+                  pairs: dict[str, VersionPair], also_in: tuple[str, ...] = ()) -> bool:
+    """`Rule.active` for the class attributes alone (a rule that overrides `active` is asked itself).
+    `also_in`: further releases whose crossing wakes the rule too, whatever `until` says (a default changed
+    twice; a key of a rename row removed later than the row's release); for trigger "default" only with a
+    known source, like `changed_in`."""
     if trigger == "always" or stack == "tool":
         return True
     pair = pairs.get(stack)
     if pair is None:
         return False
+    if _window_active(pair, trigger, changed_in, removed_in, until):
+        return True
+    crossed = pair.crosses_known if trigger == "default" else pair.crosses
+    return any(crossed(v) for v in also_in)
+
+
+def _window_active(pair: VersionPair, trigger: str, changed_in: str | None, removed_in: str | None,
+                   until: str | None) -> bool:
     from lmimigrate.core.versions import release
 
     if until is not None and pair.to >= release(until):
@@ -59,7 +70,7 @@ def tokens_for(tokens: tuple[bytes, ...] | dict[str, tuple[bytes, ...]], surface
 
 #: The fields of an index entry, in order; the names are the rule class's attributes.
 FIELDS = ("code", "name", "stack", "summary", "severity", "module", "attr", "plugin", "surfaces", "tokens", "trigger",
-          "changed_in", "removed_in", "until", "generic", "checks", "own_active", "introduces", "file", "docs")
+          "changed_in", "removed_in", "until", "also_in", "generic", "checks", "own_active", "introduces", "file", "docs")
 
 
 class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read through the properties below
@@ -89,6 +100,7 @@ class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read throu
         changed_in: str | None
         removed_in: str | None
         until: str | None
+        also_in: tuple[str, ...]
         generic: bool
         checks: bool
         own_active: bool
@@ -98,6 +110,7 @@ class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read throu
 
     def __new__(cls, **values: Any) -> RuleEntry:
         values.setdefault("introduces", ())
+        values.setdefault("also_in", ())
         values.setdefault("file", "")
         values.setdefault("docs", "")
         row = [values.pop(name) for name in FIELDS]
@@ -127,7 +140,8 @@ class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read throu
         return self.docs
 
     def window_active(self, pairs: dict[str, VersionPair]) -> bool:
-        return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs)
+        return window_active(self.stack, self.trigger, self.changed_in, self.removed_in, self.until, pairs,
+                             self.also_in)
 
     def load(self) -> type[Rule]:
         """The rule class (imports its module)."""
@@ -250,7 +264,7 @@ def entry_of(cls: type[Rule], module: str, attr: str, plugin: str, surfaces_know
         code=cls.code, name=cls.name, stack=cls.stack, summary=cls.summary, severity=cls.severity,
         module=module, attr=attr, plugin=plugin, surfaces=tuple(cls.surfaces), tokens=tokens,
         trigger=cls.trigger, changed_in=cls.changed_in, removed_in=cls.removed_in, until=cls.until,
-        generic=bool(cls.generic), checks=cls.check is not Rule.check, own_active=cls.active is not Rule.active,
+        also_in=tuple(cls.also_in), generic=bool(cls.generic), checks=cls.check is not Rule.check, own_active=cls.active is not Rule.active,
         introduces=tuple(getattr(cls, "introduces", ())),
         file=getattr(sys.modules.get(module), "__file__", None) or "",
         docs=cls.url(),
@@ -273,7 +287,8 @@ def _dec_token_list(value: list[str]) -> tuple[bytes, ...]:
     return tuple([t.encode("latin-1") for t in value])  # (a non-str token: AttributeError, a damaged index)
 
 
-_TOKENS, _SEVERITY, _SURFACES, _INTRODUCES = (FIELDS.index(f) for f in ("tokens", "severity", "surfaces", "introduces"))
+_TOKENS, _SEVERITY, _SURFACES, _INTRODUCES, _ALSO_IN = (
+    FIELDS.index(f) for f in ("tokens", "severity", "surfaces", "introduces", "also_in"))
 _SEVERITIES = {s.value: s for s in Severity}
 _TEXT_FIELDS = tuple(FIELDS.index(f) for f in ("code", "name", "stack", "module", "attr", "trigger"))
 
@@ -285,6 +300,7 @@ def encode_entry(e: RuleEntry) -> list[Any]:
     row[_SEVERITY] = e.severity.value
     row[_SURFACES] = list(e.surfaces)
     row[_INTRODUCES] = list(e.introduces)
+    row[_ALSO_IN] = list(e.also_in)
     return row
 
 
@@ -297,6 +313,9 @@ def decode_entry(row: Any) -> RuleEntry:
     row[_SEVERITY] = _SEVERITIES[row[_SEVERITY]]
     row[_SURFACES] = tuple(row[_SURFACES])
     row[_INTRODUCES] = tuple(row[_INTRODUCES])
+    row[_ALSO_IN] = tuple(row[_ALSO_IN])
+    if not all(isinstance(v, str) for v in row[_ALSO_IN]):
+        raise ValueError("also_in")
     for i in _TEXT_FIELDS:
         if not isinstance(row[i], str):
             raise ValueError(FIELDS[i])

@@ -258,14 +258,8 @@ class DefaultChangeRule(VllmRule):
                 "new default." if row.new_key else "No fix: whether the new default suits you is your decision; set "
                 "the value explicitly to silence this."),
             invalid=invalid, valid=valid,
+            also_in=(row.extra["also"],) if row.extra.get("also") else (),
         )
-
-    def active(self, pairs):
-        if super().active(pairs):
-            return True
-        pair = pairs.get(self.stack)
-        also = self.row.extra.get("also")
-        return bool(also and pair is not None and pair.crosses_known(also))
 
     def check(self, ctx):
         row = self.row
@@ -368,6 +362,7 @@ class GuidedBackendDefault(DefaultChangeRule):
         why="", evidence=(),
     )
     changed_in = "0.6.5"
+    also_in = (row.extra["also"],)
     trigger = "default"
     severity = Severity.INFO
     summary = row.summary

@@ -87,19 +87,14 @@ class FlagChangeRule(VllmRule):
             ),
             invalid=invalid,
             valid=valid,
+            # A key removed later than the row's release (`--enable-prompt-adapter`, 0.10.2) is crossed by
+            # sources that already passed the row's release (0.10.0, 0.10.1).
+            also_in=tuple(row.key_removed_in.values()),
         )
 
     @classmethod
     def tokens_of(cls, row: KeyChange) -> dict[str, tuple[bytes, ...]]:
         return PY_VLLM | {"*": key_tokens(row.keys)}  # `check` reads vLLM settings only
-
-    def active(self, pairs):
-        # A key removed later than the row's release (`--enable-prompt-adapter`, 0.10.2) is crossed by sources
-        # that already passed the row's release (0.10.0, 0.10.1).
-        if super().active(pairs):
-            return True
-        pair = pairs.get(self.stack)
-        return pair is not None and any(pair.crosses(v) for v in self.row.key_removed_in.values())
 
     def check(self, ctx):
         row = self.row
