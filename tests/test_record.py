@@ -29,6 +29,15 @@ class C:
 """
 
 
+@pytest.fixture(params=["generic", "compiled"], autouse=True)
+def init_kind(request, monkeypatch):
+    """Every test runs with the generic `__init__` (the first instantiations of a type) and with the compiled
+    one (`COMPILE_AFTER` = 0: generated on the first instantiation)."""
+    if request.param == "compiled":
+        monkeypatch.setattr(rec, "COMPILE_AFTER", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("options", [{}, {"frozen": True}, {"eq": False}, {"frozen": True, "order": True}, {"slots": True}])
 def test_init_repr_eq_hash_and_order_match_dataclasses(options):
     dc, rc = _both(PLAIN, **options)
@@ -117,3 +126,25 @@ def test_field_names_must_be_identifiers():
     C.__annotations__ = {"a b": int}
     with pytest.raises(TypeError, match="not an identifier"):
         rec.record(C)
+
+
+def test_a_type_switches_to_compiled_init_after_its_first_instantiations(monkeypatch):
+    monkeypatch.setattr(rec, "COMPILE_AFTER", 3)
+    dc, rc = _both(PLAIN + "    def __post_init__(self):\n        self.c.append(self.a)\n")
+    generic = rc.__init__
+    made = [rc(i, c=[]) for i in range(3)]
+    assert rc.__init__ is generic  # still the generic one
+    made.append(rc(3, "y", [], 4))
+    assert rc.__init__ is not generic and rc.__init__.__qualname__ == "C.__init__"
+    made.append(rc(4))
+    assert [repr(x) for x in made] == [repr(dc(i, c=[])) for i in range(3)] + [repr(dc(3, "y", [], 4)), repr(dc(4))]
+    for bad_args, bad_kwargs in (((), {}), ((1, "x", [], 0, 9), {}), ((1,), {"a": 2}), ((1,), {"zz": 2})):
+        with pytest.raises(TypeError):
+            rc(*bad_args, **bad_kwargs)
+
+
+@pytest.mark.parametrize("bad_args, bad_kwargs", [((), {}), ((1, "x", [], 0, 9), {}), ((1,), {"a": 2}), ((1,), {"zz": 2})])
+def test_bad_arguments_raise_type_error_like_dataclasses(bad_args, bad_kwargs):
+    for cls in _both(PLAIN):
+        with pytest.raises(TypeError):
+            cls(*bad_args, **bad_kwargs)
