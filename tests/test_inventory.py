@@ -356,13 +356,34 @@ def test_loader_caches_one_read(monkeypatch):
             cache.cache_clear()
 
 
-def test_one_release_is_decoded_without_the_others_and_equals_the_full_decoding():
+def test_one_release_is_decoded_without_the_later_ones_and_equals_the_full_decoding():
     text = inv_mod._read_text()
     whole = codec.Chain(text).all()
-    for version in ("0.5.5", "0.11.0", codec.Chain(text).versions[-1]):
+    versions = codec.Chain(text).versions
+    for version in ("0.5.5", "0.11.0", versions[-1]):
         chain = codec.Chain(text)
         assert chain.release(version) == whole[version]
-        assert list(chain._decoded) == [version]  # only what was asked
+        assert list(chain._decoded) == versions[:versions.index(version) + 1]  # the walk up to it, no further
+
+
+def test_a_later_release_goes_on_from_the_last_one_decoded():
+    """A run asks for its source's release, then its target's: one pass over the deltas, not two."""
+    text = inv_mod._read_text()
+    whole = codec.Chain(text).all()
+    chain = codec.Chain(text)
+    walked = []
+
+    class Rows(list):  # records the rows each walk reads
+        def __getitem__(self, index):
+            walked.append((index.start or 0, index.stop) if isinstance(index, slice) else index)
+            return list.__getitem__(self, index)
+
+    chain._rows = Rows(chain._rows)
+    assert chain.release("0.11.0") == whole["0.11.0"]
+    assert chain.release(chain.versions[-1]) == whole[chain.versions[-1]]
+    assert chain.release("0.6.0") == whole["0.6.0"]  # decoded on the way: no walk
+    i = chain.versions.index("0.11.0")
+    assert walked == [(0, i + 1), (i + 1, len(chain.versions))]
     chain = codec.Chain(text)
     for kind in codec.SET_KINDS:
         assert chain.union(kind) == frozenset().union(*(rel[kind] for rel in whole.values()))

@@ -108,18 +108,21 @@ class Chain:
             if self._rows and isinstance(self._rows[0].get(kind), dict):
                 raise ValueError(f"first release {self.versions[0]} holds a delta for {kind}")
         self._decoded: dict[str, dict] = {}
+        self._walked = 0  # releases decoded so far (in file order); the walk's sets and last release:
+        self._state: dict[str, frozenset[str]] = {k: frozenset() for k in SET_KINDS}
+        self._previous: dict = {}
 
     def release(self, version: str) -> dict:
         """One release, whole (set kinds as frozensets). KeyError for a release not in the file."""
         found = self._decoded.get(version)
         if found is None:
-            found = self._decoded[version] = self._walk(self.versions.index(version) + 1)[-1]
+            self._walk(self.versions.index(version) + 1)
+            found = self._decoded[version]
         return found
 
     def all(self) -> dict[str, dict]:
         """Every release, whole, in file order; unchanged sets are shared between releases."""
-        if len(self._decoded) < len(self.versions):
-            self._decoded = dict(zip(self.versions, self._walk(len(self.versions))))
+        self._walk(len(self.versions))
         return {v: self._decoded[v] for v in self.versions}
 
     def union(self, kind: str) -> frozenset[str]:
@@ -131,29 +134,26 @@ class Chain:
             out.update(value if isinstance(value, list) else value.get("+", ()) if isinstance(value, dict) else ())
         return frozenset(out)
 
-    def _walk(self, count: int) -> list[dict]:
-        """The first `count` releases, whole; a set kind gets a new frozenset only where a release changes it."""
-        state: dict[str, frozenset[str]] = {k: frozenset() for k in SET_KINDS}
-        out: list[dict] = []
-        previous: dict = {}
-        for row in self._rows[:count]:
+    def _walk(self, count: int) -> None:
+        """Decode the first `count` releases, going on from the last one decoded (a run asks for its source's
+        release and then its target's: one pass, not two); a set kind gets a new frozenset only where a
+        release changes it."""
+        state, previous = self._state, self._previous
+        for row in self._rows[self._walked:count]:
             full: dict = {}
             for kind in SET_KINDS:
                 value = row.get(kind)
                 if isinstance(value, list):
                     state[kind] = frozenset(value)
                 elif isinstance(value, dict):
-                    names = set(state[kind])
-                    names.difference_update(value.get("-", ()))
-                    names.update(value.get("+", ()))
-                    state[kind] = frozenset(names)
+                    state[kind] = state[kind].difference(value.get("-", ())).union(value.get("+", ()))
                 full[kind] = state[kind]
             for kind in DICT_KINDS:
                 full[kind] = row[kind] if kind in row else dict(previous.get(kind, {}))
             full.update((k, v) for k, v in row.items() if k != "version" and k not in SET_KINDS and k not in DICT_KINDS)
-            out.append(full)
-            previous = full
-        return out
+            self._decoded[str(row["version"])] = previous = full
+        self._previous = previous
+        self._walked = max(self._walked, count)
 
 
 def versions(text: str) -> list[str]:
