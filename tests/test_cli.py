@@ -320,3 +320,24 @@ def test_color_output_in_a_narrow_terminal_keeps_frames_aligned(repo, capsys, mo
     i = next(n for n, line in enumerate(plain) if line.startswith("2 | "))
     assert plain[i + 1].startswith("  | ^")  # the caret row follows its code row: nothing wrapped between
     assert all(len(line) <= 40 for line in plain[i : i + 2])
+
+
+# ---- the end of the process ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("own_command_line", [True, False])
+def test_only_the_process_command_line_hides_its_objects_from_the_last_collection(repo, monkeypatch, own_command_line):
+    """`main()` on the process's own command line (the console script) is followed by the interpreter's exit,
+    whose last cycle collection it spares; a program calling `main([...])` goes on and keeps a normal collector."""
+    import lmimigrate.cli as cli
+
+    (repo / "serving.properties").write_text("option.model_id=x\noption.rolling_batch=trtllm\n")
+    frozen = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    argv = ["check", "--no-cache", *CROSS, "serving.properties"]
+    if own_command_line:
+        monkeypatch.setattr(sys, "argv", ["lmimigrate", *argv])
+        assert cli.main() == 0
+    else:
+        assert cli.main(argv) == 0
+    assert frozen == ([True] if own_command_line else [])
