@@ -72,3 +72,30 @@ def test_image_bump_not_crossing_a_family_drop_stays_safe(tmp_path, capsys):
     write(tmp_path, {"Dockerfile": f"FROM {ECR}:0.35.0-lmi17.0.0-cu128\n"})
     found = by_code(check(capsys, tmp_path, "--from", "lmi==v17", "--to", "lmi==v18"), "LMI080")
     assert found and applicability(found[0]) == "safe"
+
+
+# ---- the cheap test before the patterns -----------------------------------------------------------------
+
+_PIECES = ["t5", "T5", "flan", "FLAN-", "ul2", "UL2", "mt0", "mT5", "byt5", "code", "gemma", "llama", "Llama-",
+           "3.2", "-11B", "-Vision", "guard", "mllama", "MLLAMA", "/", "-", "_", ".", " ", "x", "v1.1", "\u212a", "\u0130"]
+
+
+def test_the_pieces_check_never_hides_a_match():
+    """`t5_in`/`mllama_in` skip their patterns for a text holding none of the pieces every match contains:
+    for any text, they give what the patterns alone give."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from lmimigrate.rules.lmi import common
+
+    def raw(pattern, text):
+        m = pattern.search(text)
+        return m.group(0) if m else None
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=3), max_size=8).map("".join))
+    def check(text):
+        assert common.t5_in(text) == raw(common._T5, text)
+        assert common.mllama_in(text) == raw(common._MLLAMA, text)
+
+    check()

@@ -129,13 +129,24 @@ _T5 = lazy_pattern(
 _MLLAMA = lazy_pattern(r"llama[-_]?3[._]?2[-_]?\d+b[-_]?vision|llama[-_]guard[-_]3[-_]11b[-_]vision|mllama", re.I)
 
 
+#: A piece of every name each pattern matches (lower case): a text without one cannot match, and the
+#: patterns (case-insensitive, many alternatives) are not even compiled (~0.9 ms of a one-file check).
+_T5_PIECES = ("t5", "ul2", "mt0")
+_MLLAMA_PIECE = "llama"
+
+
 def t5_in(text: str | None) -> str | None:
     """The first T5-family name in a text (a model id, a path, a whole file), or None."""
+    low = (text or "").lower()
+    if not any(p in low for p in _T5_PIECES):
+        return None
     m = _T5.search(text or "")
     return m.group(0) if m else None
 
 
 def mllama_in(text: str | None) -> str | None:
+    if _MLLAMA_PIECE not in (text or "").lower():
+        return None
     m = _MLLAMA.search(text or "")
     return m.group(0) if m else None
 
