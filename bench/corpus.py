@@ -3,7 +3,8 @@
 Corpus A ("an application repo"): the .py files of a few large, popular pure-Python packages, with about 1% of
 its files being realistic LMI / vLLM / Gaudi configurations scattered through the tree.
 Corpus B ("everything is relevant"): the .py files of the vLLM 0.11.0 wheel, where nearly every file imports vllm.
-Corpus A5: five copies of corpus A side by side (the 5x tree of the scaling check).
+Corpus A3 and A5: three and five copies of corpus A side by side (the 3x and 5x trees of the scaling check: with
+A, three points on a line).
 
 Each corpus is its own git repository (lmimigrate and ruff both read `git ls-files` / .gitignore), with an
 empty `pyproject.toml` so that neither tool picks up this repository's configuration.
@@ -131,19 +132,29 @@ def corpus_a() -> str:
     return root
 
 
-def corpus_a5() -> str:
+def _copies_of_a(name: str, n: int) -> str:
+    """`n` copies of corpus A side by side (copy0 ... copy<n-1>), one git repository with one `pyproject.toml`:
+    the same files, configurations and version anchors n times over."""
     src = corpus_a()
-    root = os.path.join(CACHE, "corpus-a5")
+    root = os.path.join(CACHE, name)
     if _ready(root):
         return root
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     ignore = shutil.ignore_patterns(".git", ".lmimigrate_cache", ".ruff_cache", ".bench-corpus-version", "pyproject.toml",
                                     ".gitignore")
-    for i in range(5):
+    for i in range(n):
         shutil.copytree(src, os.path.join(root, f"copy{i}"), ignore=ignore)
     _finish(root)
     return root
+
+
+def corpus_a3() -> str:
+    return _copies_of_a("corpus-a3", 3)
+
+
+def corpus_a5() -> str:
+    return _copies_of_a("corpus-a5", 5)
 
 
 def corpus_b() -> str:
@@ -186,6 +197,6 @@ def count_files(root: str) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    for build in (corpus_a, corpus_a5, corpus_b, single_files):
+    for build in (corpus_a, corpus_a3, corpus_a5, corpus_b, single_files):
         r = build()
         print(r, sum(count_files(r).values()), "files")
