@@ -275,22 +275,37 @@ class Line:
         r = self.ratio
         return r is not None and 1 - tolerance <= r <= 1 + tolerance
 
+    def as_dict(self) -> dict[str, float | None]:
+        r = self.ratio
+        return {"a_s": round(self.t1, 3), "a3_s": round(self.t3, 3), "a5_s": round(self.t5, 3),
+                "slope1_s": round(self.slope1, 3), "slope2_s": round(self.slope2, 3),
+                "slope_ratio": None if r is None else round(r, 3), "slope_s": round(self.slope, 3),
+                "intercept_s": round(self.intercept, 3)}
+
     def describe(self) -> str:
         r = self.ratio
         head = "n/a (A3 no slower than A)" if r is None else f"{r:.2f}"
         return f"{head} (per copy of A: {self.slope1:.2f} s from A to A3, {self.slope2:.2f} s from A3 to A5)"
 
 
+def scaling_lines(ms: list[Measure]) -> dict[str, Line] | None:
+    """The lines through the medians of A, A3 and A5 cold: "wall" and "cpu"; None unless all three were measured."""
+    a, a3, a5 = _by(ms, A_COLD), _by(ms, A3_COLD), _by(ms, A5_COLD)
+    if not (a and a3 and a5):
+        return None
+    return {"wall": Line(a.median, a3.median, a5.median), "cpu": Line(*(statistics.median(m.cpu) for m in (a, a3, a5)))}
+
+
 def scaling_goals(ms: list[Measure]) -> list[tuple[str, str, str, bool | None]]:
     """The scaling rows: the linearity goal on the wall-time medians of A, A3 and A5 cold, the same on their CPU
     times, the fixed cost and marginal cost of the fitted line, and A5 / A (informational: with a fixed cost it is
     below 5x however linear the scaling). `None` in the last column: informational, not a goal."""
-    a, a3, a5 = _by(ms, A_COLD), _by(ms, A3_COLD), _by(ms, A5_COLD)
+    a, a5 = _by(ms, A_COLD), _by(ms, A5_COLD)
     out: list[tuple[str, str, str, bool | None]] = []
     band = f"1 +-{LINEAR_TOLERANCE:.0%} ({1 - LINEAR_TOLERANCE:.2f}-{1 + LINEAR_TOLERANCE:.2f}): linear"
-    if a and a3 and a5:
-        wall = Line(a.median, a3.median, a5.median)
-        cpu = Line(*(statistics.median(m.cpu) for m in (a, a3, a5)))
+    lines = scaling_lines(ms)
+    if a and a5 and lines:
+        wall, cpu = lines["wall"], lines["cpu"]
         out.append(("scaling: marginal cost per copy of A, (A5 - A3) / (A3 - A), wall medians", wall.describe(), band,
                     wall.linear()))
         out.append(("scaling, CPU time (informational): (A5 - A3) / (A3 - A)", cpu.describe(),
@@ -382,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {r['command']}")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"rows": rows, "goals": [dict(zip(("goal", "measured", "target", "met"), x)) for x in g]}, fh, indent=1)
+            lines = scaling_lines(ms)
+            json.dump({"rows": rows, "goals": [dict(zip(("goal", "measured", "target", "met"), x)) for x in g],
+                       "scaling": {k: v.as_dict() for k, v in lines.items()} if lines else None}, fh, indent=1)
     return 0
 
 

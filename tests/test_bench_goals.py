@@ -116,3 +116,13 @@ def test_copies_of_a_are_side_by_side_in_one_repository(tmp_path, monkeypatch):
     assert sorted(tracked) == sorted([".gitignore", "pyproject.toml"] + [f"copy{i}/{f}" for i in range(3)
                                                                          for f in ("pkg/m.py", "serving.properties")])
     assert corpus.corpus_a3() == root  # stamped: not built again
+
+
+def test_the_json_figures_of_the_line():
+    ms = [_measure(run.A_COLD, [3.0], [4.0]), _measure(run.A3_COLD, [7.0], [8.0]), _measure(run.A5_COLD, [11.0], [20.0])]
+    lines = run.scaling_lines(ms)
+    assert lines is not None
+    assert lines["wall"].as_dict() == {"a_s": 3.0, "a3_s": 7.0, "a5_s": 11.0, "slope1_s": 2.0, "slope2_s": 2.0,
+                                       "slope_ratio": 1.0, "slope_s": 2.0, "intercept_s": 1.0}
+    assert lines["cpu"].as_dict()["slope_ratio"] == 3.0
+    assert run.scaling_lines(ms[::2]) is None
