@@ -403,3 +403,60 @@ def test_the_memo_refers_to_a_files_text_instead_of_holding_it(tmp_path, walks):
     report = _run(root)
     props = [o for o in report.outcomes if o.path.endswith("serving.properties")][0]
     assert props.findings and "memo-marker-7f3a" in props.findings[0].unit.text
+
+
+# ---- the record itself (Deps.encode and what a hit checks) ---------------------------------------------------------
+
+def _fake_stat(ino: int, mtime_ns: int, size: int = 10) -> os.stat_result:
+    return os.stat_result((0o100644, ino, 1, 1, 0, 0, size, 0, mtime_ns // 10**9, mtime_ns // 10**9),
+                          {"st_mtime_ns": mtime_ns, "st_ctime_ns": mtime_ns})
+
+
+@pytest.mark.parametrize("ino, mtime_ns", [(2**64 - 5, 10**18), (7, 2**63 + 10**9)])
+def test_stat_numbers_beyond_64_bits_are_recorded_and_compared(tmp_path, monkeypatch, ino, mtime_ns):
+    # Some file systems give inode numbers of 64 bits (unsigned); an mtime after 2262 takes more than 63.
+    f = str(tmp_path / "f")
+    now = {f: _fake_stat(ino, mtime_ns)}
+
+    def fake(path, *a, **k):
+        try:
+            return now[path if os.path.isabs(path) else os.path.join(os.getcwd(), path)]
+        except KeyError:
+            raise FileNotFoundError(path) from None
+
+    deps = runmemo.Deps()
+    deps.file(f, now[f], follow=False)
+    encoded = json.loads(json.dumps(deps.encode()))  # (as stored)
+    monkeypatch.setattr(runmemo.os, "lstat", fake)
+    monkeypatch.setattr(runmemo.os, "stat", fake)
+    assert runmemo._unchanged(encoded, time.time_ns())
+    now[f] = _fake_stat(ino - 1, mtime_ns)
+    assert not runmemo._unchanged(encoded, time.time_ns())
+    now[f] = _fake_stat(ino, mtime_ns + 1)
+    assert not runmemo._unchanged(encoded, time.time_ns())
+
+
+def test_paths_under_the_current_directory_are_kept_relative_and_only_used_from_it(tmp_path, monkeypatch):
+    # here/x and there/x are one file (a hard link): the same stat. A memo written in `here` says nothing
+    # about `there`: from another directory it is a miss, however its relative paths would resolve there.
+    here, there = tmp_path / "here", tmp_path / "there"
+    x = _write(here, "sub/x", "x\n")
+    (there / "sub").mkdir(parents=True)
+    os.link(x, there / "sub" / "x")
+    outside = _write(tmp_path, "outside", "o\n")
+    monkeypatch.chdir(here)
+    listing = runmemo.Deps()
+    listing.directory(str(here / "sub"))
+    listing.directory(str(tmp_path))
+    assert list(listing.encode()["dirs"]) == ["sub", str(tmp_path)]
+    deps = runmemo.Deps()
+    deps.stat(str(x))
+    deps.stat(str(outside))
+    encoded = json.loads(json.dumps(deps.encode()))
+    assert runmemo.unpack_paths(encoded["files"]["paths"]) == [os.path.join("sub", "x"), str(outside)]
+    assert runmemo._unchanged(encoded, time.time_ns())
+    monkeypatch.chdir(there)
+    assert not runmemo._unchanged(encoded, time.time_ns())
+    monkeypatch.chdir(here)
+    _write(here, "sub/x", "y\n", when=OLD + 10)
+    assert not runmemo._unchanged(encoded, time.time_ns())
