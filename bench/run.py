@@ -296,6 +296,26 @@ def scaling_lines(ms: list[Measure]) -> dict[str, Line] | None:
     return {"wall": Line(a.median, a3.median, a5.median), "cpu": Line(*(statistics.median(m.cpu) for m in (a, a3, a5)))}
 
 
+def round_ratios(ms: list[Measure], cpu: bool = False) -> list[float]:
+    """slope2 / slope1 of each round alone (A, A3 and A5 of one round run one after the other), sorted: how much
+    the ratio of the medians can be trusted on a machine whose load changes."""
+    a, a3, a5 = _by(ms, A_COLD), _by(ms, A3_COLD), _by(ms, A5_COLD)
+    if not (a and a3 and a5):
+        return []
+    series = [m.cpu if cpu else m.times for m in (a, a3, a5)]
+    ratios = (Line(*(s[k] for s in series)).ratio for k in range(min(len(s) for s in series)))
+    return sorted(r for r in ratios if r is not None)
+
+
+def _spread(ratios: list[float]) -> str:
+    if not ratios:
+        return "no round with A3 slower than A"
+    if len(ratios) < 4:
+        return f"rounds {', '.join(f'{r:.2f}' for r in ratios)}"
+    q1, q2, q3 = statistics.quantiles(ratios, n=4)
+    return f"rounds: median {q2:.2f}, middle half {q1:.2f}-{q3:.2f} of {len(ratios)}"
+
+
 def scaling_goals(ms: list[Measure]) -> list[tuple[str, str, str, bool | None]]:
     """The scaling rows: the linearity goal on the wall-time medians of A, A3 and A5 cold, the same on their CPU
     times, the fixed cost and marginal cost of the fitted line, and A5 / A (informational: with a fixed cost it is
@@ -306,10 +326,11 @@ def scaling_goals(ms: list[Measure]) -> list[tuple[str, str, str, bool | None]]:
     lines = scaling_lines(ms)
     if a and a5 and lines:
         wall, cpu = lines["wall"], lines["cpu"]
-        out.append(("scaling: marginal cost per copy of A, (A5 - A3) / (A3 - A), wall medians", wall.describe(), band,
-                    wall.linear()))
-        out.append(("scaling, CPU time (informational): (A5 - A3) / (A3 - A)", cpu.describe(),
-                     f"{band} (within: {'yes' if cpu.linear() else 'no'})", None))
+        out.append(("scaling: marginal cost per copy of A, (A5 - A3) / (A3 - A), wall medians",
+                    f"{wall.describe()}; {_spread(round_ratios(ms))}", band, wall.linear()))
+        out.append(("scaling, CPU time (informational): (A5 - A3) / (A3 - A)",
+                    f"{cpu.describe()}; {_spread(round_ratios(ms, cpu=True))}",
+                    f"{band} (within: {'yes' if cpu.linear() else 'no'})", None))
         for label, line in (("wall", wall), ("CPU", cpu)):
             share = f", {line.intercept / line.t1:.0%} of A" if line.t1 > 0 else ""
             out.append((f"scaling: fixed cost, intercept of the line through A, A3, A5 ({label}; informational)",
@@ -398,8 +419,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w") as fh:
             lines = scaling_lines(ms)
+            scaling = {k: dict(v.as_dict(), round_ratios=[round(r, 3) for r in round_ratios(ms, cpu=k == "cpu")])
+                       for k, v in lines.items()} if lines else None
             json.dump({"rows": rows, "goals": [dict(zip(("goal", "measured", "target", "met"), x)) for x in g],
-                       "scaling": {k: v.as_dict() for k, v in lines.items()} if lines else None}, fh, indent=1)
+                       "scaling": scaling}, fh, indent=1)
     return 0
 
 

@@ -126,3 +126,18 @@ def test_the_json_figures_of_the_line():
                                        "slope_ratio": 1.0, "slope_s": 2.0, "intercept_s": 1.0}
     assert lines["cpu"].as_dict()["slope_ratio"] == 3.0
     assert run.scaling_lines(ms[::2]) is None
+
+
+def test_round_ratios_pair_the_runs_of_one_round():
+    # round 0: linear; round 1: superlinear; round 2: A3 no slower than A (left out); the medians: linear
+    ms = [_measure(run.A_COLD, [3.0, 3.0, 3.0], [1.0, 1.0, 1.0]), _measure(run.A3_COLD, [7.0, 7.0, 2.0], [3.0, 3.0, 3.0]),
+          _measure(run.A5_COLD, [11.0, 15.0, 11.0], [5.0, 5.0, 5.0])]
+    assert run.round_ratios(ms) == [1.0, 2.0]
+    assert run.round_ratios(ms, cpu=True) == [1.0, 1.0, 1.0]
+    got, _, ok = _goal({label: (g, t, o) for label, g, t, o in run.goals(ms)})
+    assert ok is True and got.endswith("rounds 1.00, 2.00")
+
+
+def test_spread_gives_the_middle_half_from_four_rounds():
+    assert run._spread([0.9, 1.0, 1.1, 1.2, 2.0]) == "rounds: median 1.10, middle half 0.95-1.60 of 5"
+    assert run._spread([]) == "no round with A3 slower than A"
