@@ -77,3 +77,30 @@ def test_pool_gives_the_serial_results(tmp_path, monkeypatch):
 
     serial = run(1)
     assert serial and run(2) == serial
+
+
+def test_outcomes_hold_the_bytes_of_fixed_files_only(tmp_path, monkeypatch):
+    """A run keeps a file's original bytes in its outcome only when the file was fixed (`--diff` shows them):
+    the serial path as the pool's. It held every file's bytes to the end of the run (A5 in one process: 216 MB
+    instead of 104)."""
+    from lmimigrate.core.ftypes import Applicability
+    from lmimigrate.core.versions import parse_spec
+
+    for i in range(6):
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / ".env").write_text("VLLM_USE_V1=0\n" if i % 2 else "HF_MODEL_ID=m\n")
+    monkeypatch.setattr(api, "POOL_MIN_FILES", 2)
+
+    def run(jobs):
+        opts = api.Options(paths=[str(tmp_path)], rules=list(registry.all_rules()), jobs=jobs,
+                           fix=Applicability.UNSAFE, write=False)
+        opts.from_ = dict([parse_spec("vllm==0.10.0")])
+        opts.to = dict([parse_spec("vllm==0.11.0")])
+        return {o.path: (o.original, o.fixed) for o in api.run(opts).outcomes}
+
+    serial = run(1)
+    fixed = {p for p, (_, new) in serial.items() if new is not None}
+    assert len(fixed) == 3 and len(serial) == 6
+    for path, (original, new) in serial.items():
+        assert original == ((tmp_path / path).read_bytes() if new is not None else b""), path
+    assert run(2) == serial

@@ -253,7 +253,10 @@ def _check_group(opts: Options, rules: list[type[Rule] | RuleEntry], pairs: dict
             if isinstance(data, Skipped):  # it changed since it was read
                 results[i] = FileOutcome(cand.display, [tool_finding(UNREADABLE, data.reason, cand.display)])
                 continue
-            results[i] = _check_guarded(engine, cand, data, opts)
+            outcome = results[i] = _check_guarded(engine, cand, data, opts)
+            if outcome.fixed is None:
+                outcome.original = b""  # as from the pool: only a fixed file's original is used (by --diff); a
+                # run over many files in one process held every file's bytes to its end
     if cache is not None:
         for i in todo:
             o = results[i]
