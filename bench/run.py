@@ -74,7 +74,7 @@ class Measure:
         self.times: list[float] = []
         self.tree_kb: list[int] = []
         self.maxrss_kb: list[int] = []
-        self.cpu: list[float] = []  # user + system seconds of the main process (less sensitive to machine load)
+        self.cpu: list[float] = []  # user + system seconds of the process and the children it waited for (its workers)
 
     def once(self, env: dict[str, str]) -> None:
         if self.before:
@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             m.once(env)
         print(f"bench: round {i + 1}/{args.runs} done", file=sys.stderr)
     rows = [m.row() for m in ms]
-    print("| measurement | median | min | max | CPU median (main) | peak PSS (tree) | ru_maxrss (main) |")
+    print("| measurement | median | min | max | CPU median (process tree) | peak PSS (tree) | ru_maxrss (main) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['name']} | {r['median_s']:.3f} s | {r['min_s']:.3f} s | {r['max_s']:.3f} s | {r['cpu_median_s']:.3f} s "
