@@ -9,6 +9,7 @@ def test_python_case(case):
 
 
 import ast
+from pathlib import Path
 
 from lmimigrate import surfaces
 from lmimigrate.core.engine import apply_edits
@@ -258,3 +259,33 @@ def test_os_environ_insert_after_last_line_without_newline():
     (scope,) = _unit(text).scopes
     out = apply_edits(text, scope.insert("lmi", "option.rolling_batch", "vllm"))
     assert out == text + "\n    os.environ['OPTION_ROLLING_BATCH'] = 'vllm'"
+
+
+def _stored_reference(tree: ast.AST) -> set[str]:
+    """Names bound otherwise than by an absolute import, computed the plain way."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+        elif isinstance(node, ast.ImportFrom) and (node.level or not node.module):
+            out.update(a.asname or a.name for a in node.names)
+    return out
+
+
+_STORED_SOURCES = sorted(str(p) for p in Path(__file__).resolve().parent.parent.joinpath("fixtures").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _STORED_SOURCES + ["inline"])
+def test_stored_names_are_every_non_import_binding(path):
+    """`PyModule.stored` (collected while the module is built) equals the plain walk over the tree."""
+    text = (Path(path).read_text(encoding="utf-8-sig") if path != "inline" else
+            "from . import a\nfrom .b import c as d\nimport vllm\nfrom vllm import LLM\n"
+            "try:\n    from vllm import X\nexcept ImportError:\n    X = None\n"
+            "class K:\n    def m(self, p, *q, r=1, **s):\n        del self.z\n        t = lambda u: u\n"
+            "for i, (j, k) in []:\n    pass\nwith open('f') as fh:\n    (w := 1)\n")
+    mod = P.build_module(text, Unit(text=text, surface="python").index.starts)
+    assert mod.stored == _stored_reference(mod.tree)

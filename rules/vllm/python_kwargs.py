@@ -263,8 +263,8 @@ class PromptTokenIdsRemoved(Rule):
         prog = program(ctx)
         if prog is None:
             return
-        inst = prog.instances(LLM_CLASS)
-        scopes = prog.function_scopes()
+        inst: dict[tuple[int, str], bool] | None = None  # name tracking walks every scope: only when needed
+        scopes: dict[int, int] = {}
         for unit, mod, node in prog.nodes():
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("generate", "encode")
@@ -272,6 +272,8 @@ class PromptTokenIdsRemoved(Rule):
                 continue
             recv = node.func.value
             if isinstance(recv, ast.Name):
+                if inst is None:
+                    inst, scopes = prog.instances(LLM_CLASS), prog.function_scopes()
                 if not inst.get((scopes.get(id(node), 0), recv.id)):
                     continue
             elif not (isinstance(recv, ast.Call) and prog.resolve(recv.func) in LLM_CLASS):

@@ -40,7 +40,7 @@ class PyProgram:
         bindings: dict[str, str] = {}
         dropped: set[str] = set()
         for _, mod in units:
-            own = _stored(mod)
+            own = mod.stored
             self.stored |= own
             dropped |= own - mod.bindings.keys()  # a `try/except: X = None` fallback stays resolvable
             for name, q in mod.bindings.items():
@@ -108,23 +108,6 @@ class PyProgram:
                     for n in _own_nodes(fn):
                         out[id(n)] = id(fn)
         return out
-
-
-def _stored(mod: PyModule) -> set[str]:
-    """Names a unit binds otherwise than by an absolute import (def, class, argument, assignment target...)."""
-    out: set[str] = set()
-    for node in mod.nodes:
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Load):
-                out.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(node.name)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
-    for imp in mod.imports:
-        if imp.is_from and (imp.level or not imp.module):  # relative imports are never resolved
-            out.update(n.local for n in imp.names)
-    return out
 
 
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:

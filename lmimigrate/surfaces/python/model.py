@@ -195,6 +195,9 @@ class PyModule(ModuleEdits):
         self.calls: list[Call] = []
         self.assignments: dict[str, list[ast.AST]] = {}  # simple `name = value` (and annotated) assignments
         self.nodes: list[ast.AST] = []
+        #: Names the unit binds otherwise than by an absolute import (def, class, argument, assignment target,
+        #: relative import), whether or not they shadow an import.
+        self.stored: frozenset[str] = frozenset()
         #: Names bound before this text runs (a notebook's earlier cells): they resolve here unless rebound.
         self.inherited = inherited or {}
         self._build()
@@ -262,6 +265,7 @@ class PyModule(ModuleEdits):
                             self.assignments.setdefault(tg.id, []).append(node.value)
             elif t in defs:
                 rebound.add(node.name)
+        self.stored = frozenset(rebound)  # every name bound otherwise than by an absolute import
         # `try: from vllm import LLM / except ImportError: LLM = None` keeps LLM resolvable.
         for name, values in self.assignments.items():
             if name in candidates and all(isinstance(v, ast.Constant) and v.value is None for v in values):
