@@ -71,15 +71,13 @@ def _serve(task_r: int, res_w: int, work: Callable[[int], Any]) -> None:
 def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], None] | None = None) -> list[Any]:
     """[work(i) for i in range(n)], computed in `jobs` forked processes. `done(count)` is called in this
     process as each chunk of results arrives (a progress bar), not once at the end."""
-    chunk = max(1, min(64, n // (jobs * 8)))
-    starts = list(range(0, n, chunk))
-    starts.reverse()  # popped from the end: in order
+    tasks = _Chunks(n, jobs)
     parent = os.getpid()
     workers: dict[int, tuple[int, int]] = {}  # result fd -> (pid, task fd)
     results: list[Any] = [None] * n
     sel = selectors.DefaultSelector()
     try:
-        for _ in range(min(jobs, len(starts))):
+        for _ in range(min(jobs, n)):
             task_r, task_w = os.pipe()
             res_r, res_w = os.pipe()
             pid = os.fork()
@@ -101,7 +99,11 @@ def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], Non
             os.close(res_w)
             workers[res_r] = (pid, task_w)
             sel.register(res_r, selectors.EVENT_READ)
-            _hand_out(task_w, starts, chunk, n)
+            _hand_out(task_w, tasks)
+        for fd, (pid, task_w) in list(workers.items()):  # a second chunk queued: no wait between chunks
+            if not _hand_out(task_w, tasks):
+                os.close(task_w)
+                workers[fd] = (pid, -1)
         while workers:
             for key, _ in sel.select():
                 fd = key.fd
@@ -121,7 +123,7 @@ def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], Non
                 results[start : start + len(payload)] = payload
                 if done is not None:
                     done(len(payload))
-                if task_w >= 0 and not _hand_out(task_w, starts, chunk, n):
+                if task_w >= 0 and not _hand_out(task_w, tasks):
                     os.close(task_w)
                     workers[fd] = (pid, -1)
         return results
@@ -129,11 +131,28 @@ def run(n: int, jobs: int, work: Callable[[int], Any], done: Callable[[int], Non
         _stop(workers, sel)
 
 
-def _hand_out(task_w: int, starts: list[int], chunk: int, n: int) -> bool:
-    if not starts:
+class _Chunks:
+    """Chunks of indices in order, each a share of what is left ("guided" scheduling): large ones first (few
+    round trips), small ones at the end, so the workers finish together instead of one finishing a last
+    large chunk alone (corpus B: 945 files in chunks of 59 left up to ~0.5 s of one core idle)."""
+
+    def __init__(self, n: int, jobs: int):
+        self.n, self.jobs, self.next = n, jobs, 0
+
+    def take(self) -> tuple[int, int] | None:
+        left = self.n - self.next
+        if left <= 0:
+            return None
+        size = max(1, min(64, left // (self.jobs * 4)))
+        start, self.next = self.next, self.next + size
+        return start, size
+
+
+def _hand_out(task_w: int, tasks: _Chunks) -> bool:
+    task = tasks.take()
+    if task is None:
         return False
-    start = starts.pop()
-    _send(task_w, (start, min(chunk, n - start)))
+    _send(task_w, task)
     return True
 
 
