@@ -289,3 +289,64 @@ def test_stored_names_are_every_non_import_binding(path):
             "for i, (j, k) in []:\n    pass\nwith open('f') as fh:\n    (w := 1)\n")
     mod = P.build_module(text, Unit(text=text, surface="python").index.starts)
     assert mod.stored == _stored_reference(mod.tree)
+
+
+_ALL_SYNTAX = '''
+import a.b as c
+from .d import e as f, g
+@deco(1)
+async def h(i: int, /, j=2, *k, l: "x" = 3, **m) -> None:
+    global n
+    async with o as (p, q):
+        async for r in s:
+            await t
+    try:
+        u = [v async for v in w if v]
+    except (X, Y) as z:
+        raise Z from z
+    finally:
+        del u
+class K(Base, metaclass=M):
+    attr: int = 1
+    def meth(self, *, kw): return lambda a, *b, c=1, **d: (a, b, c, d)
+match point:
+    case {"x": xx, **rest} if xx > 0: pass
+    case [1, 2, *others]: pass
+    case Point(x=0, y=yy) | Point(x=yy): pass
+    case str() as name: pass
+    case _: pass
+print(f"{value!r:>{width}}", x if y else z, *args, **kwargs)
+(walrus := 1) and not x or -y
+assert x, "msg"
+while True:
+    break
+else:
+    continue
+with open("f") as fh, other(): pass
+for (i, j) in {k: v for k, v in items}: nonlocal_name = {s for s in t}
+yield_value = (g for g in gen)
+'''
+
+
+def _walk_reference(tree):
+    """Every node below `tree`, parents first, without the Load/Store markers: the generic walk."""
+    out, i = [tree], 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            v = getattr(node, name, None)
+            for x in v if isinstance(v, list) else [v]:
+                if isinstance(x, ast.AST) and not isinstance(x, ast.expr_context):
+                    out.append(x)
+    return out
+
+
+@pytest.mark.parametrize("path", _STORED_SOURCES + ["all syntax"])
+def test_the_walk_reaches_every_node(path):
+    """`_walk` reads only the fields that can hold a node: it still yields every node, in the same order."""
+    from lmimigrate.surfaces.python.model import _walk
+
+    text = Path(path).read_text(encoding="utf-8-sig") if path != "all syntax" else _ALL_SYNTAX
+    tree = ast.parse(text)
+    assert [id(n) for n in _walk(tree)] == [id(n) for n in _walk_reference(tree)]
