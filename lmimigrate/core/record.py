@@ -5,8 +5,9 @@ imports `inspect` and builds each class with a dozen `exec` calls plus a signatu
 our ~36 record types that was a third of a one-file check. `record` builds the comparison and repr methods
 from closures. A class's `__init__` binds its arguments in a loop until the class has been instantiated
 `COMPILE_AFTER` times, then is replaced by generated straight-line code (one `exec`, as dataclasses does).
-Type checkers see it as a dataclass (`dataclass_transform`). The semantics kept are the ones used here: `frozen`, `eq`, `order`, `repr`, `slots`, `field(default=, default_factory=, repr=,
-compare=, kw_only=)`, the `KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `replace`.
+Type checkers see it as a dataclass (`dataclass_transform`). The semantics kept are the ones used here:
+`frozen`, `eq`, `order`, `repr`, `slots`, `field(default=, default_factory=, repr=, compare=, kw_only=)`, the
+`KW_ONLY` pseudo-field, `__post_init__`, inherited fields, and `replace`.
 """
 
 from __future__ import annotations
