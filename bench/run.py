@@ -213,7 +213,7 @@ def build(only: set[str]) -> list[Measure]:
         ms.append(Measure("single: check app.py (300 lines, uses vLLM)", console_script() + ["check", "--no-cache", "app.py"], s))
     if "a" in only or "scale" in only:
         a = corpus.corpus_a()
-        ms.append(Measure("A: lmimigrate check (cold)", LMIMIGRATE + ["check", "--exit-zero", "."], a, _rm_cache(a)))
+        ms.append(Measure(A_COLD, LMIMIGRATE + ["check", "--exit-zero", "."], a, _rm_cache(a)))
     if "a" in only:
         ms.append(Measure("A: lmimigrate check (warm cache)", LMIMIGRATE + ["check", "--exit-zero", "."], a))
         ms.append(Measure("A: lmimigrate check (warm cache, one .py file edited)", LMIMIGRATE + ["check", "--exit-zero", "."],
@@ -288,21 +288,28 @@ class Line:
         return f"{head} (per copy of A: {self.slope1:.2f} s from A to A3, {self.slope2:.2f} s from A3 to A5)"
 
 
+def _scale_points(ms: list[Measure]) -> tuple[Measure, Measure, Measure] | None:
+    """A, A3 and A5 cold, when all three were measured."""
+    a, a3, a5 = _by(ms, A_COLD), _by(ms, A3_COLD), _by(ms, A5_COLD)
+    return (a, a3, a5) if a and a3 and a5 else None
+
+
 def scaling_lines(ms: list[Measure]) -> dict[str, Line] | None:
     """The lines through the medians of A, A3 and A5 cold: "wall" and "cpu"; None unless all three were measured."""
-    a, a3, a5 = _by(ms, A_COLD), _by(ms, A3_COLD), _by(ms, A5_COLD)
-    if not (a and a3 and a5):
+    points = _scale_points(ms)
+    if points is None:
         return None
+    a, a3, a5 = points
     return {"wall": Line(a.median, a3.median, a5.median), "cpu": Line(*(statistics.median(m.cpu) for m in (a, a3, a5)))}
 
 
 def round_ratios(ms: list[Measure], cpu: bool = False) -> list[float]:
     """slope2 / slope1 of each round alone (A, A3 and A5 of one round run one after the other), sorted: how much
     the ratio of the medians can be trusted on a machine whose load changes."""
-    a, a3, a5 = _by(ms, A_COLD), _by(ms, A3_COLD), _by(ms, A5_COLD)
-    if not (a and a3 and a5):
+    points = _scale_points(ms)
+    if points is None:
         return []
-    series = [m.cpu if cpu else m.times for m in (a, a3, a5)]
+    series = [m.cpu if cpu else m.times for m in points]
     ratios = (Line(*(s[k] for s in series)).ratio for k in range(min(len(s) for s in series)))
     return sorted(r for r in ratios if r is not None)
 
@@ -358,8 +365,8 @@ def goals(ms: list[Measure]) -> list[tuple[str, str, str, bool | None]]:
             r = ma.median / mb.median
             out.append((label, f"{r:.2f}x", f"<= {limit}x", r <= limit))
 
-    ratio("A cold / ruff --select UP", "A: lmimigrate check (cold)", "A: ruff", 3)
-    ratio("A cold with the progress bar / without", "A: lmimigrate check (cold, progress", "A: lmimigrate check (cold)", 1.02)
+    ratio("A cold / ruff --select UP", A_COLD, "A: ruff", 3)
+    ratio("A cold with the progress bar / without", "A: lmimigrate check (cold, progress", A_COLD, 1.02)
     ratio("B cold / libcst parse (2 processes)", "B: lmimigrate check (cold)", "B: libcst parse of the candidate .py files, 2", 0.5)
     for label, prefix, limit in (("A warm", "A: lmimigrate check (warm cache)", 0.3), ("B warm", "B: lmimigrate check (warm", 0.5),
                                  ("single serving.properties", "single: check serving", 0.1),

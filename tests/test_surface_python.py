@@ -276,10 +276,10 @@ def _stored_reference(tree: ast.AST) -> set[str]:
     return out
 
 
-_STORED_SOURCES = sorted(str(p) for p in Path(__file__).resolve().parent.parent.joinpath("fixtures").rglob("*.py"))
+_FIXTURE_SOURCES = sorted(str(p) for p in Path(__file__).resolve().parent.parent.joinpath("fixtures").rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", _STORED_SOURCES + ["inline"])
+@pytest.mark.parametrize("path", _FIXTURE_SOURCES + ["inline"])
 def test_stored_names_are_every_non_import_binding(path):
     """`PyModule.stored` (collected while the module is built) equals the plain walk over the tree."""
     text = (Path(path).read_text(encoding="utf-8-sig") if path != "inline" else
@@ -342,7 +342,7 @@ def _walk_reference(tree):
     return out
 
 
-@pytest.mark.parametrize("path", _STORED_SOURCES + ["all syntax"])
+@pytest.mark.parametrize("path", _FIXTURE_SOURCES + ["all syntax"])
 def test_the_walk_reaches_every_node(path):
     """`_walk` reads only the fields that can hold a node: it still yields every node, in the same order."""
     from lmimigrate.surfaces.python.model import _walk

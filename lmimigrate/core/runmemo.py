@@ -69,9 +69,6 @@ def _digest(names: list[str] | set[str]) -> str:
     return h.hexdigest()
 
 
-def _stat_record(st: os.stat_result) -> list[int]:
-    """What says a file is unchanged: a chmod or a rewrite moves the ctime, a replacement the inode."""
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 _ABSENT = (-1, -1, -1, -1)  # the row of a path that is not there (no file has a negative size)
@@ -80,8 +77,13 @@ _HALF = 1 << 63
 
 
 def _row(st: os.stat_result | None) -> tuple[int, int, int, int]:
-    """The stat numbers that say a file is unchanged (`_stat_record`'s), exactly."""
+    """What says a file is unchanged: a chmod or a rewrite moves the ctime, a replacement the inode."""
     return _ABSENT if st is None else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _stat_record(st: os.stat_result) -> list[int]:
+    """`_row` as JSON keeps it (a git index's stat in the memo)."""
+    return list(_row(st))
 
 
 def _pack_row(rows: bytearray, offset: int, st: os.stat_result | None) -> None:
