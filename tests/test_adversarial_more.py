@@ -198,7 +198,7 @@ DEEP = {
     "deep.yaml": "# OPTION_ROLLING_BATCH\nenv: " + "[" * DEPTH + "]" * DEPTH + "\n",
     "deep_block.yaml": "# OPTION_ROLLING_BATCH\nenv:\n" + "".join(" " * (i + 1) + "a:\n" for i in range(1000)) + " " * 1001 + "b: 1\n",  # ~0.5 MB
     "deep_seq.yaml": "# OPTION_ROLLING_BATCH\nenv:\n  " + "- " * DEPTH + "x\n",
-    "deep.py": "import vllm\nx = " + "(" * DEPTH + "1" + ")" * DEPTH + "\n",
+    "deep.py": "from vllm import LLM\nx = " + "(" * DEPTH + "1" + ")" * DEPTH + "\n",
     "deep_expr.py": "import vllm\nx = " + "+".join(["1"] * 100_000) + "\n",
     "deep_list.py": "import vllm\nenv = " + "[" * 150 + "]" * 150 + "\n",
     "deep.ipynb": '{"metadata": {"OPTION_ROLLING_BATCH": 1}, "cells": ' + "[" * DEPTH + "]" * DEPTH + "}\n",

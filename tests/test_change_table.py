@@ -122,7 +122,9 @@ def test_a_new_vllm_rename_is_one_row(monkeypatch):
     rule = make_rule(row, FlagChangeRule, "tests.test_change_table")
     assert rule.__name__ == "RuleVLLM999" and rule.severity is Severity.ERROR
     assert {b"chat_template_text_format", b"chat-template-text-format"} <= set(rule.tokens_for("shell"))
-    assert rule.tokens_for("python") == (b"vllm",)  # vLLM settings in Python: only where the file says vllm
+    # vLLM settings in Python: the key, where the file also says vllm and calls LLM or launches vllm serve
+    assert rule.tokens_for("python") == rule.tokens_for("shell")
+    assert rule.and_tokens_for("python") == ((b"vllm",), (b"\bLLM\b", b"EngineArgs", b"serve\b", b"entrypoints"))
     assert [ex.filename for ex in rule.invalid] == ["run.sh", "vllm-config.yaml"]
     assert all("--chat-template-content-format openai" in ex.fixed for ex in rule.invalid[:1])
     others = tuple(r for r in registry.all_rules() if r.code != "VLLM085")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lmimigrate import surfaces
 from lmimigrate.core import registry
 from lmimigrate.core.engine import Engine
-from lmimigrate.core.prefilter import TokenIndex, pieces
+from lmimigrate.core.prefilter import TokenIndex, clauses, dotted, pieces
 from lmimigrate.core.rule import Rule
 
 # Bytes that make the hard cases likely: both cases of a few letters, digits, the run separators, other
@@ -28,6 +28,41 @@ def test_members_are_those_with_a_token_in_the_file_or_its_name(members, data, n
     index = TokenIndex(enumerate(members))
     expected = {i for i, tokens in enumerate(members) if not tokens or any(t in data or t in name for t in tokens)}
     assert index.members(data, name, pieces(data, name), {}) == expected
+
+
+_EDGED = st.one_of(
+    st.tuples(st.booleans(), _TOKEN, st.booleans()).map(lambda e: (b"\b" if e[0] else b"") + e[1] + (b"\b" if e[2] else b"")),
+    st.lists(st.sampled_from(["a", "vl", "m0"]), min_size=1, max_size=3).map(lambda ns: dotted(".".join(ns))),
+)
+_DOTTY_TEXT = st.lists(st.sampled_from([b"a", b"vl", b"m0", b".", b" ", b"\\\n", b"\t", b"x", b"_"]), max_size=30).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(members=st.lists(st.tuples(st.lists(_EDGED, max_size=3), st.one_of(
+           st.lists(_EDGED, max_size=2), st.lists(st.lists(_EDGED, min_size=1, max_size=2), max_size=2))), max_size=6),
+       data=st.one_of(_TEXT, _DOTTY_TEXT), name=_TEXT)
+def test_and_tokens_and_word_edges_are_found_as_a_plain_search_finds_them(members, data, name):
+    index = TokenIndex((i, tokens, also) for i, (tokens, also) in enumerate(members))
+
+    def one(ts):
+        return any(_plain(t, data) or _plain(t, name) for t in ts)
+
+    expected = {i for i, (tokens, also) in enumerate(members) if (not tokens or one(tokens)) and all(one(c) for c in clauses(also))}
+    assert index.members(data, name, pieces(data, name), {}) == expected
+
+
+def test_a_word_token_is_a_name_not_part_of_one():
+    index = TokenIndex([(0, [b"\bLLM\b"]), (1, [b"\bvllm"])])
+    for text, want in [(b"vLLM is fast", set()), (b"from vllm import LLM\n", {0, 1}), (b"x = vllm.LLM(m)", {0, 1}),
+                       (b"LLM_CONFIG = 1; myvllm", set()), (b"LLM", {0}), (b"\xc3\xa9LLM", {0})]:
+        assert index.members(text, b"", pieces(text), {}) == want, text
+
+
+def test_a_dotted_name_is_found_however_its_dots_are_spaced():
+    index = TokenIndex([(0, [dotted("vllm.attention.layer")])])
+    for text, want in [(b"from vllm.attention.layer import A", {0}), (b"from vllm . attention.\\\n    layer import A", {0}),
+                       (b"import vllm.attention\nlayer = 1", set()), (b"from vllm.attention import layer", set())]:
+        assert index.members(text, b"", pieces(text), {}) == want, text
 
 
 def test_pieces_are_the_distinct_lower_cased_letter_and_digit_runs():
@@ -80,16 +115,58 @@ def _all_rules() -> list[Rule]:
     return [cls() for cls in registry.all_rules()]
 
 
+def _plain(token: bytes, text: bytes) -> bool:
+    """A plain search: substring, and a `\\b` edge a byte that is no ASCII letter, digit or `_` (or none); a
+    dotted name with any spaces, tabs, backslashes and line breaks around its dots."""
+    if token.startswith(b"\x1e"):
+        first, *rest = token[1:].split(b".")
+        start = text.find(first)
+        while start >= 0:
+            pos = start + len(first)
+            for n in rest:
+                while pos < len(text) and text[pos] in b" \t\f\\\r\n":
+                    pos += 1
+                if text[pos : pos + 1] != b".":
+                    break
+                pos += 1
+                while pos < len(text) and text[pos] in b" \t\f\\\r\n":
+                    pos += 1
+                if text[pos : pos + len(n)] != n:
+                    break
+                pos += len(n)
+            else:
+                return True
+            start = text.find(first, start + 1)
+        return False
+    core = token.strip(b"\b")
+    start = text.find(core)
+    while start >= 0:
+        before = text[start - 1 : start] if start else b""
+        after = text[start + len(core) : start + len(core) + 1]
+        if not (token.startswith(b"\b") and before and (before.isalnum() and before.isascii() or before == b"_")) and \
+                not (token.endswith(b"\b") and after and (after.isalnum() and after.isascii() or after == b"_")):
+            return True
+        start = text.find(core, start + 1)
+    return False
+
+
 def _reference(rules: list[Rule], surface: str, data: bytes, path: str) -> list[str]:
-    """Engine.rules_for as documented, by plain substring search."""
+    """Engine.rules_for as documented, by plain search."""
     name = path.rsplit("/", 1)[-1].encode()
 
-    def hit(tokens) -> bool:
-        return not tokens or any(t in data or t in name for t in tokens)
+    def hit(tokens, and_tokens=()) -> bool:
+        def one(ts):
+            return any(_plain(t, data) or _plain(t, name) for t in ts)
+
+        return (not tokens or one(tokens)) and all(one(c) for c in clauses(and_tokens))
+
+    def all_and(r, names):  # the and-tokens of a rule read as any of several surfaces: only when the same in each
+        each = {clauses(r.and_tokens_for(s)) for s in names}
+        return each.pop() if len(each) == 1 else ()
 
     host = surface in surfaces.HOSTS
     held = surfaces.HOSTED.get(surface) if host else None
-    hinted = held is not None and any(h in data or h in name for h in surfaces.EMBED_HINTS[surface])
+    hinted = held is not None and any(hit(ts, also) for ts, also in surfaces.EMBED_HINTS[surface])
     out = []
     for r in rules:
         if type(r).check is Rule.check or (r.surfaces and not host and surface not in r.surfaces):
@@ -98,12 +175,12 @@ def _reference(rules: list[Rule], surface: str, data: bytes, path: str) -> list[
             own = r.tokens_for(surface) if not r.surfaces or surface in r.surfaces else None
             inner = [h for h in held if not r.surfaces or h in r.surfaces]
             via = [t for h in inner for t in r.tokens_for(h)]
-            if (own is not None and hit(own)) or (hinted and inner and hit(via)):
+            if (own is not None and hit(own, r.and_tokens_for(surface))) or (hinted and inner and hit(via, all_and(r, inner))):
                 out.append(r.code)
         elif host and isinstance(r.tokens, dict):
-            if hit([t for ts in r.tokens.values() for t in ts]):
+            if hit([t for ts in r.tokens.values() for t in ts], all_and(r, list(r.tokens))):
                 out.append(r.code)
-        elif hit(r.tokens_for(surface)):
+        elif hit(r.tokens_for(surface), r.and_tokens_for(surface)):
             out.append(r.code)
     return out
 
@@ -161,7 +238,8 @@ def test_irrelevant_files_get_the_same_rules_as_a_plain_search():
 
 _WORDS = st.sampled_from([b"vllm", b"VLLM_USE_V1=0", b"option.", b"engine=", b"OPTION_", b"swap_space", b"-q", b"t5",
                           b"latest", b"DJLModel", b"import os\n", b"x = 1\n", b"'", b'"', b" ", b"\n", b"--", b"_",
-                          b"sagemaker", b"environ", b"LLM(", b"\xc3\xa9"])
+                          b"sagemaker", b"environ", b"LLM(", b"\xc3\xa9", b"serve", b"entrypoints", b"vLLM", b"EngineArgs",
+                          b"task", b"quantization", b"import vllm\n", b"use_v2_block_manager"])
 
 
 @settings(max_examples=60, deadline=None)

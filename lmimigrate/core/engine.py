@@ -13,7 +13,7 @@ from lmimigrate.core import foresight, references  # noqa: F401  (references reg
 from lmimigrate.core.dedupe import _dedupe, _drop_generic_duplicates, _suppressed, suppressions
 from lmimigrate.core.embedding import apply_edits, rehome
 from lmimigrate.core.ftypes import Applicability, Finding, LineIndex, ParsedFile, ParseError, Severity, TextEdit
-from lmimigrate.core.prefilter import TokenIndex, pieces
+from lmimigrate.core.prefilter import TokenIndex, clauses, pieces
 from lmimigrate.core.rule import Context, Rule
 from lmimigrate.core.ruleindex import LazyRule, materialize
 from lmimigrate.core.versions import VersionPair
@@ -21,6 +21,8 @@ from lmimigrate.core.versions import VersionPair
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any, Sequence
+
+    Clauses = tuple[tuple[bytes, ...], ...]
 
 MAX_ITERATIONS = 10
 
@@ -150,6 +152,7 @@ class Engine:
             # other hosts (notebook cells) with every surface's rules and tokens.
             held = surfaces.HOSTED.get(surface) if host else None
             split: dict[int, tuple[frozenset[bytes] | None, frozenset[bytes] | None]] = {}
+            also: dict[int, tuple[Clauses, Clauses]] = {}  # and-tokens: (own, via)
             for r in self.rules:
                 if _doc_only(r) or (r.surfaces and not host and surface not in r.surfaces):
                     continue
@@ -161,22 +164,26 @@ class Engine:
                     if own is None and via is None:
                         continue
                     split[id(r)] = (own, via)
+                    also[id(r)] = (clauses(r.and_tokens_for(surface)), _clauses_of_all(r, inner))
                     plan.append((r, (own or frozenset()) | (via or frozenset())))
                 elif host and isinstance(tokens, dict):
                     plan.append((r, frozenset(t for ts in tokens.values() for t in ts)))
+                    also[id(r)] = (_clauses_of_all(r, list(tokens)), ())
                 else:
                     plan.append((r, frozenset(r.tokens_for(surface))))
+                    also[id(r)] = (clauses(r.and_tokens_for(surface)), ())
             self._plans[surface] = plan
             self._plans[surface, "split"] = split
+            pos = {id(r): i for i, (r, _) in enumerate(plan)}
             if split:  # own tokens count in every file, those of the text it may hold only in a hinted one
-                pos = {id(r): i for i, (r, _) in enumerate(plan)}
-                own_index = TokenIndex((pos[k], o) for k, (o, _) in split.items() if o is not None)
-                via_index: TokenIndex | None = TokenIndex((pos[k], v) for k, (_, v) in split.items() if v is not None)
+                own_index = TokenIndex((pos[k], o, also[k][0]) for k, (o, _) in split.items() if o is not None)
+                via_index: TokenIndex | None = TokenIndex((pos[k], v, also[k][1]) for k, (_, v) in split.items()
+                                                          if v is not None)
             else:
-                own_index, via_index = TokenIndex((i, ts) for i, (_, ts) in enumerate(plan)), None
+                own_index, via_index = TokenIndex((i, ts, also[id(r)][0]) for i, (r, ts) in enumerate(plan)), None
             self._plans[surface, "index"] = (own_index, via_index)
             hints = surfaces.EMBED_HINTS.get(surface, ())  # (none: a file never holds the text its host may hold)
-            self._plans[surface, "hints"] = TokenIndex([(0, hints)] if hints else [])
+            self._plans[surface, "hints"] = TokenIndex((i, tokens, and_tokens) for i, (tokens, and_tokens) in enumerate(hints))
         return plan
 
     def rules_for(self, surface: str, data: bytes, path: str = "") -> list[Rule]:
@@ -292,6 +299,13 @@ class Engine:
         fixes (deleting `--disable-log-requests` hides that logging was already off) is not about it."""
         default = self._codes("default")
         return [f for f in findings if f.code not in default or f.code in first_codes]
+
+
+def _clauses_of_all(rule: Rule | LazyRule, surfaces_: list[str]) -> Clauses:
+    """The and-tokens of a rule read as any of several surfaces: a condition only when they are the same in
+    each of them."""
+    each = {clauses(rule.and_tokens_for(s)) for s in surfaces_}
+    return each.pop() if len(each) == 1 else ()
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:

@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs star
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-FORMAT = 4  # 3: entries as rows (ruleindex.encode_entry); 4: `also_in`
+FORMAT = 5  # 3: entries as rows (ruleindex.encode_entry); 4: `also_in`; 5: `and_tokens`
 KEEP = 16  # index files kept side by side (worktrees, virtual environments)
 _PREFIX, _SUFFIX = "rule-index-", ".json"
 

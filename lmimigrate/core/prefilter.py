@@ -14,11 +14,26 @@ most files, so the search proves absence cheaply first and confirms presence exa
 3. A token that passes is searched for exactly, in the file's bytes and its name.
 
 The result is exactly "the tokens that occur in the file or its name", only found faster.
+
+Two refinements say more with the same search:
+- A token may start and/or end with `\\b` (the byte 0x08, as in a regular expression): there the byte next to
+  it must not be an ASCII letter, digit or `_` (or it is the end of the text). `b"\\bLLM\\b"` is the identifier
+  `LLM`, not the `LLM` inside `vLLM` that nearly every line of a vLLM code base holds.
+- A member may also have further sets of tokens (*clauses*), from each of which one must occur as well: a vLLM
+  flag rule's key (`quantization`, `-q`) in a Python file that also names `vllm` and calls `LLM` or launches
+  `vllm serve`.
+- A token starting with `\\x1e` (`dotted("vllm.attention")`) is a Python dotted name: whitespace and line
+  continuations may surround its dots (`from vllm . attention import x` is valid Python).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 #: Lower-cases ASCII letters and turns every other byte but digits into a space.
@@ -45,13 +60,20 @@ def pieces(*texts: bytes) -> bytes:
 
 class TokenIndex:
     """Tokens, each standing for some members (rule positions in a plan); `members(...)` gives the members one
-    of whose tokens occurs in a file. A member with no tokens is always given."""
+    of whose tokens occurs in a file. A member with no tokens is always given. A member given as
+    `(i, tokens, and_tokens)` is given only when one token of each clause of `and_tokens` occurs too (see
+    `clauses`)."""
 
-    def __init__(self, members: Iterable[tuple[int, Iterable[bytes]]]):
+    def __init__(self, members: Iterable[tuple[int, Iterable[bytes]] | tuple[int, Iterable[bytes], Any]]):
         self.always: list[int] = []
         owners: dict[bytes, list[int]] = {}
-        for i, tokens in members:
+        #: member -> its clauses: from each, one token must occur as well
+        self.also: dict[int, tuple[tuple[bytes, ...], ...]] = {}
+        for i, tokens, *rest in members:
             tokens = set(tokens)
+            also = clauses(rest[0]) if rest else ()
+            if also:
+                self.also[i] = also
             if not tokens:
                 self.always.append(i)
             for t in tokens:
@@ -80,6 +102,10 @@ class TokenIndex:
             for t, rest, who in by_key[key]:
                 if all(p in hay for p in rest) and _occurs(t, data, name, found):
                     out.update(who)
+        if self.also:
+            for i, also in self.also.items():
+                if i in out and not all(any(_occurs(t, data, name, found) for t in c) for c in also):
+                    out.discard(i)
         return out
 
 
@@ -97,5 +123,54 @@ def _parts(token: bytes) -> tuple[bytes, ...]:
 def _occurs(token: bytes, data: bytes, name: bytes, found: dict[bytes, bool]) -> bool:
     hit = found.get(token)
     if hit is None:
-        hit = found[token] = token in data or token in name
+        if token[:1] in _MARKED or token[-1:] == WORD:
+            pattern = _bounded(token)
+            hit = found[token] = bool(pattern.search(data) or pattern.search(name))
+        else:
+            hit = found[token] = token in data or token in name
     return hit
+
+
+def clauses(and_tokens: Any) -> tuple[tuple[bytes, ...], ...]:
+    """A rule's and-tokens for one surface as clauses: a tuple of bytes is one clause, a tuple of tuples several."""
+    items = list(and_tokens)
+    if not items:
+        return ()
+    if isinstance(items[0], bytes):
+        return (tuple(sorted(set(items))),)
+    return tuple(tuple(sorted(set(c))) for c in items if c)
+
+
+#: A token's edge marker: no identifier byte may touch the token there (see the module's docstring).
+WORD = b"\b"
+#: The marker of a Python dotted name (`dotted`).
+DOTTED = b"\x1e"
+_BOUNDED: dict[bytes, re.Pattern[bytes]] = {}
+
+
+def dotted(name: str) -> bytes:
+    """The token of a Python dotted name (`vllm.attention.layer`), found however its dots are spaced."""
+    return DOTTED + name.encode()
+
+
+def _bounded(token: bytes) -> re.Pattern[bytes]:
+    got = _BOUNDED.get(token)
+    if got is None:
+        if token[:1] == DOTTED:
+            # Between the names of a dotted name: spaces, tabs, and backslash line continuations.
+            pattern = rb"[ \t\f\\\r\n]*\.[ \t\f\\\r\n]*".join(re.escape(p) for p in token[1:].split(b"."))
+        else:
+            core = token.strip(WORD)
+            pattern = ((rb"(?<![A-Za-z0-9_])" if token[:1] == WORD else b"") + re.escape(core)
+                       + (rb"(?![A-Za-z0-9_])" if token[-1:] == WORD else b""))
+        got = _BOUNDED[token] = re.compile(pattern)
+    return got
+
+
+_MARKED = (WORD, DOTTED)
+
+
+def occurs(token: bytes, text: bytes) -> bool:
+    """Whether `token` occurs in `text` (with the `\\b` edges of a word token): the plain search the index
+    answers for, for a reference and for checks outside an index."""
+    return _occurs(token, text, b"", {})

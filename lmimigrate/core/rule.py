@@ -62,9 +62,18 @@ class Rule:
     #: nothing more specific than underscores; a Python file must name vllm).
     tokens: ClassVar[tuple[bytes, ...] | dict[str, tuple[bytes, ...]]] = ()
 
+    #: Byte substrings of which one must occur as well as one of `tokens` (per surface like `tokens`; empty: no
+    #: further condition). A vLLM flag rule's key is a common word (`task`, `-q`): in a Python file, whose
+    #: surface gives vLLM settings only where the file names vllm, it counts only next to `vllm`.
+    and_tokens: ClassVar[tuple[bytes, ...] | dict[str, tuple[bytes, ...]]] = ()
+
     @classmethod
     def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
         return tokens_for(cls.tokens, surface)
+
+    @classmethod
+    def and_tokens_for(cls, surface: str) -> tuple[bytes, ...]:
+        return tokens_for(cls.and_tokens, surface)
     #: Surfaces it reads; empty: all.
     surfaces: ClassVar[tuple[str, ...]] = ()
     #: Settings its fix creates, as "ns:key" ("lmi:option.acme_cache", "vllm:new_flag", "env:NEW_VAR"): the

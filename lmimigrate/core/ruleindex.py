@@ -69,7 +69,7 @@ def tokens_for(tokens: tuple[bytes, ...] | dict[str, tuple[bytes, ...]], surface
 
 
 #: The fields of an index entry, in order; the names are the rule class's attributes.
-FIELDS = ("code", "name", "stack", "summary", "severity", "module", "attr", "plugin", "surfaces", "tokens", "trigger",
+FIELDS = ("code", "name", "stack", "summary", "severity", "module", "attr", "plugin", "surfaces", "tokens", "and_tokens", "trigger",
           "changed_in", "removed_in", "until", "also_in", "generic", "checks", "own_active", "introduces", "file", "docs")
 
 
@@ -96,6 +96,7 @@ class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read throu
         plugin: str
         surfaces: tuple[str, ...]
         tokens: Any  # tuple[bytes, ...] | dict[str, tuple[bytes, ...]]
+        and_tokens: Any  # the same
         trigger: str
         changed_in: str | None
         removed_in: str | None
@@ -110,6 +111,7 @@ class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read throu
 
     def __new__(cls, **values: Any) -> RuleEntry:
         values.setdefault("introduces", ())
+        values.setdefault("and_tokens", ())
         values.setdefault("also_in", ())
         values.setdefault("file", "")
         values.setdefault("docs", "")
@@ -135,6 +137,9 @@ class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read throu
 
     def tokens_for(self, surface: str) -> tuple[bytes, ...]:
         return tokens_for(self.tokens, surface)
+
+    def and_tokens_for(self, surface: str) -> tuple[bytes, ...]:
+        return tokens_for(self.and_tokens, surface)
 
     def url(self) -> str:
         return self.docs
@@ -263,6 +268,7 @@ def entry_of(cls: type[Rule], module: str, attr: str, plugin: str, surfaces_know
     return RuleEntry(
         code=cls.code, name=cls.name, stack=cls.stack, summary=cls.summary, severity=cls.severity,
         module=module, attr=attr, plugin=plugin, surfaces=tuple(cls.surfaces), tokens=tokens,
+        and_tokens=getattr(cls, "and_tokens", ()),
         trigger=cls.trigger, changed_in=cls.changed_in, removed_in=cls.removed_in, until=cls.until,
         also_in=tuple(cls.also_in), generic=bool(cls.generic), checks=cls.check is not Rule.check, own_active=cls.active is not Rule.active,
         introduces=tuple(getattr(cls, "introduces", ())),
@@ -283,12 +289,29 @@ def _dec_tokens(value: Any) -> Any:
     return _dec_token_list(value)
 
 
+def _enc_nested(value: Any) -> Any:
+    """and-tokens (tokens, clauses of tokens, or either per surface) as JSON: bytes as latin-1 text."""
+    if isinstance(value, dict):
+        return {k: _enc_nested(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_enc_nested(v) for v in value]
+    return value.decode("latin-1")
+
+
+def _dec_nested(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _dec_nested(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_dec_nested(v) for v in value)
+    return value.encode("latin-1")  # (anything else: AttributeError, a damaged index)
+
+
 def _dec_token_list(value: list[str]) -> tuple[bytes, ...]:
     return tuple([t.encode("latin-1") for t in value])  # (a non-str token: AttributeError, a damaged index)
 
 
-_TOKENS, _SEVERITY, _SURFACES, _INTRODUCES, _ALSO_IN = (
-    FIELDS.index(f) for f in ("tokens", "severity", "surfaces", "introduces", "also_in"))
+_TOKENS, _AND_TOKENS, _SEVERITY, _SURFACES, _INTRODUCES, _ALSO_IN = (
+    FIELDS.index(f) for f in ("tokens", "and_tokens", "severity", "surfaces", "introduces", "also_in"))
 _SEVERITIES = {s.value: s for s in Severity}
 _TEXT_FIELDS = tuple(FIELDS.index(f) for f in ("code", "name", "stack", "module", "attr", "trigger"))
 
@@ -297,6 +320,7 @@ def encode_entry(e: RuleEntry) -> list[Any]:
     """An entry as a JSON row: its FIELDS in order (tokens as latin-1 text, the severity as its value)."""
     row = list(e)
     row[_TOKENS] = _enc_tokens(e.tokens)
+    row[_AND_TOKENS] = _enc_nested(e.and_tokens)
     row[_SEVERITY] = e.severity.value
     row[_SURFACES] = list(e.surfaces)
     row[_INTRODUCES] = list(e.introduces)
@@ -310,6 +334,7 @@ def decode_entry(row: Any) -> RuleEntry:
         raise ValueError("not an index row")
     row = row.copy()
     row[_TOKENS] = _dec_tokens(row[_TOKENS])
+    row[_AND_TOKENS] = _dec_nested(row[_AND_TOKENS])
     row[_SEVERITY] = _SEVERITIES[row[_SEVERITY]]
     row[_SURFACES] = tuple(row[_SURFACES])
     row[_INTRODUCES] = tuple(row[_INTRODUCES])

@@ -12,11 +12,16 @@ if TYPE_CHECKING:
 
 MODEL = "facebook/opt-125m"  # the model every example serves
 
-#: Prefilter tokens, in a Python file, of a rule that reads only vLLM settings (`settings(ctx, key)`): the Python
-#: surface gives those only for calls resolved through `vllm` imports, launch lists with a `vllm` word, `**`
-#: dicts in a file that names vllm, and embedded launch text (counted by the rule's other tokens), so such a file
-#: always says `vllm`. The rule's own tokens (a short flag like `-q`, a word like `task`) occur in many modules.
-PY_VLLM: dict[str, tuple[bytes, ...]] = {"python": (b"vllm",)}
+#: And-tokens (`Rule.and_tokens`), in a Python file, of a rule that reads only vLLM settings (`settings(ctx, key)`).
+#: The Python surface gives those only for `LLM(...)`/`EngineArgs(...)`/`AsyncEngineArgs(...)` calls resolved
+#: through `vllm` imports (and dicts unpacked into them), and for launch lists (`["vllm", "serve", ...]`,
+#: `python -m vllm.entrypoints...`); launch text in its strings is counted by the rule's other surfaces. So such a
+#: file says `vllm`, and `LLM` as a name or `EngineArgs` or `serve` or `entrypoints`, as well as the setting's key.
+#: Each alone is common: a short flag like `-q` or a word like `task` in ordinary modules, `vllm` in every module
+#: of a code base built on vLLM.
+PY_VLLM: dict[str, tuple[tuple[bytes, ...], ...]] = {
+    "python": ((b"vllm",), (b"\bLLM\b", b"EngineArgs", b"serve\b", b"entrypoints")),
+}
 
 
 def flag(key: str) -> str:

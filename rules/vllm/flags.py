@@ -92,9 +92,11 @@ class FlagChangeRule(VllmRule):
             also_in=tuple(row.key_removed_in.values()),
         )
 
+    and_tokens = PY_VLLM  # `check` reads vLLM settings only
+
     @classmethod
-    def tokens_of(cls, row: KeyChange) -> dict[str, tuple[bytes, ...]]:
-        return PY_VLLM | {"*": key_tokens(row.keys)}  # `check` reads vLLM settings only
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+        return key_tokens(row.keys)
 
     def check(self, ctx):
         row = self.row

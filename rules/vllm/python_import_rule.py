@@ -8,6 +8,7 @@ from __future__ import annotations
 from lmimigrate.core.record import record
 
 from lmimigrate.core.pep440 import Version
+from lmimigrate.core.prefilter import dotted
 
 from lmimigrate.core.changes import KeyChange
 from lmimigrate.core.ftypes import Applicability, Severity
@@ -44,6 +45,14 @@ def _matches(module: str, patterns: tuple[str, ...]) -> str | None:
     return None
 
 
+def _bases(row: KeyChange) -> list[str]:
+    return [m.rstrip("*").rstrip(".") for m in row.keys]
+
+
+def _modules(row: KeyChange) -> tuple[bytes, ...]:
+    return tuple(sorted({dotted(m) for m in _bases(row)}))
+
+
 class ImportMoved(Rule):
     """Base of the rules made from python_imports.ROWS: keys are the old modules (a trailing ".*" also matches
     submodules), `new_value` maps (old module, name) to its `Move`, `extra["module_gone"]` is False when only the
@@ -56,15 +65,24 @@ class ImportMoved(Rule):
     row: KeyChange
 
     @classmethod
-    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...]:
+    def tokens_of(cls, row: KeyChange) -> tuple[bytes, ...] | dict[str, tuple[bytes, ...]]:
         if not row.extra.get("module_gone", True):
-            return tuple({name.encode() for _, name in row.new_value})
-        return tuple({m.rstrip("*").rstrip(".").rsplit(".", 1)[-1].encode() for m in row.keys})
+            return tuple(sorted({name.encode() for _, name in row.new_value}))
+        # A Python file names the old module in full (`import`, `from ... import`); a notebook's JSON may split
+        # a statement over escaped lines, so there its last name counts.
+        return {"python": _modules(row), "*": tuple(sorted({m.rsplit(".", 1)[-1].encode() for m in _bases(row)}))}
+
+    @classmethod
+    def and_tokens_of(cls, row: KeyChange) -> tuple[bytes, ...] | dict[str, tuple[bytes, ...]]:
+        if not row.extra.get("module_gone", True):  # a moved name, imported from its old module
+            return {"python": _modules(row), "*": (b"vllm",)}
+        return (b"vllm",)
 
     @classmethod
     def row_attrs(cls, row: KeyChange) -> dict:
         note = row.extra.get("fix_note", "")
         return dict(
+            and_tokens=cls.and_tokens_of(row),
             removed_in=row.removed_in if row.removed_in and row.removed_in != row.changed_in else None,
             looks_at=tuple(f"python:{m.rstrip('.*')}" for m in row.keys),
             what=f"Reports Python imports from {', '.join('`' + m.rstrip('.*') + '`' for m in row.keys)} "
@@ -76,11 +94,6 @@ class ImportMoved(Rule):
                 if row.new_value else "No fix: the replacement depends on what the code uses."
             ),
         )
-
-    @classmethod
-    def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
-        # Only names imported from vllm are rewritten: a Python file that never says "vllm" has none.
-        return (b"vllm",) if surface == "python" else super().tokens_for(surface)
 
     def _new_home(self, module: str, name: str, to: Version) -> Move | None:
         mv = (self.row.new_value or {}).get((module, name))

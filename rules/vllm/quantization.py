@@ -29,7 +29,8 @@ class QuantizationMethodRemoved(VllmRule):
     fix_applicability = Applicability.SAFE
     summary = "A `--quantization` method was removed (squeezellm 0.6.1 ... gguf 0.24.0, bitsandbytes 0.28.0)"
     looks_at = ("vllm:quantization",)
-    tokens = PY_VLLM | {"*": key_tokens(["quantization"]) + (b"-q",)}  # the short flag as written
+    tokens = key_tokens(["quantization"]) + (b"-q",)  # the short flag as written
+    and_tokens = PY_VLLM
     what = (
         "Reports `--quantization` / `-q` / `quantization:` / `LLM(quantization=...)` set to a method the target "
         "release no longer has: " + ", ".join(f"`{m}` ({v})" for m, v in REMOVED_QUANT.items()) + "."
@@ -130,7 +131,8 @@ class DeprecatedQuantizationHardFail(VllmRule):
     fix_applicability = Applicability.UNSAFE
     summary = "From vllm 0.14.0 a deprecated quantization method refuses to start without `--allow-deprecated-quantization`"
     looks_at = ("vllm:quantization", "vllm:allow_deprecated_quantization")
-    tokens = PY_VLLM | {"*": key_tokens(["quantization"]) + (b"-q",)}  # the short flag as written
+    tokens = key_tokens(["quantization"]) + (b"-q",)  # the short flag as written
+    and_tokens = PY_VLLM
     what = (
         "Reports `--quantization` set to a method in `DEPRECATED_QUANTIZATION_METHODS` (e.g. `fbgemm_fp8`, "
         "`fp_quant`, `ptpc_fp8`) without `--allow-deprecated-quantization`, for targets from 0.14.0 until the "

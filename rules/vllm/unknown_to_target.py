@@ -95,8 +95,10 @@ class UnknownCliFlag(Rule):
     summary = "A `vllm serve` flag or vLLM `--config` key that the target release does not accept"
     looks_at = ("vllm:*",)
     # A --config YAML file may name no "vllm" and only flag-like keys (most EngineArgs names have an
-    # underscore); everywhere else a vLLM launch names vllm.
-    tokens = {"yaml": (b"vllm", b"--", b"_", b"-"), "*": (b"vllm",)}
+    # underscore); everywhere else a vLLM launch names vllm. A Python file gives command lines only for
+    # `vllm serve` and `python -m vllm.entrypoints...` (lists, and launch text in its strings).
+    tokens = {"yaml": (b"vllm", b"--", b"_", b"-"), "python": (b"serve\b", b"entrypoints"), "*": (b"vllm",)}
+    and_tokens = {"python": (b"vllm",)}
     what = (
         "Reports every flag of a vLLM server command line (`vllm serve`, `python -m vllm.entrypoints.openai.api_server`) "
         "and every key of a vLLM `--config` YAML file that the target release's argument parser does not define "
@@ -206,7 +208,10 @@ class UnknownEngineKwarg(Rule):
     surfaces = ("python", "notebook")
     summary = "An `LLM(...)` / `EngineArgs(...)` keyword argument that the target release does not accept"
     looks_at = ("python:vllm.LLM", "python:vllm.EngineArgs", "python:vllm.AsyncEngineArgs")
-    tokens = (b"LLM", b"EngineArgs")
+    # The calls resolve through imports: `LLM` is written as a name (the `LLM` in "vLLM" does not count), next
+    # to `vllm`. A notebook's JSON may glue a name to an escape (`\\nLLM`): there any `LLM` counts.
+    tokens = {"python": (b"\bLLM\b", b"EngineArgs"), "*": (b"LLM", b"EngineArgs")}
+    and_tokens = (b"vllm",)
     what = (
         "Reports keyword arguments of `vllm.LLM(...)`, `vllm.EngineArgs(...)` and `vllm.AsyncEngineArgs(...)` (resolved "
         "through the file's imports) that are not `EngineArgs` fields of the target release (nor `LLM.__init__` "

@@ -40,7 +40,8 @@ class TaskToRunnerConvert(VllmRule):
     fix_applicability = Applicability.UNSAFE
     summary = "`--task` was replaced by `--runner` / `--convert` (deprecated 0.10.1, removed 0.13.0)"
     looks_at = ("vllm:task",)
-    tokens = PY_VLLM | {"*": (b"task",)}
+    tokens = (b"task",)
+    and_tokens = PY_VLLM
     what = (
         "Reports `--task` on `vllm serve` command lines, in vLLM `--config` files and as `LLM(task=...)` / "
         "`EngineArgs(task=...)`, and rewrites it with the runner/convert pair vLLM resolved it to."

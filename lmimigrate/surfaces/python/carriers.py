@@ -9,8 +9,8 @@
 - A list or tuple display of words that launch vLLM (`subprocess.run(["vllm", "serve", MODEL, "--x", "1"])`)
   is a command-line scope whose words are the list's elements.
 
-Recognition is by content and cheap: a file without a hint (`option.`, `engine`, `OPTION_`, `VLLM_`, `vllm`)
-is not looked at, a literal without one is not decoded, and only decoded text is matched line by line.
+Recognition is by content and cheap: a file without a hint (`option.`, `engine=`, `OPTION_`, `VLLM_`, or `vllm`
+with `serve` or `entrypoints`) is not looked at, a literal without one is not decoded, and only decoded text is matched line by line.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs star
 if TYPE_CHECKING:
     from typing import Any
 
-#: A file needs one of these to hold embedded configuration (the engine's prefilter uses the same hints).
-HINTS = tuple(h.decode() for h in EMBED_HINTS["python"])
+#: A file needs one of these clauses to hold embedded configuration (the engine's prefilter uses the same hints):
+#: one of the first strings and, when there are second ones, one of those too (as substrings: a token's word edges
+#: only make the engine's test narrower).
+HINTS = tuple((tuple(t.strip(b"\b").decode() for t in ts), tuple(t.strip(b"\b").decode() for t in also))
+              for ts, also in EMBED_HINTS["python"])
 _ENV_PREFIXES = ("OPTION_", "VLLM_", "HF_MODEL_ID", "TENSOR_PARALLEL_DEGREE", "SERVING_")
 _PROP_LINE = lazy_pattern(r"[ \t]*([A-Za-z_][\w.\-]*)[ \t]*[=:]")
 _ENV_LINE = lazy_pattern(r"[ \t]*(export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
@@ -63,7 +66,7 @@ def what_is(text: str) -> str | None:
 
 
 def _hinted(segment: str) -> bool:
-    return any(h in segment for h in HINTS)
+    return any(any(t in segment for t in ts) and (not also or any(t in segment for t in also)) for ts, also in HINTS)
 
 
 def _dedent(lit: Literal) -> tuple[str, list[int], str]:
