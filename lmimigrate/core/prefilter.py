@@ -78,8 +78,8 @@ class TokenIndex:
                 self.always.append(i)
             for t in tokens:
                 owners.setdefault(t, []).append(i)
-        #: key piece -> [(token, its other pieces, its members)]
-        self.by_key: dict[bytes, list[tuple[bytes, tuple[bytes, ...], tuple[int, ...]]]] = {}
+        #: key piece -> [(token, its other pieces, its members, whether every member has clauses)]
+        self.by_key: dict[bytes, list[tuple[bytes, tuple[bytes, ...], tuple[int, ...], bool]]] = {}
         #: tokens without a letter or digit (`--`, `_`): searched for exactly in every file
         self.unkeyed: list[tuple[bytes, tuple[int, ...]]] = []
         for t, who in sorted(owners.items()):
@@ -87,7 +87,8 @@ class TokenIndex:
             if not parts:
                 self.unkeyed.append((t, tuple(who)))
             else:
-                self.by_key.setdefault(parts[0], []).append((t, tuple(parts[1:]), tuple(who)))
+                gated = all(i in self.also for i in who)
+                self.by_key.setdefault(parts[0], []).append((t, tuple(parts[1:]), tuple(who), gated))
         self.keys = tuple(sorted(self.by_key))
 
     def members(self, data: bytes, name: bytes, hay: bytes, found: dict[bytes, bool]) -> set[int]:
@@ -98,13 +99,27 @@ class TokenIndex:
             if _occurs(t, data, name, found):
                 out.update(who)
         by_key = self.by_key
+        held: dict[int, bool] = {}  # member -> whether its clauses hold in this file
+
+        def holds(i: int) -> bool:
+            got = held.get(i)
+            if got is None:
+                got = held[i] = all(any(_occurs(t, data, name, found) for t in c) for c in self.also[i])
+            return got
+
         for key in [k for k in self.keys if k in hay]:
-            for t, rest, who in by_key[key]:
-                if all(p in hay for p in rest) and _occurs(t, data, name, found):
+            for t, rest, who, gated in by_key[key]:
+                if not all(p in hay for p in rest):
+                    continue
+                # Clauses first when they decide alone: a few tokens, searched once per file, against a token
+                # searched for each of its members (a flag's dashed spelling in every module of a code base).
+                if gated and not any(holds(i) for i in who):
+                    continue
+                if _occurs(t, data, name, found):
                     out.update(who)
         if self.also:
-            for i, also in self.also.items():
-                if i in out and not all(any(_occurs(t, data, name, found) for t in c) for c in also):
+            for i in self.also:
+                if i in out and not holds(i):
                     out.discard(i)
         return out
 
@@ -123,9 +138,12 @@ def _parts(token: bytes) -> tuple[bytes, ...]:
 def _occurs(token: bytes, data: bytes, name: bytes, found: dict[bytes, bool]) -> bool:
     hit = found.get(token)
     if hit is None:
-        if token[:1] in _MARKED or token[-1:] == WORD:
-            pattern = _bounded(token)
-            hit = found[token] = bool(pattern.search(data) or pattern.search(name))
+        if token[:1] == DOTTED:  # the usual spelling first
+            plain = token[1:]
+            hit = found[token] = plain in data or plain in name or bool(_bounded(token).search(data) or
+                                                                        _bounded(token).search(name))
+        elif token[:1] == WORD or token[-1:] == WORD:
+            hit = found[token] = _edged_in(token, data) or _edged_in(token, name)
         else:
             hit = found[token] = token in data or token in name
     return hit
@@ -154,20 +172,28 @@ def dotted(name: str) -> bytes:
 
 
 def _bounded(token: bytes) -> re.Pattern[bytes]:
+    """The pattern of a dotted token: between its names, spaces, tabs and backslash line continuations."""
     got = _BOUNDED.get(token)
     if got is None:
-        if token[:1] == DOTTED:
-            # Between the names of a dotted name: spaces, tabs, and backslash line continuations.
-            pattern = rb"[ \t\f\\\r\n]*\.[ \t\f\\\r\n]*".join(re.escape(p) for p in token[1:].split(b"."))
-        else:
-            core = token.strip(WORD)
-            pattern = ((rb"(?<![A-Za-z0-9_])" if token[:1] == WORD else b"") + re.escape(core)
-                       + (rb"(?![A-Za-z0-9_])" if token[-1:] == WORD else b""))
+        pattern = rb"[ \t\f\\\r\n]*\.[ \t\f\\\r\n]*".join(re.escape(p) for p in token[1:].split(b"."))
         got = _BOUNDED[token] = re.compile(pattern)
     return got
 
 
-_MARKED = (WORD, DOTTED)
+def _edged_in(token: bytes, text: bytes) -> bool:
+    """A word-edged token in `text`: each occurrence of its core, until one has its edges."""
+    core = token.strip(WORD)
+    left, right = token[:1] == WORD, token[-1:] == WORD
+    n = len(core)
+    at = text.find(core)
+    while at >= 0:
+        if not (left and at and text[at - 1] in _IDENT) and not (right and text[at + n : at + n + 1] and text[at + n] in _IDENT):
+            return True
+        at = text.find(core, at + 1)
+    return False
+
+
+_IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def occurs(token: bytes, text: bytes) -> bool:
