@@ -50,6 +50,11 @@ def test_anchor(text, stack, version):
     assert (stack, version) in found, found
 
 
+def test_poetry_pin_only_at_the_start_of_a_line():
+    text = 'a = 1\n\tvllm = "~0.6.6"\r\nnote = "pin with vllm = \'0.6.7\'"\nmyvllm = "0.6.8"\n'
+    assert [(s, v, line) for s, v, line in _found(text, "pyproject.toml")] == [("vllm", "0.6.6", 2)]
+
+
 def test_raw_notebook_with_escaped_quotes_is_detected_on_its_file_line():
     src = ["from sagemaker import image_uris\n", "uri = image_uris.retrieve(\n", '    framework="djl-deepspeed",\n',
            "    region=region,\n", '    version="0.23.0",\n', ")\n"]

@@ -33,7 +33,9 @@ _HF_LLM_URI = lazy_pattern(rb"get_huggingface_llm_image_uri\s*\(\s*" + _Q + rb"l
 # `vllm==0.6.2`, `vllm~=0.6.2`, `vllm===0.6.2`; the look-behind is checked by hand (_WORDISH), which lets the
 # regex engine jump to each `vllm`.
 _VLLM_PIN_FAST = lazy_pattern(rb"vllm(?:\[[\w,]+\])?\s*(?:===?|~=)\s*v?(\d+\.\d+\.\d+(?:\.post\d+)?)")
-_POETRY_PIN = lazy_pattern(rb"(?m)^[ \t]*vllm[ \t]*=[ \t]*[\"'](?:==|\^|~)?v?(\d+\.\d+\.\d+(?:\.post\d+)?)[\"']")
+# Poetry's `vllm = "^0.6.2"` at the start of a line (after blanks); the line start is checked by hand, which lets
+# the regex engine jump to each `vllm` (a `(?m)^` pattern is tried at every position: 0.1 ms a source file).
+_POETRY_PIN = lazy_pattern(rb"vllm[ \t]*=[ \t]*[\"'](?:==|\^|~)?v?(\d+\.\d+\.\d+(?:\.post\d+)?)[\"']")
 _VLLM_VERSION_ARG = lazy_pattern(rb"\bVLLM_VERSION[ \t]*[=:][ \t]*[\"']?v?(\d+\.\d+\.\d+(?:\.post\d+)?)\b")
 _WORDISH = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _VLLM_IMAGE = lazy_pattern(rb"vllm/vllm-openai:v?(\d+\.\d+\.\d+)")
@@ -150,7 +152,9 @@ def _vllm(data: bytes, add) -> None:
             if m.start() == 0 or data[m.start() - 1] not in _WORDISH:
                 add("vllm", m.group(1).decode(), m.start(), m.group(0))
         for m in _POETRY_PIN.finditer(data):
-            add("vllm", m.group(1).decode(), m.start(), m.group(0).strip())
+            line_start = data.rfind(b"\n", 0, m.start()) + 1
+            if not data[line_start : m.start()].strip(b" \t"):
+                add("vllm", m.group(1).decode(), line_start, m.group(0).strip())
     if b"vllm/vllm-openai:" in data:
         for m in _VLLM_IMAGE.finditer(data):
             add("vllm", m.group(1).decode(), m.start(), m.group(0))
