@@ -21,6 +21,8 @@ the scope spells the result in its own syntax.
 from __future__ import annotations
 
 import enum
+from itertools import accumulate
+
 from lmimigrate.core.record import field, record
 
 from lmimigrate.core.scopeops import ScopeOps
@@ -101,6 +103,10 @@ class LineIndex:
     """Offset <-> 1-based (line, column) for a text, with \\n, \\r\\n and lone \\r line endings."""
 
     def __init__(self, text: str):
+        self.length = len(text)
+        if "\r" not in text:  # (the usual case: each line start is the previous one plus its length and the \n)
+            self.starts = [0, *accumulate(map((1).__add__, map(len, text.split("\n")[:-1])))]
+            return
         starts = [0]
         i, n = 0, len(text)
         find = text.find

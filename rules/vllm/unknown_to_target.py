@@ -362,13 +362,16 @@ class UnknownEnvVar(Rule):
         inv = inventory_for(pair.to) if pair else None
         if inv is None:
             return
-        text = "\n".join(u.text for u in ctx.units)
-        if _GAUDI_WORDS.search(text):
-            return
-        known = set(inv.env_vars)
+        known: set[str] | None = None
         for scope in ctx.scopes():
             names = [s for s in scope.settings if s.ns == "env" and s.derived_from is None and s.key.startswith("VLLM_")]
-            if not names or not _vllm_in_use(ctx, scope, known):
+            if not names:
+                continue
+            if known is None:  # (a case-insensitive search of the whole file: only once there is a name to judge)
+                if _GAUDI_WORDS.search("\n".join(u.text for u in ctx.units)):
+                    return
+                known = set(inv.env_vars)
+            if not _vllm_in_use(ctx, scope, known):
                 continue
             gaudi = _gaudi_scope(names)
             for s in names:

@@ -65,6 +65,11 @@ def what_is(text: str) -> str | None:
     return None
 
 
+def _may_be_config(text: str) -> bool:
+    """Whether `what_is(text)` may say something: each of its kinds needs one of these words."""
+    return "option." in text or "engine" in text or "OPTION_" in text or "VLLM_" in text or "vllm" in text
+
+
 def _hinted(segment: str) -> bool:
     return any(any(t in segment for t in ts) and (not also or any(t in segment for t in also)) for ts, also in HINTS)
 
@@ -143,6 +148,8 @@ def string_units(unit: Unit, mod: PyModule) -> list[Unit]:
             inner.update(id(v) for v in ast.walk(node) if v is not node)
         elif t is not ast.Constant or not isinstance(node.value, (str, bytes)) or id(node) in inner:
             continue
+        elif not _may_be_config(node.value if type(node.value) is str else node.value.decode("latin-1")):
+            continue  # (`_embed_literal` reads only a literal whose text is its value: `what_is` would say None)
         span = offs.span(node)
         if span[1] - span[0] < 8 or not _hinted(source[span[0] : span[1]]):
             continue
@@ -155,7 +162,13 @@ def string_units(unit: Unit, mod: PyModule) -> list[Unit]:
 
 def launch_scopes(unit: Unit, mod: PyModule) -> list[Scope]:
     """Command-line scopes for list/tuple displays of words that launch vLLM."""
-    if "vllm" not in unit.text:
+    text = unit.text
+    if "vllm" not in text:
+        return []
+    from lmimigrate.surfaces.knowledge import command_line_facts
+
+    facts = command_line_facts()  # a launch says `serve` or names a server module (`vllm_scope`)
+    if "serve" not in text and not any(m in text for m in (*facts.server_modules, facts.cli_module)):
         return []
     from lmimigrate.surfaces.shell.launch import vllm_scope
     from lmimigrate.surfaces.shell.lexer import Word

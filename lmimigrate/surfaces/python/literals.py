@@ -25,8 +25,11 @@ class Offsets:
         self.text = text
         self.starts = starts
         self._ascii: dict[int, bool] = {}
+        self._all_ascii = text.isascii()  # (most source files: byte columns are str columns)
 
     def at(self, line: int, col: int) -> int:
+        if self._all_ascii:
+            return self.starts[line - 1] + col
         start = self.starts[line - 1]
         ascii_ = self._ascii.get(line)
         if ascii_ is None:
