@@ -148,7 +148,7 @@ def string_units(unit: Unit, mod: PyModule) -> list[Unit]:
             inner.update(id(v) for v in ast.walk(node) if v is not node)
         elif t is not ast.Constant or not isinstance(node.value, (str, bytes)) or id(node) in inner:
             continue
-        elif not _may_be_config(node.value if type(node.value) is str else node.value.decode("latin-1")):
+        elif not _may_be_config(node.value if isinstance(node.value, str) else node.value.decode("latin-1")):
             continue  # (`_embed_literal` reads only a literal whose text is its value: `what_is` would say None)
         span = offs.span(node)
         if span[1] - span[0] < 8 or not _hinted(source[span[0] : span[1]]):
