@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 from itertools import accumulate
 
+from lmimigrate.core.patterns import lazy_pattern
 from lmimigrate.core.record import field, record
 
 from lmimigrate.core.scopeops import ScopeOps
@@ -99,6 +100,9 @@ class ParseError(Exception):
         self.column = column
 
 
+_LINE_END = lazy_pattern(r"\r\n|\r|\n")
+
+
 class LineIndex:
     """Offset <-> 1-based (line, column) for a text, with \\n, \\r\\n and lone \\r line endings."""
 
@@ -106,30 +110,8 @@ class LineIndex:
         self.length = len(text)
         if "\r" not in text:  # (the usual case: each line start is the previous one plus its length and the \n)
             self.starts = [0, *accumulate(map((1).__add__, map(len, text.split("\n")[:-1])))]
-            return
-        starts = [0]
-        i, n = 0, len(text)
-        find = text.find
-        while True:
-            j = find("\n", i)
-            # Lone CR line endings are rare; only scan for them when present.
-            if "\r" in text[i : (j if j >= 0 else n)]:
-                k = i
-                stop = j if j >= 0 else n
-                while True:
-                    r = text.find("\r", k, stop)
-                    if r < 0:
-                        break
-                    if r + 1 < n and text[r + 1] == "\n":
-                        break
-                    starts.append(r + 1)
-                    k = r + 1
-            if j < 0:
-                break
-            starts.append(j + 1)
-            i = j + 1
-        self.starts = starts
-        self.length = n
+        else:
+            self.starts = [0, *(m.end() for m in _LINE_END.finditer(text))]
 
     def position(self, offset: int) -> tuple[int, int]:
         from bisect import bisect_right
