@@ -1,7 +1,7 @@
 """A/B in one run: two installations of lmimigrate (say, main before and after a change), interleaved
 round-robin with the start-up floor and ruff, so that their ratios hold on a noisy machine.
 
-    python -m bench.ab --before /path/to/old-venv/bin/python [--after PYTHON] [--rounds 7] [--cold] [--corpus-a DIR]
+    python -m bench.ab --before /path/to/old-venv/bin/python [--after PYTHON] [--rounds 7] [--cold] [--corpus-a DIR] [--b]
 
 The "before" installation checks its own copy of corpus A (bench/.cache/corpus-a-before): two versions may
 keep incompatible caches in `.lmimigrate_cache/`.
@@ -16,7 +16,7 @@ import statistics
 import sys
 
 from bench import corpus
-from bench.run import PYCACHE, Measure, edit_between_runs
+from bench.run import PYCACHE, Measure, _candidates, edit_between_runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cold", action="store_true", help="also corpus A with the cache removed (slow)")
     p.add_argument("--corpus-a", help="a copy of corpus A to check (default: bench/.cache/corpus-a); the before side "
                    "checks DIR-before")
+    p.add_argument("--b", action="store_true", help="also corpus B cold, and its 2-process libcst parse (slow)")
     args = p.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
     env["PYTHONPYCACHEPREFIX"] = PYCACHE
@@ -49,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
             ms.append(Measure(f"{label}: A cold", check(py, "--exit-zero", "."), a, rm(a)))
         ms.append(Measure(f"{label}: A warm", check(py, "--exit-zero", "."), a))
         ms.append(Measure(f"{label}: A warm, one .py file edited", check(py, "--exit-zero", "."), a, edit_between_runs(a)))
+    if args.b:
+        b = corpus.corpus_b()
+        lst = os.path.join(corpus.CACHE, "corpus-b.python-files")
+        _candidates(b, lst)
+        for label, py in (("before", args.before), ("after", args.after)):
+            ms.append(Measure(f"{label}: B cold", check(py, "--exit-zero", "."), b, rm(b)))
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cst_parse.py")  # (no PYTHONPATH here)
+        ms.append(Measure("B libcst parse, 2 processes", [args.after, script, "-j", "2", lst], b))
     ms.append(Measure("ruff: A --select UP --no-cache", ["ruff", "check", "--select", "UP", "--no-cache", "--exit-zero", "-q", "."],
                       a_after))
     for m in ms:  # warm-up: bytecode, page cache, the warm caches
@@ -65,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         ts = m.times
         print(f"| {m.name} | {statistics.median(ts) * 1000:.0f} ms | {min(ts) * 1000:.0f} ms | {max(ts) * 1000:.0f} ms "
               f"| {statistics.median(ts) / floor:.2f}x | {statistics.median(m.cpu) * 1000:.0f} ms |")
+    by = {m.name: m for m in ms}
+    if args.b:  # each round's ratio to the reference measured in that round, then their median
+        ref = by["B libcst parse, 2 processes"].times
+        for label in ("before", "after"):
+            ratios = [t / r for t, r in zip(by[f"{label}: B cold"].times, ref)]
+            print(f"\n{label}: B cold / 2-process libcst parse: {statistics.median(ratios):.2f}x "
+                  f"({', '.join(f'{x:.2f}' for x in ratios)})", end="")
+        print()
     print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

@@ -174,8 +174,8 @@ class Engine:
                     also[id(r)] = (clauses(r.and_tokens_for(surface)), ())
             self._plans[surface] = plan
             self._plans[surface, "split"] = split
-            pos = {id(r): i for i, (r, _) in enumerate(plan)}
             if split:  # own tokens count in every file, those of the text it may hold only in a hinted one
+                pos = {id(r): i for i, (r, _) in enumerate(plan)}
                 own_index = TokenIndex((pos[k], o, also[k][0]) for k, (o, _) in split.items() if o is not None)
                 via_index: TokenIndex | None = TokenIndex((pos[k], v, also[k][1]) for k, (_, v) in split.items()
                                                           if v is not None)
@@ -183,7 +183,7 @@ class Engine:
                 own_index, via_index = TokenIndex((i, ts, also[id(r)][0]) for i, (r, ts) in enumerate(plan)), None
             self._plans[surface, "index"] = (own_index, via_index)
             hints = surfaces.EMBED_HINTS.get(surface, ())  # (none: a file never holds the text its host may hold)
-            self._plans[surface, "hints"] = TokenIndex((i, tokens, and_tokens) for i, (tokens, and_tokens) in enumerate(hints))
+            self._plans[surface, "hints"] = TokenIndex((i, tokens, also) for i, (tokens, also) in enumerate(hints))
         return plan
 
     def rules_for(self, surface: str, data: bytes, path: str = "") -> list[Rule]:

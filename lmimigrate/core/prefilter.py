@@ -15,7 +15,7 @@ most files, so the search proves absence cheaply first and confirms presence exa
 
 The result is exactly "the tokens that occur in the file or its name", only found faster.
 
-Two refinements say more with the same search:
+Three refinements say more with the same search:
 - A token may start and/or end with `\\b` (the byte 0x08, as in a regular expression): there the byte next to
   it must not be an ASCII letter, digit or `_` (or it is the end of the text). `b"\\bLLM\\b"` is the identifier
   `LLM`, not the `LLM` inside `vLLM` that nearly every line of a vLLM code base holds.
@@ -62,34 +62,50 @@ class TokenIndex:
     """Tokens, each standing for some members (rule positions in a plan); `members(...)` gives the members one
     of whose tokens occurs in a file. A member with no tokens is always given. A member given as
     `(i, tokens, and_tokens)` is given only when one token of each clause of `and_tokens` occurs too (see
-    `clauses`)."""
+    `clauses`).
+
+    Clauses are decided first: they are few and shared (every vLLM flag rule's Python clauses are the same), so
+    a file where they fail (no `vllm`) costs no search for the tokens of their members, not even of their keys."""
 
     def __init__(self, members: Iterable[tuple[int, Iterable[bytes]] | tuple[int, Iterable[bytes], Any]]):
         self.always: list[int] = []
         owners: dict[bytes, list[int]] = {}
-        #: member -> its clauses: from each, one token must occur as well
+        #: member -> its clauses (one tuple, shared by the members with the same ones)
         self.also: dict[int, tuple[tuple[bytes, ...], ...]] = {}
+        shared: dict[tuple[tuple[bytes, ...], ...], tuple[tuple[bytes, ...], ...]] = {}
         for i, tokens, *rest in members:
             tokens = set(tokens)
             also = clauses(rest[0]) if rest else ()
             if also:
-                self.also[i] = also
+                self.also[i] = shared.setdefault(also, also)
             if not tokens:
                 self.always.append(i)
             for t in tokens:
                 owners.setdefault(t, []).append(i)
-        #: key piece -> [(token, its other pieces, its members, whether every member has clauses)]
-        self.by_key: dict[bytes, list[tuple[bytes, tuple[bytes, ...], tuple[int, ...], bool]]] = {}
+        #: key piece -> [(token, its other pieces, its members, the clauses all its members need, or None)]
+        self.by_key: dict[bytes, list[tuple[bytes, tuple[bytes, ...], tuple[int, ...], Any]]] = {}
         #: tokens without a letter or digit (`--`, `_`): searched for exactly in every file
         self.unkeyed: list[tuple[bytes, tuple[int, ...]]] = []
+        #: keys searched in every file; and, per clauses, the keys only members needing them have
+        open_keys: set[bytes] = set()
+        self.gated_keys: dict[tuple[tuple[bytes, ...], ...], list[bytes]] = {}
         for t, who in sorted(owners.items()):
             parts = _parts(t)
             if not parts:
                 self.unkeyed.append((t, tuple(who)))
+                continue
+            needs = {self.also.get(i) for i in who}
+            gate = needs.pop() if len(needs) == 1 else None  # (None also for members without clauses)
+            self.by_key.setdefault(parts[0], []).append((t, tuple(parts[1:]), tuple(who), gate))
+        for key, entries in self.by_key.items():
+            gates = {gate for _, _, _, gate in entries}
+            if None in gates:
+                open_keys.add(key)
             else:
-                gated = all(i in self.also for i in who)
-                self.by_key.setdefault(parts[0], []).append((t, tuple(parts[1:]), tuple(who), gated))
-        self.keys = tuple(sorted(self.by_key))
+                for gate in gates:
+                    self.gated_keys.setdefault(gate, []).append(key)
+        self.keys = tuple(sorted(open_keys))
+        self.gates = tuple(set(self.also.values()))
 
     def members(self, data: bytes, name: bytes, hay: bytes, found: dict[bytes, bool]) -> set[int]:
         """The members one of whose tokens occurs in `data` or `name`. `hay`: `pieces(data, name)`; `found`: a
@@ -98,29 +114,19 @@ class TokenIndex:
         for t, who in self.unkeyed:
             if _occurs(t, data, name, found):
                 out.update(who)
+        held = {gate: all(any(_in(t, data, name, hay, found) for t in c) for c in gate) for gate in self.gates}
+        keys = [k for k in self.keys if k in hay]
+        for gate, gated in self.gated_keys.items():
+            if held[gate]:
+                keys += [k for k in gated if k in hay]
         by_key = self.by_key
-        held: dict[int, bool] = {}  # member -> whether its clauses hold in this file
-
-        def holds(i: int) -> bool:
-            got = held.get(i)
-            if got is None:
-                got = held[i] = all(any(_occurs(t, data, name, found) for t in c) for c in self.also[i])
-            return got
-
-        for key in [k for k in self.keys if k in hay]:
-            for t, rest, who, gated in by_key[key]:
-                if not all(p in hay for p in rest):
-                    continue
-                # Clauses first when they decide alone: a few tokens, searched once per file, against a token
-                # searched for each of its members (a flag's dashed spelling in every module of a code base).
-                if gated and not any(holds(i) for i in who):
-                    continue
-                if _occurs(t, data, name, found):
+        for key in set(keys) if self.gated_keys else keys:
+            for t, rest, who, gate in by_key[key]:
+                if (gate is None or held[gate]) and all(p in hay for p in rest) and _occurs(t, data, name, found):
                     out.update(who)
         if self.also:
-            for i in self.also:
-                if i in out and not holds(i):
-                    out.discard(i)
+            also = self.also
+            out = {i for i in out if i not in also or held[also[i]]}
         return out
 
 
@@ -135,13 +141,18 @@ def _parts(token: bytes) -> tuple[bytes, ...]:
     return got
 
 
+def _in(token: bytes, data: bytes, name: bytes, hay: bytes, found: dict[bytes, bool]) -> bool:
+    """`_occurs`, after its pieces are found in `hay` (most tokens are absent from most files)."""
+    return all(p in hay for p in _parts(token)) and _occurs(token, data, name, found)
+
+
 def _occurs(token: bytes, data: bytes, name: bytes, found: dict[bytes, bool]) -> bool:
     hit = found.get(token)
     if hit is None:
         if token[:1] == DOTTED:  # the usual spelling first
             plain = token[1:]
-            hit = found[token] = plain in data or plain in name or bool(_bounded(token).search(data) or
-                                                                        _bounded(token).search(name))
+            hit = found[token] = plain in data or plain in name or bool(_dotted_pattern(token).search(data) or
+                                                                        _dotted_pattern(token).search(name))
         elif token[:1] == WORD or token[-1:] == WORD:
             hit = found[token] = _edged_in(token, data) or _edged_in(token, name)
         else:
@@ -163,7 +174,7 @@ def clauses(and_tokens: Any) -> tuple[tuple[bytes, ...], ...]:
 WORD = b"\b"
 #: The marker of a Python dotted name (`dotted`).
 DOTTED = b"\x1e"
-_BOUNDED: dict[bytes, re.Pattern[bytes]] = {}
+_DOTTED_PATTERNS: dict[bytes, re.Pattern[bytes]] = {}
 
 
 def dotted(name: str) -> bytes:
@@ -171,12 +182,12 @@ def dotted(name: str) -> bytes:
     return DOTTED + name.encode()
 
 
-def _bounded(token: bytes) -> re.Pattern[bytes]:
+def _dotted_pattern(token: bytes) -> re.Pattern[bytes]:
     """The pattern of a dotted token: between its names, spaces, tabs and backslash line continuations."""
-    got = _BOUNDED.get(token)
+    got = _DOTTED_PATTERNS.get(token)
     if got is None:
         pattern = rb"[ \t\f\\\r\n]*\.[ \t\f\\\r\n]*".join(re.escape(p) for p in token[1:].split(b"."))
-        got = _BOUNDED[token] = re.compile(pattern)
+        got = _DOTTED_PATTERNS[token] = re.compile(pattern)
     return got
 
 
@@ -187,16 +198,12 @@ def _edged_in(token: bytes, text: bytes) -> bool:
     n = len(core)
     at = text.find(core)
     while at >= 0:
-        if not (left and at and text[at - 1] in _IDENT) and not (right and text[at + n : at + n + 1] and text[at + n] in _IDENT):
+        after = text[at + n : at + n + 1]
+        if not (left and at and text[at - 1] in _IDENT) and not (right and after and after[0] in _IDENT):
             return True
         at = text.find(core, at + 1)
     return False
 
 
-_IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_IDENT = _ALNUM | {ord("_")}
 
-
-def occurs(token: bytes, text: bytes) -> bool:
-    """Whether `token` occurs in `text` (with the `\\b` edges of a word token): the plain search the index
-    answers for, for a reference and for checks outside an index."""
-    return _occurs(token, text, b"", {})

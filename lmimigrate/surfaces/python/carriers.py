@@ -10,7 +10,8 @@
   is a command-line scope whose words are the list's elements.
 
 Recognition is by content and cheap: a file without a hint (`option.`, `engine=`, `OPTION_`, `VLLM_`, or `vllm`
-with `serve` or `entrypoints`) is not looked at, a literal without one is not decoded, and only decoded text is matched line by line.
+with `serve` or `entrypoints`) is not looked at, a literal without one is not decoded, and only decoded text is
+matched line by line.
 """
 
 from __future__ import annotations
