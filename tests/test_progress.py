@@ -9,7 +9,7 @@ import pty
 
 import pytest
 
-from lmimigrate.core import api, registry
+from lmimigrate.core import api, pool, registry
 from lmimigrate.output.progress import ProgressBar, wanted
 
 
@@ -98,7 +98,7 @@ def test_pooled_runs_report_progress_as_chunks_arrive(tmp_path):
         (tmp_path / f"s{i}.properties").write_text("option.model_id=x\n")
     calls = []
     opts = api.Options(paths=[str(tmp_path)], rules=registry.select([], []), jobs=2,
-                       progress=lambda d, t: calls.append((d, t, api._WORKER is not None)))
+                       progress=lambda d, t: calls.append((d, t, pool._WORKER is not None)))
     report = api.run(opts)
     assert report.files_checked == n
     done = [d for d, _, _ in calls]

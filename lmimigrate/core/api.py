@@ -13,7 +13,7 @@ from lmimigrate.core.engine import (INTERNAL_ERROR, PLUGIN_ERROR, TOO_LARGE, UNR
 from lmimigrate.core.ftypes import Applicability, Finding, Severity
 from lmimigrate.core.registry import matches
 from lmimigrate.core.rule import Rule
-from lmimigrate.core.ruleindex import activate, materialize
+from lmimigrate.core.ruleindex import activate
 from lmimigrate.core.pairs import TargetError, version_pairs  # noqa: F401  (part of the API)
 from lmimigrate.core.versions import VersionPair
 from lmimigrate.core.pep440 import Version
@@ -57,9 +57,6 @@ class Options:
 POOL_MIN_FILES = 256
 #: File contents held in memory between reading (for version detection) and checking; beyond, re-read.
 KEEP_BYTES = 32 * 1024 * 1024
-#: A file's cost in the workers beyond its size, in bytes of source: reading it and its prefilter (corpus B: a
-#: file the prefilter skips costs ~0.3 ms, about what parsing and checking 2 KB of Python costs).
-FILE_COST = 2048
 
 
 @record
@@ -233,10 +230,9 @@ def _check_group(opts: Options, rules: list[type[Rule] | RuleEntry], pairs: dict
         opts.progress(done, total)
     jobs = opts.jobs if opts.jobs is not None else (os.cpu_count() or 1)
     if jobs > 1 and len(todo) >= POOL_MIN_FILES and _fork_ok():
-        # Largest files first: the workers' last chunks are small files, so they finish together (corpus B: a
-        # 195 KB module handed out last kept one core busy ~0.4 s after the other had stopped).
-        weight = {i: _size(*candidates[i]) + FILE_COST for i in todo}
-        todo.sort(key=lambda i: -weight[i])
+        from lmimigrate.core import pool
+
+        weights = pool.largest_first(todo, candidates)
         for i in todo:  # the workers read the files again: the parent need not hold every file's bytes
             candidates[i] = (candidates[i][0], None)
         checked = [done]
@@ -246,8 +242,7 @@ def _check_group(opts: Options, rules: list[type[Rule] | RuleEntry], pairs: dict
             if opts.progress is not None:
                 opts.progress(checked[0], total)
 
-        for i, outcome in zip(todo, _run_pool(engine, opts, [candidates[i][0] for i in todo], jobs, arrived,
-                                              [weight[i] for i in todo])):
+        for i, outcome in zip(todo, pool.check(engine, opts, [candidates[i][0] for i in todo], jobs, arrived, weights)):
             if outcome.original is None:
                 outcome.original = b""  # only a fixed file's original is used (by --diff), and it came back
             results[i] = outcome
@@ -288,15 +283,6 @@ def _place_in_files(candidates: list[tuple[Candidate, bytes | None]], results: l
             surfaces.file_positions(cand.surface, text, outcome.findings)  # type: ignore[arg-type]  # (a checked file has a surface)
 
 
-def _size(cand: Candidate, data: bytes | None) -> int:
-    if data is not None:
-        return len(data)
-    try:
-        return os.stat(cand.fs_path).st_size
-    except OSError:
-        return 0
-
-
 def _data(cand: Candidate, data: bytes | None, opts: Options) -> bytes | Skipped:
     return read_candidate(cand, opts.max_file_size) if data is None else data
 
@@ -306,6 +292,10 @@ def _text(data: bytes | Skipped | None) -> str | None:
         return None
     decoded = decode(data, "")
     return None if isinstance(decoded, Finding) else decoded.text
+
+
+def _fork_ok() -> bool:
+    return hasattr(os, "fork")
 
 
 def _check_guarded(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> FileOutcome:
@@ -320,62 +310,6 @@ def _check_guarded(engine: Engine, cand: Candidate, data: bytes, opts: Options) 
         outcome = FileOutcome(cand.display, [tool_finding(INTERNAL_ERROR, msg, cand.display)], data)
         outcome.internal_error = True
         return outcome
-
-
-# ---- worker processes ------------------------------------------------------------------------------------
-
-_WORKER: tuple[Engine, Options, list[Candidate]] | None = None  # (engine, opts, candidates), inherited through fork
-
-
-def _fork_ok() -> bool:
-    return hasattr(os, "fork")
-
-
-def _run_pool(engine: Engine, opts: Options, cands: list[Candidate], jobs: int,
-              arrived: Callable[[int], None] | None = None, weights: list[int] | None = None) -> list[FileOutcome]:
-    """Check the files in forked workers (core/workers.py: they stop cleanly on a signal and die with the
-    parent); results come back in input order, so output is the same as serial."""
-    from lmimigrate.core import workers
-
-    global _WORKER
-    # Import the rules the run may need before forking, once, rather than in every worker.
-    engine = Engine(materialize(engine.rules), engine.pairs, debug=engine.debug)
-    _WORKER = (engine, opts, cands)
-    try:
-        return workers.run(len(cands), jobs, _pool_check, arrived, weights)
-    finally:
-        _WORKER = None
-
-
-def _pool_check(i: int) -> FileOutcome:
-    engine, opts, cands = _WORKER  # type: ignore[misc]  # (set before the workers fork)
-    cand = cands[i]
-    data = read_candidate(cand, opts.max_file_size)
-    if isinstance(data, Skipped):  # it changed since it was read: report as the serial run would have
-        out = FileOutcome(cand.display, [tool_finding(UNREADABLE, data.reason, cand.display)])
-        out.original = None
-        return out
-    outcome = _check_guarded(engine, cand, data, opts)
-    return _detach(outcome)
-
-
-def _detach(outcome: FileOutcome) -> FileOutcome:
-    """What the parent needs of an outcome, without parse trees (they do not pickle, and weigh)."""
-    from lmimigrate.core.ftypes import Unit
-
-    copies: dict[int, Unit] = {}
-    for f in outcome.findings:
-        u = f.unit
-        if u is None:
-            continue
-        c = copies.get(id(u))
-        if c is None:
-            c = copies[id(u)] = Unit(text=u.text, surface=u.surface, cell=u.cell, newline=u.newline,
-                                     comment_prefixes=u.comment_prefixes)
-        f.unit = c
-    if outcome.fixed is None:
-        outcome.original = None  # the parent has the bytes
-    return outcome
 
 
 def check_one(engine: Engine, cand: Candidate, data: bytes, opts: Options) -> FileOutcome:
