@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lmimigrate.core import api, indexstore, registry, ruleindex
+from lmimigrate.core.prefilter import clauses
 from lmimigrate.core.rule import Rule
 from lmimigrate.core.ruleindex import RuleEntry
 from lmimigrate.surfaces import SURFACE_MODULES
@@ -19,6 +20,13 @@ from lmimigrate.surfaces import SURFACE_MODULES
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "projects"
 SURFACE_NAMES = (*SURFACE_MODULES, "*", "a-surface-no-rule-names")
+
+
+def test_index_rows_read_back_as_written():
+    """Every entry survives the index file's JSON (and-tokens as one clause, several, or per surface)."""
+    for entry in registry.index().entries:
+        assert ruleindex.decode_entry(json.loads(json.dumps(ruleindex.encode_entry(entry)))) == entry, entry.code
+    assert any(isinstance(e.and_tokens, dict) for e in registry.index().entries)
 
 
 @pytest.mark.parametrize("rule", registry.all_rules(), ids=lambda r: r.code)
@@ -33,6 +41,7 @@ def test_index_entry_equals_the_class(rule):
     for surface in SURFACE_NAMES:
         # (order is irrelevant, and differs between processes where a rule builds its tokens from a set)
         assert sorted(entry.tokens_for(surface)) == sorted(rule.tokens_for(surface)), surface
+        assert clauses(entry.and_tokens_for(surface)) == clauses(rule.and_tokens_for(surface)), surface
     assert entry.load() is rule
     assert entry.checks == (rule.check is not Rule.check)
     assert entry.own_active == (rule.active is not Rule.active)

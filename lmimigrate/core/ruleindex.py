@@ -277,33 +277,22 @@ def entry_of(cls: type[Rule], module: str, attr: str, plugin: str, surfaces_know
     )
 
 
-def _enc_tokens(tokens: tuple[bytes, ...] | dict[str, tuple[bytes, ...]]) -> Any:
-    if isinstance(tokens, dict):
-        return {k: [t.decode("latin-1") for t in v] for k, v in tokens.items()}
-    return [t.decode("latin-1") for t in tokens]
-
-
-def _dec_tokens(value: Any) -> Any:
+def _enc_tokens(value: Any) -> Any:
+    """Tokens or and-tokens (a tuple, clauses of tuples, or either per surface) as JSON: bytes as latin-1 text."""
     if isinstance(value, dict):
-        return {str(k): _dec_token_list(v) for k, v in value.items()}
-    return _dec_token_list(value)
-
-
-def _enc_nested(value: Any) -> Any:
-    """and-tokens (tokens, clauses of tokens, or either per surface) as JSON: bytes as latin-1 text."""
-    if isinstance(value, dict):
-        return {k: _enc_nested(v) for k, v in value.items()}
+        return {k: _enc_tokens(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
-        return [_enc_nested(v) for v in value]
+        return [_enc_tokens(v) for v in value]
     return value.decode("latin-1")
 
 
-def _dec_nested(value: Any) -> Any:
+def _dec_tokens(value: Any, clauses: bool = False) -> Any:
+    """`_enc_tokens` undone; lists of lists only where clauses may be (and-tokens)."""
     if isinstance(value, dict):
-        return {str(k): _dec_nested(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return tuple(_dec_nested(v) for v in value)
-    return value.encode("latin-1")  # (anything else: AttributeError, a damaged index)
+        return {str(k): _dec_tokens(v, clauses) for k, v in value.items()}
+    if clauses and value and all(isinstance(c, list) for c in value):
+        return tuple(_dec_token_list(c) for c in value)
+    return _dec_token_list(value)
 
 
 def _dec_token_list(value: list[str]) -> tuple[bytes, ...]:
@@ -320,7 +309,7 @@ def encode_entry(e: RuleEntry) -> list[Any]:
     """An entry as a JSON row: its FIELDS in order (tokens as latin-1 text, the severity as its value)."""
     row = list(e)
     row[_TOKENS] = _enc_tokens(e.tokens)
-    row[_AND_TOKENS] = _enc_nested(e.and_tokens)
+    row[_AND_TOKENS] = _enc_tokens(e.and_tokens)
     row[_SEVERITY] = e.severity.value
     row[_SURFACES] = list(e.surfaces)
     row[_INTRODUCES] = list(e.introduces)
@@ -334,7 +323,7 @@ def decode_entry(row: Any) -> RuleEntry:
         raise ValueError("not an index row")
     row = row.copy()
     row[_TOKENS] = _dec_tokens(row[_TOKENS])
-    row[_AND_TOKENS] = _dec_nested(row[_AND_TOKENS])
+    row[_AND_TOKENS] = _dec_tokens(row[_AND_TOKENS], clauses=True)
     row[_SEVERITY] = _SEVERITIES[row[_SEVERITY]]
     row[_SURFACES] = tuple(row[_SURFACES])
     row[_INTRODUCES] = tuple(row[_INTRODUCES])
