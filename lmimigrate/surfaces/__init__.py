@@ -68,13 +68,17 @@ HOSTS = frozenset({"notebook", "yaml", "python", "shell", "dockerfile"})
 #: only when the file holds one of the host's `EMBED_HINTS` (a host not listed here is planned with every
 #: surface's rules and tokens).
 HOSTED: dict[str, tuple[str, ...]] = {"python": ("properties", "env", "shell")}
+#: Prefilter tokens of which a vLLM server launch holds one: `vllm serve` or `python -m vllm.entrypoints...` (the
+#: vLLM stack's SERVER_MODULES and CLI_MODULE; `shell/launch.py` recognises nothing else). `serve\b`: a word
+#: edge, see core/prefilter.py.
+VLLM_LAUNCH_TOKENS = (b"serve\b", b"entrypoints")
 #: Bytes without which a host file embeds no text (what its recogniser looks for first), as clauses
 #: (tokens, and-tokens): the file holds one of a clause's tokens and, when it has and-tokens, one of those too.
 #: Python (carriers.what_is): properties text has an `option.` or `engine` key, env and shell text an `OPTION_`
-#: or `VLLM_` variable, and a launch command `vllm serve` or `vllm.entrypoints.` (the vLLM stack's SERVER_MODULES
-#: and CLI_MODULE): "vllm" alone is in every module of a vLLM code base. (`serve\b`: see core/prefilter.py.)
+#: or `VLLM_` variable, and a launch command `vllm` and one of VLLM_LAUNCH_TOKENS: "vllm" alone is in every module
+#: of a vLLM code base.
 EMBED_HINTS: dict[str, tuple[tuple[tuple[bytes, ...], tuple[bytes, ...]], ...]] = {
-    "python": (((b"option.", b"engine=", b"OPTION_", b"VLLM_"), ()), ((b"serve\b", b"entrypoints"), (b"vllm",))),
+    "python": (((b"option.", b"engine=", b"OPTION_", b"VLLM_"), ()), (VLLM_LAUNCH_TOKENS, (b"vllm",))),
 }
 
 #: Comment markers per surface, for suppression comments.

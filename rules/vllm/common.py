@@ -6,6 +6,7 @@ import json
 
 from lmimigrate.core.ftypes import Setting
 from lmimigrate.core.rule import cited
+from lmimigrate.surfaces import VLLM_LAUNCH_TOKENS
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any, Iterator
@@ -20,7 +21,7 @@ MODEL = "facebook/opt-125m"  # the model every example serves
 #: Each alone is common: a short flag like `-q` or a word like `task` in ordinary modules, `vllm` in every module
 #: of a code base built on vLLM.
 PY_VLLM: dict[str, tuple[tuple[bytes, ...], ...]] = {
-    "python": ((b"vllm",), (b"\bLLM\b", b"EngineArgs", b"serve\b", b"entrypoints")),
+    "python": ((b"vllm",), (b"\bLLM\b", b"EngineArgs", *VLLM_LAUNCH_TOKENS)),
 }
 
 

@@ -14,6 +14,7 @@ from lmimigrate.core.pep440 import Version
 from lmimigrate.core.ftypes import Applicability, Example, Severity
 from lmimigrate.stacks.vllm.inventory import for_version, last_release_with, suggest
 from lmimigrate.core.rule import Rule
+from lmimigrate.surfaces import VLLM_LAUNCH_TOKENS
 
 from .common import ev as _ev
 from lmimigrate.core.patterns import lazy_pattern
@@ -97,7 +98,7 @@ class UnknownCliFlag(Rule):
     # A --config YAML file may name no "vllm" and only flag-like keys (most EngineArgs names have an
     # underscore); everywhere else a vLLM launch names vllm. A Python file gives command lines only for
     # `vllm serve` and `python -m vllm.entrypoints...` (lists, and launch text in its strings).
-    tokens = {"yaml": (b"vllm", b"--", b"_", b"-"), "python": (b"serve\b", b"entrypoints"), "*": (b"vllm",)}
+    tokens = {"yaml": (b"vllm", b"--", b"_", b"-"), "python": VLLM_LAUNCH_TOKENS, "*": (b"vllm",)}
     and_tokens = {"python": (b"vllm",)}
     what = (
         "Reports every flag of a vLLM server command line (`vllm serve`, `python -m vllm.entrypoints.openai.api_server`) "
