@@ -150,9 +150,8 @@ def _occurs(token: bytes, data: bytes, name: bytes, found: dict[bytes, bool]) ->
     hit = found.get(token)
     if hit is None:
         if token[:1] == DOTTED:  # the usual spelling first
-            plain = token[1:]
-            hit = found[token] = plain in data or plain in name or bool(_dotted_pattern(token).search(data) or
-                                                                        _dotted_pattern(token).search(name))
+            plain, pattern = token[1:], _dotted_pattern(token)
+            hit = found[token] = plain in data or plain in name or bool(pattern.search(data) or pattern.search(name))
         elif token[:1] == WORD or token[-1:] == WORD:
             hit = found[token] = _edged_in(token, data) or _edged_in(token, name)
         else:

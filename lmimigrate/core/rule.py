@@ -62,17 +62,18 @@ class Rule:
     #: nothing more specific than underscores; a Python file must name vllm).
     tokens: ClassVar[tuple[bytes, ...] | dict[str, tuple[bytes, ...]]] = ()
 
-    #: Byte substrings of which one must occur as well as one of `tokens` (per surface like `tokens`; empty: no
-    #: further condition). A vLLM flag rule's key is a common word (`task`, `-q`): in a Python file, whose
-    #: surface gives vLLM settings only where the file names vllm, it counts only next to `vllm`.
-    and_tokens: ClassVar[tuple[bytes, ...] | dict[str, tuple[bytes, ...]]] = ()
+    #: Byte substrings of which one must occur as well as one of `tokens` (per surface like `tokens`; a tuple of
+    #: tuples: several such clauses, each needed; empty: no further condition). A vLLM flag rule's key is a
+    #: common word (`task`, `-q`): in a Python file it counts only next to `vllm` and an `LLM` call or a launch
+    #: (rules/vllm/common.py's PY_VLLM).
+    and_tokens: ClassVar[Any] = ()
 
     @classmethod
     def tokens_for(cls, surface: str) -> tuple[bytes, ...]:
         return tokens_for(cls.tokens, surface)
 
     @classmethod
-    def and_tokens_for(cls, surface: str) -> tuple[bytes, ...]:
+    def and_tokens_for(cls, surface: str) -> Any:  # one clause or several (`prefilter.clauses`)
         return tokens_for(cls.and_tokens, surface)
     #: Surfaces it reads; empty: all.
     surfaces: ClassVar[tuple[str, ...]] = ()

@@ -138,7 +138,7 @@ class RuleEntry(tuple):  # type: ignore[type-arg]  # a row of FIELDS, read throu
     def tokens_for(self, surface: str) -> tuple[bytes, ...]:
         return tokens_for(self.tokens, surface)
 
-    def and_tokens_for(self, surface: str) -> tuple[bytes, ...]:
+    def and_tokens_for(self, surface: str) -> Any:  # one clause or several (`prefilter.clauses`)
         return tokens_for(self.and_tokens, surface)
 
     def url(self) -> str:
