@@ -142,29 +142,22 @@ class _Chunks:
 
     def __init__(self, n: int, jobs: int, weights: list[int] | None = None):
         self.n, self.jobs, self.next = n, jobs, 0
-        self.left_after: list[int] | None = None  # weight of indices i.. (a suffix sum), with weights
-        if weights is not None:
-            self.weights = weights
-            self.left_after = [0] * (n + 1)
-            for i in range(n - 1, -1, -1):
-                self.left_after[i] = self.left_after[i + 1] + weights[i]
+        self.weights = weights if weights is not None else [1] * n  # (all 1: a share of the files left)
+        self.left_after = [0] * (n + 1)  # the weight of indices i.. (a suffix sum)
+        for i in range(n - 1, -1, -1):
+            self.left_after[i] = self.left_after[i + 1] + self.weights[i]
 
     def take(self) -> tuple[int, int] | None:
-        left = self.n - self.next
-        if left <= 0:
-            return None
         start = self.next
-        if self.left_after is None:
-            size = max(1, min(64, left // (self.jobs * 4)))
-        else:
-            share = self.left_after[start] / (self.jobs * 4)
-            end, got = start, 0
-            while end < self.n and end - start < 64 and (end == start or got + self.weights[end] <= share):
-                got += self.weights[end]
-                end += 1
-            size = end - start
-        self.next = start + size
-        return start, size
+        if start >= self.n:
+            return None
+        share = self.left_after[start] / (self.jobs * 4)
+        end, got = start, 0
+        while end < self.n and end - start < 64 and (end == start or got + self.weights[end] <= share):
+            got += self.weights[end]
+            end += 1
+        self.next = end
+        return start, end - start
 
 
 def _hand_out(task_w: int, tasks: _Chunks) -> bool:
