@@ -50,6 +50,8 @@ def test_a_plain_python_file_does_not_inherit_anything():
 # ---- configuration text in string literals ------------------------------------------------------------------
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lmimigrate.core.pep440 import Version
 
 from lmimigrate.core.engine import Engine
@@ -383,3 +385,19 @@ def test_properties_in_a_triple_quoted_string_of_a_crlf_or_cr_file(nl):
     src = f'def w(f):{nl}    f.write("""engine=MPI{nl}option.rolling_batch=lmi-dist{nl}"""){nl}'
     findings, text, applied, _ = _lmi(src)
     assert applied == 2 and text == src.replace("engine=MPI", "engine=Python").replace("=lmi-dist", "=vllm")
+
+
+# ---- the literal pre-check: `_may_be_config` lets through every text `what_is` reads -------------------------
+
+_PARTS = st.sampled_from(["option.model_id=m", "engine=MPI", "engine: MPI", "OPTION_X=1", "VLLM_USE_V1=0",
+                          "export VLLM_X=1", "vllm serve m --swap-space 4", "python -m vllm.entrypoints.api_server",
+                          "--x 1", "HF_MODEL_ID=m", "x=1", "# c", "\n", " ", "vLLM", "Option.", "ENGINE=1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PARTS, max_size=8).map("".join))
+def test_what_is_reads_only_texts_the_pre_check_lets_through(text):
+    from lmimigrate.surfaces.python import carriers
+
+    if carriers.what_is(text) is not None:
+        assert carriers._may_be_config(text), text
